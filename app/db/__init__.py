@@ -1,0 +1,132 @@
+"""Database plumbing: where the database is, and a connection pool to it.
+
+Knows nothing of the domain. Every entry point (web app, each CLI command) resolves the
+database the same way with `resolve_database_url`: the configured server, else the embedded
+PostgreSQL for DATA_DIR, started if needed and shared with any other process using it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from app.errors import DatabaseUnavailable
+from app.settings import Settings
+
+
+def resolve_database_url(settings: Settings) -> str:
+    """The URL of the database to use, starting the embedded server when none is configured.
+
+    Raises DatabaseUnavailable if the embedded server cannot start.
+    """
+    if settings.database_url is not None:
+        return settings.database_url
+    from app.db.embedded import start_embedded_postgres
+
+    return start_embedded_postgres(settings.pgdata_dir)
+
+
+def check_database(url: str, *, timeout: int = 5) -> None:
+    """Connect once and run `SELECT 1`; raise DatabaseUnavailable with a one-line reason."""
+    try:
+        with psycopg.connect(url, connect_timeout=timeout, autocommit=True) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.Error as exc:
+        raise DatabaseUnavailable(
+            f"cannot connect to the database at {redact_url(url)}: {describe_db_error(exc)}"
+        ) from None
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced by '***', fit for logs and error messages."""
+    url = re.sub(r"(://[^:/@?]*):[^@/?]*@", r"\1:***@", url)
+    return re.sub(r"(password=)[^&\s]*", r"\1***", url)
+
+
+def describe_db_error(exc: BaseException) -> str:
+    """libpq's reason in one line, without the connection string it sometimes repeats."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    text = re.sub(r'connection to server (at|on) "[^"]*"[^,]*, ', "", text)
+    return redact_url(text)
+
+
+class Database:
+    """A psycopg connection pool, opened lazily in the process that uses it.
+
+    Lazy opening matters under gunicorn: the app object may be built before workers fork,
+    and a pool's connections and threads must belong to the worker that uses them.
+    """
+
+    def __init__(self, url: str, settings: Settings) -> None:
+        self.url = url
+        self._settings = settings
+        self._pool: ConnectionPool | None = None
+        self._pid = 0
+
+    @property
+    def pool(self) -> ConnectionPool:
+        if self._pool is None or self._pid != os.getpid():
+            self._pool = self._make_pool()
+            self._pid = os.getpid()
+        return self._pool
+
+    def _make_pool(self) -> ConnectionPool:
+        settings = self._settings
+        statement_timeout = settings.db_statement_timeout_ms
+
+        def configure(conn: psycopg.Connection) -> None:
+            conn.execute(f"SET statement_timeout = {int(statement_timeout)}")
+            conn.execute("SET idle_in_transaction_session_timeout = 60000")
+            conn.commit()
+
+        pool = ConnectionPool(
+            self.url,
+            min_size=settings.db_pool_min,
+            max_size=settings.db_pool_max,
+            kwargs={"connect_timeout": settings.db_connect_timeout, "row_factory": dict_row},
+            configure=configure,
+            check=ConnectionPool.check_connection,
+            timeout=settings.db_connect_timeout,
+            reconnect_timeout=0,  # keep trying for ever: the database may come back
+            open=False,
+            name="crowdsource",
+        )
+        pool.open(wait=False)
+        return pool
+
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection]:
+        """A pooled connection inside a transaction, committed on success, rolled back on error.
+
+        Raises DatabaseUnavailable when no connection can be had in time or the server is gone.
+        """
+        try:
+            with self.pool.connection() as conn:
+                yield conn
+        except PoolTimeout:
+            raise DatabaseUnavailable("the database is not answering; try again shortly") from None
+        except psycopg.OperationalError as exc:
+            if _is_connection_loss(exc):
+                raise DatabaseUnavailable(
+                    "the database connection was lost; try again shortly"
+                ) from None
+            raise
+
+    def close(self) -> None:
+        if self._pool is not None and self._pid == os.getpid():
+            self._pool.close()
+        self._pool = None
+
+
+def _is_connection_loss(exc: psycopg.OperationalError) -> bool:
+    """True for errors that mean 'server gone', not for e.g. a statement timeout."""
+    if isinstance(exc, psycopg.errors.QueryCanceled):
+        return False
+    sqlstate = getattr(exc, "sqlstate", None)
+    return sqlstate is None or sqlstate.startswith(("08", "57P"))

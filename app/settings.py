@@ -1,0 +1,251 @@
+"""Settings: read once from the environment into one typed, frozen object.
+
+Every malformed or missing value raises SettingsError naming the variable, so start-up stops
+with one clear line. The original platform's names (DB_HOST, DB_USER, DB_PASS, DB_NAME,
+BUCKET_NAME, PORT, ENCRYPTION_KEY) keep working.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+import platformdirs
+
+from app.errors import SettingsError
+
+STORAGE_BACKENDS = ("local", "s3", "gcs")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# S3 and GCS bucket names share this shape (3-63 chars, lower case, digits, dots, dashes).
+_BUCKET_RE = re.compile(r"[a-z0-9][a-z0-9.\-_]{1,61}[a-z0-9]")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app and the CLI may be configured with. Build it with `load_settings`."""
+
+    # Database: a full URL, or None for the embedded PostgreSQL in `data_dir`.
+    database_url: str | None = None
+    data_dir: Path = field(default_factory=lambda: Path(platformdirs.user_data_dir("crowdsource")))
+    db_pool_min: int = 1
+    db_pool_max: int = 10
+    db_connect_timeout: int = 5
+    db_statement_timeout_ms: int = 15_000
+
+    # Object storage.
+    storage_backend: str = "local"
+    bucket_name: str = "crowdsource"
+    storage_dir: Path | None = None  # local backend root; default data_dir / "storage"
+    s3_endpoint_url: str | None = None
+    aws_region: str | None = None
+    gcs_project: str | None = None
+
+    # Web.
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = 2
+    threads: int = 4
+    secret_key: str | None = None
+    cdn_base_url: str | None = None
+    log_level: str = "INFO"
+
+    @property
+    def embedded(self) -> bool:
+        """True when no database server is configured and the embedded one is used."""
+        return self.database_url is None
+
+    @property
+    def pgdata_dir(self) -> Path:
+        return self.data_dir / "pgdata"
+
+    @property
+    def local_storage_dir(self) -> Path:
+        return self.storage_dir or (self.data_dir / "storage")
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build Settings from `environ` (default: os.environ); raise SettingsError on a bad value."""
+    env = _Env(os.environ if environ is None else environ)
+
+    database_url = _database_url(env)
+    storage_backend = env.choice("STORAGE_BACKEND", STORAGE_BACKENDS, default="local")
+    bucket_name = env.text("BUCKET_NAME")
+    if bucket_name is None and storage_backend != "local":
+        raise SettingsError("BUCKET_NAME", f"required when STORAGE_BACKEND={storage_backend}")
+    if bucket_name is not None and not _BUCKET_RE.fullmatch(bucket_name):
+        raise SettingsError(
+            "BUCKET_NAME",
+            f"{bucket_name!r} is not a valid bucket name "
+            "(3-63 characters: lower-case letters, digits, '.', '-')",
+        )
+
+    pool_min = env.number("DB_POOL_MIN", default=1, minimum=0, maximum=100)
+    pool_max = env.number("DB_POOL_MAX", default=10, minimum=1, maximum=500)
+    if pool_max < pool_min:
+        raise SettingsError("DB_POOL_MAX", f"must be at least DB_POOL_MIN ({pool_min})")
+
+    secret_key = env.text("SECRET_KEY") or env.text("ENCRYPTION_KEY")
+    if secret_key is not None and len(secret_key) < 16:
+        name = "SECRET_KEY" if env.text("SECRET_KEY") else "ENCRYPTION_KEY"
+        raise SettingsError(name, "too short: use at least 16 random characters")
+    if secret_key is None and database_url is not None:
+        raise SettingsError(
+            "SECRET_KEY",
+            "required when DATABASE_URL or DB_HOST is set "
+            "(a random value of at least 16 characters; ENCRYPTION_KEY is accepted too)",
+        )
+
+    data_dir = env.path("DATA_DIR")
+    return Settings(
+        database_url=database_url,
+        data_dir=data_dir or Path(platformdirs.user_data_dir("crowdsource")),
+        db_pool_min=pool_min,
+        db_pool_max=pool_max,
+        db_connect_timeout=env.number("DB_CONNECT_TIMEOUT", default=5, minimum=1, maximum=120),
+        db_statement_timeout_ms=env.number(
+            "DB_STATEMENT_TIMEOUT_MS", default=15_000, minimum=0, maximum=3_600_000
+        ),
+        storage_backend=storage_backend,
+        bucket_name=bucket_name or "crowdsource",
+        storage_dir=env.path("STORAGE_DIR"),
+        s3_endpoint_url=env.url("S3_ENDPOINT_URL"),
+        aws_region=env.text("AWS_REGION") or env.text("AWS_DEFAULT_REGION"),
+        gcs_project=env.text("GOOGLE_CLOUD_PROJECT"),
+        host=env.text("HOST") or "127.0.0.1",
+        port=env.number("PORT", default=8080, minimum=1, maximum=65535),
+        workers=env.number("WEB_CONCURRENCY", default=2, minimum=1, maximum=64),
+        threads=env.number("THREADS", default=4, minimum=1, maximum=64),
+        secret_key=secret_key,
+        cdn_base_url=env.url("CDN_BASE_URL"),
+        log_level=env.choice("LOG_LEVEL", LOG_LEVELS, default="INFO", upper=True),
+    )
+
+
+def _database_url(env: _Env) -> str | None:
+    """DATABASE_URL wins; else the original platform's DB_HOST/DB_USER/DB_PASS/DB_NAME."""
+    url = env.text("DATABASE_URL")
+    if url is not None:
+        is_url = url.startswith(("postgresql://", "postgres://"))
+        is_keywords = "://" not in url and "=" in url  # libpq's "host=... dbname=..." form
+        if not (is_url or is_keywords):
+            raise SettingsError(
+                "DATABASE_URL",
+                "must start with postgresql:// (e.g. postgresql://user:password@host:5432/db)",
+            )
+        _check_conninfo("DATABASE_URL", url)
+        return url
+    host = env.text("DB_HOST")
+    if host is None:
+        for name in ("DB_USER", "DB_PASS", "DB_NAME"):
+            if env.text(name) is not None:
+                raise SettingsError("DB_HOST", f"required when {name} is set")
+        return None
+    user = env.text("DB_USER") or "postgres"
+    password = env.text("DB_PASS") or ""
+    name = env.text("DB_NAME") or "crowdsource"
+    port = env.number("DB_PORT", default=5432, minimum=1, maximum=65535)
+    auth = quote(user, safe="") + (":" + quote(password, safe="") if password else "")
+    url = f"postgresql://{auth}@{quote(host, safe='')}:{port}/{quote(name, safe='')}"
+    sslmode = env.text("DB_SSLMODE")
+    if sslmode is not None:
+        url += f"?sslmode={quote(sslmode, safe='')}"
+    _check_conninfo("DB_HOST", url)
+    return url
+
+
+def _check_conninfo(variable: str, url: str) -> None:
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        parts = conninfo_to_dict(url)
+    except Exception as exc:  # psycopg raises ProgrammingError with libpq's reason
+        # libpq quotes the whole URI (password included) after "in URI:": keep only the reason.
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        reason = re.sub(r'\s*in URI: ".*$', "", reason)
+        raise SettingsError(variable, f"not a valid PostgreSQL URL: {reason}") from None
+    port = str(parts.get("port", "5432"))
+    if not all(p.isdigit() for p in port.split(",")):
+        raise SettingsError(variable, f"port {port!r} is not a number")
+
+
+class _Env:
+    """Typed reads of environment variables; blank values count as unset."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+
+    def text(self, name: str) -> str | None:
+        value = self._environ.get(name)
+        if value is None or not value.strip():
+            return None
+        return value.strip()
+
+    def number(self, name: str, *, default: int, minimum: int, maximum: int) -> int:
+        raw = self.text(name)
+        if raw is None:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise SettingsError(name, f"{raw!r} is not a whole number") from None
+        if not minimum <= value <= maximum:
+            raise SettingsError(name, f"{value} is out of range ({minimum}-{maximum})")
+        return value
+
+    def choice(
+        self, name: str, choices: tuple[str, ...], *, default: str, upper: bool = False
+    ) -> str:
+        raw = self.text(name)
+        if raw is None:
+            return default
+        value = raw.upper() if upper else raw.lower()
+        if value not in choices:
+            raise SettingsError(
+                name, f"unknown value {raw!r} (expected one of: {', '.join(choices)})"
+            )
+        return value
+
+    def path(self, name: str) -> Path | None:
+        raw = self.text(name)
+        return Path(raw).expanduser().resolve() if raw is not None else None
+
+    def url(self, name: str) -> str | None:
+        raw = self.text(name)
+        if raw is None:
+            return None
+        if not re.match(r"https?://[^/\s]+", raw):
+            raise SettingsError(name, f"{raw!r} is not an http(s) URL")
+        return raw.rstrip("/")
+
+
+def with_secret_key(settings: Settings) -> Settings:
+    """Settings whose secret_key is set: the configured one, or in embedded mode a random key
+    kept in DATA_DIR/secret_key so that signed cookies survive restarts."""
+    if settings.secret_key is not None:
+        return settings
+    if not settings.embedded:
+        raise SettingsError("SECRET_KEY", "required when DATABASE_URL or DB_HOST is set")
+    import secrets
+    from dataclasses import replace
+
+    path = settings.data_dir / "secret_key"
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+        key = path.read_text().strip()
+    except FileExistsError:
+        key = path.read_text().strip()  # another process wrote it first
+    except OSError as exc:
+        raise SettingsError(
+            "DATA_DIR", f"cannot keep the secret key in {path}: {exc.strerror}"
+        ) from None
+    if len(key) < 16:
+        raise SettingsError("DATA_DIR", f"{path} holds no usable key; delete it to make a new one")
+    return replace(settings, secret_key=key)

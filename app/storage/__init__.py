@@ -1,0 +1,57 @@
+"""Object storage: one small interface (`Storage`), three backends (local folder, S3, GCS).
+
+Callers use `make_storage(settings)` and the `Storage` methods only; keys come from
+`app.storage.keys`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from app.errors import InvalidKey, ObjectNotFound, SettingsError, StorageError, StorageUnavailable
+from app.storage.base import Storage, StoredObject, validate_key, validate_prefix
+
+if TYPE_CHECKING:
+    from app.settings import Settings
+
+__all__ = [
+    "InvalidKey",
+    "ObjectNotFound",
+    "Storage",
+    "StorageError",
+    "StorageUnavailable",
+    "StoredObject",
+    "make_storage",
+    "validate_key",
+    "validate_prefix",
+]
+
+
+def make_storage(settings: Settings) -> Storage:
+    """Build the backend named by `settings.storage_backend` (no network call is made).
+
+    Raises SettingsError for an unknown backend, StorageUnavailable when GCS finds no
+    credentials.
+    """
+    # Imported here: a deployment needs only one of boto3 and google-cloud-storage, and each
+    # adds a few hundred milliseconds to every start-up (CLI commands included).
+    if settings.storage_backend == "local":
+        from app.storage.local import LocalStorage
+
+        return LocalStorage(settings.local_storage_dir)
+    if settings.storage_backend == "s3":
+        from app.storage.s3 import S3Storage
+
+        return S3Storage(
+            settings.bucket_name,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.aws_region,
+        )
+    if settings.storage_backend == "gcs":
+        from app.storage.gcs import GCSStorage
+
+        return GCSStorage(settings.bucket_name, project=settings.gcs_project)
+    raise SettingsError(
+        "STORAGE_BACKEND",
+        f"unknown value {settings.storage_backend!r} (expected one of: local, s3, gcs)",
+    )

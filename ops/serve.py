@@ -1,0 +1,116 @@
+"""`crowdsource serve`: the app under gunicorn (the Flask dev server only with --dev).
+
+On embedded defaults it starts PostgreSQL, applies migrations and loads the demo sentences
+into an empty database, so a fresh machine needs nothing but Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import click
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from app import create_app
+from app.db import Database, redact_url
+from app.db.migrations import Migrator
+from app.sentences.demo import load_demo_sentences_if_empty
+from app.settings import Settings, with_secret_key
+from ops.context import checked_storage, connect_database, settings_from_environment
+
+
+@click.command()
+@click.option("--host", help="Address to listen on (default: HOST or 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (default: PORT or 8080).")
+@click.option("--workers", type=click.IntRange(1, 64), help="Worker processes (WEB_CONCURRENCY).")
+@click.option(
+    "--migrate/--no-migrate",
+    default=True,
+    show_default=True,
+    help="Apply pending migrations before serving.",
+)
+@click.option(
+    "--demo/--no-demo",
+    default=None,
+    help="Load demo sentences into an empty database (default: only when embedded).",
+)
+@click.option("--dev", is_flag=True, help="Use Flask's development server (reloads nothing).")
+def serve(
+    host: str | None,
+    port: int | None,
+    workers: int | None,
+    migrate: bool,
+    demo: bool | None,
+    dev: bool,
+) -> None:
+    """Serve the web app and the JSON API."""
+    settings = with_secret_key(settings_from_environment())
+    settings = replace(
+        settings,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+    )
+    url = connect_database(settings)
+    storage = checked_storage(settings)
+    if migrate:
+        Migrator(url, report=click.echo).up()
+    if demo if demo is not None else settings.embedded:
+        database = Database(url, replace(settings, db_pool_min=0, db_pool_max=1))
+        with database.connection() as conn:
+            loaded = load_demo_sentences_if_empty(conn)
+        database.close()
+        if loaded:
+            click.echo(f"loaded {loaded} demo sentences")
+
+    where = (
+        f"embedded PostgreSQL in {settings.pgdata_dir}" if settings.embedded else redact_url(url)
+    )
+    click.echo(f"database: {where}")
+    click.echo(f"storage:  {storage.name} ({_storage_place(settings)})")
+    click.echo(f"Crowdsource is up on http://{settings.host}:{settings.port}/  (Ctrl+C stops it)")
+
+    if dev:
+        create_app(settings, database_url=url, storage=storage).run(
+            host=settings.host, port=settings.port, debug=False, use_reloader=False, threaded=True
+        )
+        return
+    GunicornServer(settings, url).run()
+
+
+def _storage_place(settings: Settings) -> str:
+    if settings.storage_backend == "local":
+        return str(settings.local_storage_dir)
+    return f"bucket {settings.bucket_name}"
+
+
+class GunicornServer(BaseApplication):
+    """Runs the app factory in each gunicorn worker (after the fork, so pools are per worker)."""
+
+    def __init__(self, settings: Settings, database_url: str) -> None:
+        self._settings = settings
+        self._database_url = database_url
+        super().__init__()
+
+    def load_config(self) -> None:
+        s = self._settings
+        options: dict[str, Any] = {
+            "bind": f"{s.host}:{s.port}",
+            "workers": s.workers,
+            "threads": s.threads,
+            "worker_class": "gthread",
+            "timeout": 60,
+            "graceful_timeout": 20,
+            "accesslog": "-",
+            "errorlog": "-",
+            "loglevel": s.log_level.lower(),
+            "limit_request_line": 8190,
+            "forwarded_allow_ips": "127.0.0.1",
+        }
+        for key, value in options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return create_app(self._settings, database_url=self._database_url)
