@@ -25,7 +25,8 @@ def create_app(
     settings = settings or load_settings()
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.config["SECRET_KEY"] = settings.secret_key
-    app.config["JSON_SORT_KEYS"] = False
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Indic text as UTF-8, not \uXXXX
     app.extensions["crowdsource.settings"] = settings
     app.extensions["crowdsource.db"] = Database(
         database_url or resolve_database_url(settings), settings

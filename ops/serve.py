@@ -108,9 +108,11 @@ class GunicornServer(BaseApplication):
             "loglevel": s.log_level.lower(),
             "limit_request_line": 8190,
             "forwarded_allow_ips": "127.0.0.1",
+            "control_socket_disable": True,  # we do not use gunicornc; keeps $HOME untouched
         }
         for key, value in options.items():
-            self.cfg.set(key, value)
+            if key in self.cfg.settings:  # control_socket_* exist from gunicorn 24 on
+                self.cfg.set(key, value)
 
     def load(self) -> Flask:
         return create_app(self._settings, database_url=self._database_url)

@@ -68,6 +68,11 @@ def test_serve_on_embedded_defaults_comes_up_and_a_second_start_reuses_the_data(
         counts = {lang["code"]: lang["sentence_count"] for lang in languages}
         assert counts["en"] >= 5 and counts["hi"] >= 5
         assert "हिन्दी" in requests.get(base, timeout=5).text
+
+        # Another command joins the same embedded server and leaves it running for `serve`.
+        status = cli.run("migrate", "status", DATA_DIR=str(data_dir))
+        assert status.returncode == 0 and "0001  applied" in status.stdout
+        assert requests.get(f"{base}/readyz", timeout=5).status_code == 200
     finally:
         output = stop(first)
     assert "loaded" in output and "demo sentences" in output
