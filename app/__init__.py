@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app import errors_http
+from app.contributors import identity
 from app.db import Database, resolve_database_url
 from app.settings import Settings, load_settings
 from app.storage import Storage, make_storage
@@ -33,13 +34,23 @@ def create_app(
     )
     app.extensions["crowdsource.storage"] = storage or make_storage(settings)
 
-    errors_http.init_app(app)
+    # Uploads are checked against max_upload_bytes in the route; this stops larger bodies early.
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes + 64 * 1024
 
+    errors_http.init_app(app)
+    identity.init_app(app)
+
+    from app.api.views import bp as api_bp
+    from app.contributors.views import bp as contributors_bp
     from app.health.views import bp as health_bp
     from app.languages.views import bp as languages_bp
+    from app.reports.views import bp as reports_bp
+    from app.speak.views import bp as speak_bp
+    from app.validate.views import bp as validate_bp
     from app.web.views import bp as web_bp
 
-    app.register_blueprint(health_bp)
-    app.register_blueprint(languages_bp)
-    app.register_blueprint(web_bp)
+    for blueprint in (
+        health_bp, api_bp, languages_bp, contributors_bp, speak_bp, validate_bp, reports_bp, web_bp,
+    ):  # fmt: skip
+        app.register_blueprint(blueprint)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import psycopg
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
@@ -11,32 +12,54 @@ from app.errors import CrowdsourceError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
+RETRY_AFTER_SECONDS = ServiceUnavailable.retry_after_seconds
+
+# What a client is told when a dependency fails; the details (hosts, buckets, paths) go to the
+# log only.
+_PUBLIC_5XX_MESSAGES = {
+    "database_unavailable": "The database is not answering right now. Please try again shortly.",
+    "storage_unavailable": "Storage is not reachable right now. Please try again shortly.",
+    "storage_error": "Storage could not complete the request. Please try again shortly.",
+}
+_HTTP_CODES = {413: "too_large"}
+_HTTP_MESSAGES = {413: "The request is larger than this endpoint accepts."}
+
 
 def error_response(status: int, code: str, message: str) -> Response:
-    """The one shape of every error answer."""
+    """The one shape of every error answer; 503s carry Retry-After."""
     response = jsonify({"error": {"code": code, "message": message}})
     response.status_code = status
+    if status == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(CrowdsourceError)
     def handle_ours(exc: CrowdsourceError) -> Response:
-        response = error_response(exc.http_status, exc.code, exc.message)
-        if isinstance(exc, ServiceUnavailable):
-            response.headers["Retry-After"] = str(exc.retry_after_seconds)
+        message = exc.message
         if exc.http_status >= 500:
             log.warning("%s: %s", exc.code, exc.message)
-        return response
+            message = _PUBLIC_5XX_MESSAGES.get(exc.code, "Something went wrong on our side.")
+        return error_response(exc.http_status, exc.code, message)
 
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException) -> Response:
-        code = (exc.name or "error").lower().replace(" ", "_").replace("'", "")
-        response = error_response(exc.code or 500, code, exc.description or exc.name)
-        for header in ("Allow", "Retry-After"):
-            if exc.get_response().headers.get(header):
-                response.headers[header] = exc.get_response().headers[header]
+        status = exc.code or 500
+        code = _HTTP_CODES.get(status) or (exc.name or "error").lower().replace(" ", "_")
+        message = _HTTP_MESSAGES.get(status) or exc.description or exc.name
+        response = error_response(status, code.replace("'", ""), message)
+        allow = exc.get_response().headers.get("Allow")
+        if allow:
+            response.headers["Allow"] = allow
         return response
+
+    @app.errorhandler(psycopg.DataError)
+    def handle_bad_data(exc: psycopg.DataError) -> Response:
+        # Input the database cannot hold (a NUL character, a number out of range) that slipped
+        # past the checks in the routes: the client's fault, not ours.
+        log.info("input refused by the database: %s", type(exc).__name__)
+        return error_response(400, "invalid_input", "Some of the input is not valid.")
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception) -> Response:

@@ -53,6 +53,14 @@ class Settings:
     cdn_base_url: str | None = None
     log_level: str = "INFO"
 
+    # The contributor loop.
+    max_upload_bytes: int = 5 * 1024 * 1024
+    recording_min_ms: int = 1_000
+    recording_max_ms: int = 15_000
+    votes_to_decide: int = 2  # accepted at >= N accepts (and more accepts than rejects)
+    reports_to_hide: int = 3  # distinct reporters that take an item or recording out of the queues
+    audio_url_ttl_seconds: int = 900
+
     @property
     def embedded(self) -> bool:
         """True when no database server is configured and the embedded one is used."""
@@ -99,6 +107,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "(a random value of at least 16 characters; ENCRYPTION_KEY is accepted too)",
         )
 
+    min_seconds = env.number("RECORDING_MIN_SECONDS", default=1, minimum=1, maximum=60)
+    max_seconds = env.number("RECORDING_MAX_SECONDS", default=15, minimum=2, maximum=300)
+    if max_seconds <= min_seconds:
+        raise SettingsError(
+            "RECORDING_MAX_SECONDS", f"must be above RECORDING_MIN_SECONDS ({min_seconds})"
+        )
+
     data_dir = env.path("DATA_DIR")
     return Settings(
         database_url=database_url,
@@ -122,6 +137,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         secret_key=secret_key,
         cdn_base_url=env.url("CDN_BASE_URL"),
         log_level=env.choice("LOG_LEVEL", LOG_LEVELS, default="INFO", upper=True),
+        max_upload_bytes=env.number("MAX_UPLOAD_MB", default=5, minimum=1, maximum=100)
+        * 1024
+        * 1024,
+        recording_min_ms=int(min_seconds * 1000),
+        recording_max_ms=int(max_seconds * 1000),
+        votes_to_decide=env.number("VOTES_TO_DECIDE", default=2, minimum=1, maximum=50),
+        reports_to_hide=env.number("REPORTS_TO_HIDE", default=3, minimum=1, maximum=100),
+        audio_url_ttl_seconds=env.number("AUDIO_URL_TTL", default=900, minimum=30, maximum=86_400),
     )
 
 

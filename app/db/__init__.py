@@ -13,11 +13,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from app.errors import DatabaseUnavailable
 from app.settings import Settings
+
+# What domain code receives: a connection whose rows are dicts keyed by column name.
+Conn = psycopg.Connection[DictRow]
 
 
 def resolve_database_url(settings: Settings) -> str:
@@ -66,27 +69,28 @@ class Database:
     def __init__(self, url: str, settings: Settings) -> None:
         self.url = url
         self._settings = settings
-        self._pool: ConnectionPool | None = None
+        self._pool: ConnectionPool[Conn] | None = None
         self._pid = 0
 
     @property
-    def pool(self) -> ConnectionPool:
+    def pool(self) -> ConnectionPool[Conn]:
         if self._pool is None or self._pid != os.getpid():
             self._pool = self._make_pool()
             self._pid = os.getpid()
         return self._pool
 
-    def _make_pool(self) -> ConnectionPool:
+    def _make_pool(self) -> ConnectionPool[Conn]:
         settings = self._settings
         statement_timeout = settings.db_statement_timeout_ms
 
-        def configure(conn: psycopg.Connection) -> None:
+        def configure(conn: Conn) -> None:
             conn.execute(f"SET statement_timeout = {int(statement_timeout)}")
             conn.execute("SET idle_in_transaction_session_timeout = 60000")
             conn.commit()
 
-        pool = ConnectionPool(
+        pool: ConnectionPool[Conn] = ConnectionPool(
             self.url,
+            connection_class=psycopg.Connection[DictRow],
             min_size=settings.db_pool_min,
             max_size=settings.db_pool_max,
             kwargs={"connect_timeout": settings.db_connect_timeout, "row_factory": dict_row},
@@ -101,7 +105,7 @@ class Database:
         return pool
 
     @contextmanager
-    def connection(self) -> Iterator[psycopg.Connection]:
+    def connection(self) -> Iterator[Conn]:
         """A pooled connection inside a transaction, committed on success, rolled back on error.
 
         Raises DatabaseUnavailable when no connection can be had in time or the server is gone.

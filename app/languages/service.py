@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
+from app.db import Conn
 
 _LIST_LANGUAGES = """
 SELECT l.code, l.name, l.native_name, l.script, l.direction,
@@ -17,6 +17,6 @@ SELECT l.code, l.name, l.native_name, l.script, l.direction,
 """
 
 
-def list_languages(conn: psycopg.Connection) -> list[dict[str, Any]]:
+def list_languages(conn: Conn) -> list[dict[str, Any]]:
     """Active languages, by English name, with how many active sentences each has."""
-    return conn.execute(_LIST_LANGUAGES).fetchall()  # type: ignore[return-value]
+    return conn.execute(_LIST_LANGUAGES).fetchall()

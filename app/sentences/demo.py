@@ -8,7 +8,7 @@ from __future__ import annotations
 import unicodedata
 from importlib import resources
 
-import psycopg
+from app.db import Conn
 
 _INSERT = """
 INSERT INTO dataset_rows (language_code, kind, text, source)
@@ -32,7 +32,7 @@ def demo_sentences() -> dict[str, list[str]]:
     return sentences
 
 
-def load_demo_sentences_if_empty(conn: psycopg.Connection) -> int:
+def load_demo_sentences_if_empty(conn: Conn) -> int:
     """Insert the demo sentences when the database has no items at all; return how many.
 
     Runs in the caller's transaction; takes a transaction-level advisory lock so that two

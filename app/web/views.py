@@ -1,6 +1,13 @@
-"""Pages of the web app (server-rendered; scripts and styles are static files, never inline)."""
+"""Pages of the web app: thin routes that render what the server knows.
+
+Everything that changes while a volunteer works (sentences, clips, totals, the profile) is
+fetched by the page's script from the JSON API (docs/api.md). Scripts and styles are static
+files, never inline, so a strict Content-Security-Policy costs nothing.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import Blueprint, render_template
 
@@ -9,9 +16,78 @@ from app.languages.service import list_languages
 
 bp = Blueprint("web", __name__)
 
+_FIND_LANGUAGE = """
+SELECT code, name, native_name, script, direction
+  FROM languages
+ WHERE code = %(code)s AND is_active
+"""
+
+Page = str | tuple[str, int]
+
+
+def _find_language(code: str) -> dict[str, Any] | None:
+    """The active language with this code, or None."""
+    with deps.database().connection() as conn:
+        return conn.execute(_FIND_LANGUAGE, {"code": code}).fetchone()
+
+
+def _languages() -> list[dict[str, Any]]:
+    with deps.database().connection() as conn:
+        return list_languages(conn)
+
+
+def _unknown_language(code: str) -> tuple[str, int]:
+    """An HTML 404 page (the API's JSON 404 handler is for API clients, not people)."""
+    return render_template("not_found.html", code=code), 404
+
 
 @bp.get("/")
 def home() -> str:
-    with deps.database().connection() as conn:
-        languages = list_languages(conn)
-    return render_template("index.html", languages=languages)
+    """The language list, each language with its Speak and Validate links."""
+    return render_template("index.html", languages=_languages())
+
+
+@bp.get("/speak")
+def choose_language_to_speak() -> str:
+    """The language list for the Speak link in the navigation."""
+    return render_template(
+        "choose_language.html", languages=_languages(), action="speak", active="speak"
+    )
+
+
+@bp.get("/validate")
+def choose_language_to_validate() -> str:
+    """The language list for the Validate link in the navigation."""
+    return render_template(
+        "choose_language.html", languages=_languages(), action="validate", active="validate"
+    )
+
+
+@bp.get("/speak/<code>")
+def speak(code: str) -> Page:
+    """Record five sentences of a language (the page's script does the work)."""
+    language = _find_language(code)
+    if language is None:
+        return _unknown_language(code)
+    return render_template("speak.html", language=language, active="speak")
+
+
+@bp.get("/validate/<code>")
+def validate(code: str) -> Page:
+    """Listen to recordings of a language and say whether they match their sentence."""
+    language = _find_language(code)
+    if language is None:
+        return _unknown_language(code)
+    return render_template("validate.html", language=language, active="validate")
+
+
+@bp.get("/profile")
+def profile() -> str:
+    """The optional profile form (choices and current values come from the API)."""
+    return render_template("profile.html", active="profile")
+
+
+@bp.get("/me/contributions")
+def my_contributions() -> str:
+    """The visitor's own recordings with their status, and their totals."""
+    return render_template("contributions.html", active="contributions")

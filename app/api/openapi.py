@@ -1,0 +1,299 @@
+"""The OpenAPI 3.1 document of /api/v1 (kept true by tests/api/test_openapi.py).
+
+Each operation lists every status its code can answer with. Error answers all share the
+`Error` schema; the stable codes a response can carry are named in its description and, for
+machines, in its `x-error-codes` list. Body schemas live in app/api/schemas.py.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from http import HTTPStatus
+from typing import Any
+
+from app.api.schemas import SCHEMAS, ref
+
+API = "/api/v1"
+Obj = dict[str, Any]
+
+# Every stable error code and the one status it is sent with.
+ERROR_STATUS = {
+    "invalid_session": 400, "not_json": 400, "invalid_json": 400, "missing_field": 400,
+    "empty_upload": 400, "invalid_input": 400,
+    "link_expired": 403, "own_recording": 403,
+    "unknown_language": 404, "unknown_item": 404, "unknown_recording": 404,
+    "object_not_found": 404,
+    "already_recorded": 409, "already_voted": 409,
+    "too_large": 413,
+    "not_audio": 415,
+    "invalid_field": 422, "invalid_value": 422, "personal_data": 422, "note_required": 422,
+    "too_short": 422, "too_long": 422, "silent": 422, "clipped": 422,
+    "internal_error": 500,
+    "database_unavailable": 503, "storage_unavailable": 503, "storage_error": 503,
+}  # fmt: skip
+
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before trying again (sent with database_unavailable, "
+        "storage_unavailable and failed readiness checks).",
+        "schema": {"type": "integer", "minimum": 0},
+    }
+}
+_SET_COOKIE = {
+    "Set-Cookie": {
+        "description": "`cs_id`, the signed anonymous contributor id, on a visitor's first write.",
+        "schema": {"type": "string"},
+    }
+}
+_AUDIO_TYPES = ("audio/webm", "audio/ogg", "audio/mp4", "audio/wav", "audio/mpeg")
+
+
+def _json(schema: str, description: str, *, headers: Obj | None = None) -> Obj:
+    """A response whose body is the JSON schema `schema` (a name in components/schemas)."""
+    response: Obj = {
+        "description": description,
+        "content": {"application/json": {"schema": ref(schema)}},
+    }
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+def _error(status: int, *codes: str) -> Obj:
+    """An error response with the shared `Error` body and the codes it can carry."""
+    listed = ", ".join(f"`{code}`" for code in codes)
+    response = _json("Error", f"{HTTPStatus(status).phrase}. Codes: {listed}.")
+    response["x-error-codes"] = list(codes)
+    if status == 503:
+        response["headers"] = _RETRY_AFTER
+    return response
+
+
+def _errors(*codes: str) -> dict[int, Obj]:
+    """Error responses for these codes, grouped by their status."""
+    by_status: dict[int, list[str]] = {}
+    for code in codes:
+        by_status.setdefault(ERROR_STATUS[code], []).append(code)
+    return {status: _error(status, *grouped) for status, grouped in sorted(by_status.items())}
+
+
+def _param(name: str, where: str, schema: Obj, description: str, *, required: bool) -> Obj:
+    return {
+        "name": name,
+        "in": where,
+        "required": required,
+        "description": description,
+        "schema": schema,
+    }
+
+
+def _path(name: str, schema: Obj, description: str) -> Obj:
+    return _param(name, "path", schema, description, required=True)
+
+
+def _query_int(name: str, *, default: int, minimum: int, maximum: int, description: str) -> Obj:
+    schema = {"type": "integer", "minimum": minimum, "maximum": maximum, "default": default}
+    return _param(name, "query", schema, f"{description} Out of range: 422.", required=False)
+
+
+_LANGUAGE = _path("code", {"type": "string"}, "The language code, e.g. `hi`.")
+_RECORDING = _path("public_id", {"type": "string", "format": "uuid"}, "The recording's id.")
+_COUNT = _query_int("count", default=5, minimum=1, maximum=20, description="How many to return.")
+
+
+def _body(schema: str, media_type: str = "application/json", **extra: Any) -> Obj:
+    return {"required": True, "content": {media_type: {"schema": ref(schema), **extra}}}
+
+
+def _op(
+    route: str,
+    operation_id: str,
+    summary: str,
+    responses: dict[int, Obj],
+    *,
+    errors: tuple[str, ...] = (),
+    params: tuple[Obj, ...] = (),
+    body: Obj | None = None,
+    writes: bool = False,
+    description: str | None = None,
+) -> tuple[str, str, Obj]:
+    """(path, method, operation) for `route` ("METHOD /path", under /api/v1 unless tagged
+    health). `operation_id` is "<tag>.<name>". Every operation can also fail with
+    `internal_error`. `writes`: the operation makes the visitor's identity if needed, so its
+    2xx answers may carry Set-Cookie."""
+    method, path = route.split(" ")
+    tag = operation_id.split(".")[0]
+    if writes:
+        for status, response in responses.items():
+            if 200 <= status < 300:
+                response["headers"] = {**response.get("headers", {}), **_SET_COOKIE}
+    merged = {**responses, **_errors(*errors, "internal_error")}
+    operation: Obj = {"operationId": operation_id, "tags": [tag], "summary": summary}
+    if description:
+        operation["description"] = description
+    if params:
+        operation["parameters"] = list(params)
+    if body:
+        operation["requestBody"] = body
+    operation["responses"] = {str(status): merged[status] for status in sorted(merged)}
+    if tag == "health":
+        operation["security"] = []  # the probes ignore the cookie
+    else:
+        path = API + path
+    return path, method.lower(), operation
+
+
+# What every /api/v1 operation that reads the database can fail with (invalid_input: text the
+# database cannot hold, such as a NUL character).
+_DB = ("invalid_session", "database_unavailable", "invalid_input")
+# A JSON body larger than the upload limit is refused before it is read, with 413 too_large.
+_JSON_BODY = ("not_json", "invalid_json", "too_large")
+_STORAGE = ("storage_unavailable", "storage_error")
+_UPLOAD_REFUSALS = (
+    "missing_field", "empty_upload", "invalid_field", "too_large", "not_audio",
+    "too_short", "too_long", "silent", "clipped", "unknown_item", "already_recorded",
+)  # fmt: skip
+_PAGE = _query_int("page", default=1, minimum=1, maximum=10_000, description="From 1.")
+_PER_PAGE = _query_int("per_page", default=20, minimum=1, maximum=100, description="Page size.")
+_ITEM = _path("item_id", {"type": "integer", "minimum": 0}, "The sentence's id.")
+_TOKEN = _param(
+    "token",
+    "query",
+    {"type": "string"},
+    "The signature in `audio_url`; 403 when missing, wrong or expired (15 minutes by default).",
+    required=True,
+)
+_AUDIO = {
+    "description": "The audio, streamed by the app.",
+    "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in _AUDIO_TYPES},
+    "headers": {"Cache-Control": {"schema": {"type": "string"}}},
+}
+_PRESIGNED = {
+    "description": "A redirect to a short-lived presigned URL on S3/GCS.",
+    "headers": {"Location": {"schema": {"type": "string", "format": "uri"}}},
+}
+_UPLOAD = _body(
+    "RecordingUpload",
+    "multipart/form-data",
+    encoding={"audio": {"contentType": ", ".join((*_AUDIO_TYPES, "application/octet-stream"))}},
+)
+
+
+def _operations() -> list[tuple[str, str, Obj]]:
+    return [
+        _op("GET /healthz", "health.healthz", "Liveness: the process answers",
+            {200: _json("Health", "The process is up.")}),
+        _op("GET /readyz", "health.readyz", "Readiness: the database and storage answer",
+            {200: _json("Readiness", "Both dependencies answer."),
+             503: _json("Readiness", "A dependency is down; `checks` says which and why.",
+                        headers=_RETRY_AFTER)}),
+        _op("GET /openapi.json", "reference.openapi", "This document",
+            {200: _json("OpenAPIDocument", "The OpenAPI 3.1 description of the API.")},
+            errors=("invalid_session",)),
+        _op("GET /languages", "reference.languages", "Active languages, by English name",
+            {200: _json("LanguageList", "Each with its number of active sentences.")},
+            errors=_DB),
+        _op("GET /profile/options", "reference.profileOptions", "The profile form's choices",
+            {200: _json("ProfileOptions", "null always means \"prefer not to say\".")},
+            errors=_DB),
+        _op("GET /me", "contributors.me", "The visitor's profile and totals",
+            {200: _json("Me", "All nulls and zeros for a new visitor.")}, errors=_DB),
+        _op("PUT /me/profile", "contributors.updateProfile", "Save some profile fields",
+            {200: _json("ProfileSaved", "The whole profile after the change.")},
+            body=_body("ProfileChanges"), writes=True,
+            errors=(*_DB, *_JSON_BODY, "invalid_value", "personal_data"),
+            description="`personal_data`: an e-mail address or phone number in "
+            "`display_name`; `invalid_value`: an unknown field or value."),
+        _op("GET /me/contributions", "contributors.contributions",
+            "The visitor's recordings and refused uploads, newest first",
+            {200: _json("ContributionPage", "One page.")},
+            params=(_PAGE, _PER_PAGE), errors=(*_DB, "invalid_field")),
+        _op("GET /languages/{code}/sentences", "speak.sentences", "Sentences to read",
+            {200: _json("SentenceBatch", "Fewest recordings first; never one the visitor "
+                        "recorded or skipped.")},
+            params=(_LANGUAGE, _COUNT), errors=(*_DB, "unknown_language", "invalid_field")),
+        _op("POST /recordings", "speak.uploadRecording", "Upload a recording of a sentence",
+            {201: _json("RecordingSaved", "Checked, stored and counted."),
+             200: _json("RecordingSaved", "This idempotency key was used before: the first "
+                        "result again, nothing new stored.")},
+            body=_UPLOAD, writes=True, errors=(*_DB, *_UPLOAD_REFUSALS, *_STORAGE),
+            description="Refused audio (415, 422 `too_short`, `too_long`, `silent`, `clipped`) "
+            "is listed in the visitor's contributions as `refused`."),
+        _op("POST /sentences/{item_id}/skip", "speak.skipSentence", "Don't offer it again",
+            {200: _json("Skipped", "Skipped (idempotent).")},
+            params=(_ITEM,), writes=True, errors=(*_DB, "unknown_item")),
+        _op("GET /languages/{code}/clips", "validate.clips", "Recordings to check",
+            {200: _json("ClipBatch", "Closest to a decision first, then oldest; empty when "
+                        "nothing is waiting.")},
+            params=(_LANGUAGE, _COUNT), errors=(*_DB, "unknown_language", "invalid_field")),
+        _op("GET /recordings/{public_id}/audio", "validate.audio",
+            "A recording's audio (follow a clip's `audio_url`)", {200: _AUDIO, 302: _PRESIGNED},
+            params=(_RECORDING, _TOKEN),
+            errors=(*_DB, "link_expired", "unknown_recording", "object_not_found", *_STORAGE)),
+        _op("POST /recordings/{public_id}/votes", "validate.vote", "Accept or reject",
+            {201: _json("VoteCounted", "Counted; the new totals and status."),
+             200: _json("VoteCounted", "The same vote again: nothing changes.")},
+            params=(_RECORDING,), body=_body("Vote"), writes=True,
+            errors=(*_DB, *_JSON_BODY, "missing_field", "invalid_field", "own_recording",
+                    "unknown_recording", "already_voted")),
+        _op("POST /recordings/{public_id}/skip", "validate.skipRecording", "Don't offer it again",
+            {200: _json("Skipped", "Skipped (idempotent).")},
+            params=(_RECORDING,), writes=True, errors=(*_DB, "unknown_recording")),
+        _op("POST /reports", "reports.report", "Report a sentence or a recording as unfit",
+            {201: _json("Reported", "Reported; enough distinct reporters hide it."),
+             200: _json("Reported", "The visitor had already reported it.")},
+            body=_body("Report"), writes=True,
+            errors=(*_DB, *_JSON_BODY, "missing_field", "invalid_field", "note_required",
+                    "unknown_item", "unknown_recording")),
+    ]  # fmt: skip
+
+
+_TAGS = {
+    "speak": "Reading sentences aloud: what to read, uploads, skips.",
+    "validate": "Checking other people's recordings: the queue, audio, votes, skips.",
+    "contributors": "The visitor's profile, totals and contributions.",
+    "reports": "Flagging sentences and recordings as unfit.",
+    "reference": "Languages, profile choices and this document.",
+    "health": "Probes for orchestrators.",
+}
+
+_DESCRIPTION = """\
+The contributor loop of Crowdsource: volunteers read sentences aloud and check each other's
+recordings. JSON in and out (uploads are `multipart/form-data`).
+
+Every error is `{"error": {"code", "message"}}`; the codes each response can carry are listed
+with it (`x-error-codes`). A 503 tells the client to retry later. An unknown path answers
+`404 not_found`, a method a path does not have `405 method_not_allowed`.
+
+Nobody logs in: the first write sets `cs_id`, a signed HttpOnly cookie holding an anonymous
+contributor id. A cookie whose signature fails is cleared and the request refused with
+`400 invalid_session`.
+"""
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    """The whole document, built once per process."""
+    paths: Obj = {}
+    for path, method, operation in _operations():
+        paths.setdefault(path, {})[method] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Crowdsource API", "version": "1", "description": _DESCRIPTION},
+        "servers": [{"url": "/"}],
+        "tags": [{"name": name, "description": text} for name, text in _TAGS.items()],
+        "security": [{}, {"cs_id": []}],
+        "paths": paths,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "cs_id": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "cs_id",
+                    "description": "The anonymous contributor id, signed. Optional: without "
+                    "it an operation acts for a new visitor, and a write creates one.",
+                }
+            },
+        },
+    }

@@ -1,0 +1,210 @@
+"""The JSON Schemas (2020-12, as OpenAPI 3.1 uses) of the API's bodies: components/schemas.
+
+Response objects are closed (`additionalProperties: false`), so a field added to a response
+without being documented here fails tests/api/test_openapi.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.contributors.service import AGE_GROUPS, GENDERS
+from app.reports.service import REASONS, TARGETS
+from app.validate.service import VERDICTS
+
+Schema = dict[str, Any]
+
+STATUSES = ("pending", "accepted", "rejected")
+IDEMPOTENCY_KEY_PATTERN = "^[A-Za-z0-9_-]{8,100}$"
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def obj(optional: tuple[str, ...] = (), closed: bool = True, **properties: Schema) -> Schema:
+    """An object with these properties, all required except `optional`."""
+    return object_of(properties, optional, closed)
+
+
+def object_of(
+    properties: dict[str, Schema], optional: tuple[str, ...] = (), closed: bool = True
+) -> Schema:
+    schema: Schema = {
+        "type": "object",
+        "properties": properties,
+        "required": [name for name in properties if name not in optional],
+    }
+    if closed:
+        schema["additionalProperties"] = False
+    return schema
+
+
+def array(items: Schema) -> Schema:
+    return {"type": "array", "items": items}
+
+
+def text(**extra: Any) -> Schema:
+    return {"type": "string", **extra}
+
+
+def count(**extra: Any) -> Schema:
+    return {"type": "integer", "minimum": 0, **extra}
+
+
+def nullable(schema: Schema) -> Schema:
+    """`schema` or null ("prefer not to say" / not applicable)."""
+    nullable_schema = {**schema, "type": [schema["type"], "null"]}
+    if "enum" in schema:
+        nullable_schema["enum"] = [*schema["enum"], None]
+    return nullable_schema
+
+
+def enum(*values: str, **extra: Any) -> Schema:
+    return {"type": "string", "enum": list(values), **extra}
+
+
+UUID = text(format="uuid")
+LANGUAGE_CODE = text(pattern="^[a-z]{2,3}$", examples=["hi"])
+
+# Profile fields, in responses and in PUT /me/profile.
+_PROFILE = {
+    "display_name": nullable(text(minLength=1, maxLength=30)),
+    "age_group": nullable(enum(*AGE_GROUPS)),
+    "gender": nullable(enum(*GENDERS)),
+    "mother_tongue": nullable(
+        text(description="A language code from /profile/options, or 'other'.")
+    ),
+    "region_code": nullable(text(pattern="^[A-Z]{2}$")),
+}
+
+SCHEMAS: dict[str, Schema] = {
+    "Error": obj(
+        error=obj(
+            code=text(description="Stable, machine-readable; listed per response."),
+            message=text(description="A sentence for the person, never a stack trace."),
+        )
+    ),
+    "Health": obj(status=enum("ok")),
+    "Readiness": obj(
+        status=enum("ready", "unavailable"),
+        checks=obj(
+            database=text(description="'ok', or why the database is not usable."),
+            storage=text(description="'ok', or why the object storage is not usable."),
+        ),
+    ),
+    "OpenAPIDocument": obj(
+        ("servers", "components", "tags", "security"),
+        closed=False,
+        openapi=text(pattern="^3\\.1\\."),
+        info=obj(closed=False),
+        paths=obj(closed=False),
+    ),
+    "Language": obj(
+        code=LANGUAGE_CODE,
+        name=text(),
+        native_name=text(),
+        script=text(pattern="^[A-Z][a-z]{3}$", description="ISO 15924"),
+        direction=enum("ltr", "rtl"),
+        sentence_count=count(),
+    ),
+    "LanguageList": obj(languages=array(ref("Language"))),
+    "Choice": obj(value=text(), label=text()),
+    "Region": obj(
+        code=text(pattern="^[A-Z]{2}$"), name=text(), kind=enum("state", "union_territory")
+    ),
+    "LanguageName": obj(code=LANGUAGE_CODE, name=text(), native_name=text()),
+    "ProfileOptions": obj(
+        age_groups=array(ref("Choice")),
+        genders=array(ref("Choice")),
+        regions=array(ref("Region")),
+        languages=array(ref("LanguageName")),
+    ),
+    "Profile": object_of(_PROFILE),
+    "ProfileChanges": {
+        **object_of(_PROFILE, optional=tuple(_PROFILE)),
+        "description": "Any of the profile fields; null clears one. Other fields are refused "
+        "(422 invalid_value).",
+    },
+    "ProfileSaved": obj(profile=ref("Profile")),
+    "Totals": obj(
+        recordings=count(),
+        accepted=count(),
+        rejected=count(),
+        pending=count(),
+        refused=count(description="Uploads the audio check refused."),
+        validations=count(description="Votes cast on other people's recordings."),
+        seconds_recorded={"type": "number", "minimum": 0},
+    ),
+    "Me": obj(profile=ref("Profile"), totals=ref("Totals")),
+    "Contribution": obj(
+        id=text(description="The recording's UUID, or 'refused-<n>' for a refused upload."),
+        language=LANGUAGE_CODE,
+        sentence=text(),
+        status=enum(*STATUSES, "refused"),
+        reason=nullable(text(description="Why the upload was refused (only for 'refused').")),
+        duration_ms=nullable(count()),
+        accept_count=count(),
+        reject_count=count(),
+        created_at=text(format="date-time"),
+    ),
+    "ContributionPage": obj(
+        contributions=array(ref("Contribution")),
+        page=count(minimum=1),
+        per_page=count(minimum=1),
+        total=count(),
+    ),
+    "Sentence": obj(id=count(minimum=1), text=text()),
+    "SentenceBatch": obj(
+        language=LANGUAGE_CODE,
+        sentences=array(ref("Sentence")),
+        exhausted={"type": "boolean", "description": "True when the list is empty."},
+    ),
+    "RecordingUpload": obj(
+        audio=text(
+            format="binary",
+            contentMediaType="application/octet-stream",
+            description="webm/opus, ogg/opus, mp4/aac, wav or mp3; at most MAX_UPLOAD_MB "
+            "(5 MB by default).",
+        ),
+        item_id=count(minimum=1, description="The sentence's id."),
+        idempotency_key=text(
+            pattern=IDEMPOTENCY_KEY_PATTERN,
+            description="Made by the client once per take; sending it again returns the "
+            "first result.",
+        ),
+    ),
+    "Recording": obj(
+        id=UUID,
+        item_id=count(minimum=1),
+        language=LANGUAGE_CODE,
+        duration_ms=count(minimum=1),
+        status=enum(*STATUSES, description="'pending' when new."),
+    ),
+    "RecordingSaved": obj(recording=ref("Recording"), totals=ref("Totals")),
+    "Skipped": obj(skipped={"const": True}),
+    "Clip": obj(
+        id=UUID,
+        sentence=text(),
+        audio_url=text(format="uri-reference", description="Expires (15 minutes by default)."),
+        duration_ms=count(minimum=1),
+    ),
+    "ClipBatch": obj(language=LANGUAGE_CODE, clips=array(ref("Clip"))),
+    "Vote": obj(closed=False, verdict=enum(*VERDICTS)),
+    "VoteCounted": obj(
+        recording=obj(id=UUID, accept_count=count(), reject_count=count(), status=enum(*STATUSES))
+    ),
+    "Report": obj(
+        ("note",),
+        closed=False,
+        target=enum(*TARGETS),
+        id={
+            "oneOf": [count(minimum=1), UUID],
+            "description": "A sentence id (integer) for 'sentence', a recording UUID for "
+            "'recording'.",
+        },
+        reason=enum(*REASONS),
+        note=nullable(text(maxLength=500, description="Required when the reason is 'other'.")),
+    ),
+    "Reported": obj(reported={"const": True}),
+}

@@ -1,0 +1,276 @@
+"""The check every uploaded recording goes through before we store it.
+
+`analyse_recording` decodes the upload in memory with PyAV, refuses what is not a sound
+recording in one of the containers browsers produce, measures it on 16 kHz mono float32 and
+refuses recordings that are too short, too long, silent or heavily clipped. The upload comes
+from the internet, so decoding is bounded (demuxers allow-listed, packets capped, decoding
+stops just past the length limit) and every PyAV/FFmpeg failure becomes `NotAudio`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from app.audio.decode import ANALYSIS_RATE, DecodedAudio, Undecodable, decode_audio
+from app.audio.snr import wada_snr
+from app.errors import CrowdsourceError
+
+FRAME_MS = 30
+DBFS_FLOOR = -120.0
+# A 30 ms frame counts as speech when it is SPEECH_MARGIN_DB above the noise floor (the 10th
+# percentile of frame levels), or louder than LOUD_FRAME_DBFS whatever the floor: a recording
+# with no pauses (a steady tone from a fake microphone, a speaker in a noisy room) has its
+# "floor" at its own level. Frames under QUIET_FRAME_DBFS never count.
+NOISE_FLOOR_PERCENTILE = 10
+SPEECH_MARGIN_DB = 10.0
+LOUD_FRAME_DBFS = -35.0
+QUIET_FRAME_DBFS = -60.0
+
+_NOT_AUDIO_MESSAGES = {
+    "unreadable": "We couldn't read your upload as a sound recording. "
+    "Please record again with the Record button and try once more.",
+    "no_audio": "We couldn't find any sound in your upload. "
+    "Please record again with the Record button and try once more.",
+    "video": "Your upload contains video. Please send a sound recording only.",
+}
+
+
+class NotAudio(CrowdsourceError):
+    """The upload is not a sound recording we can read (or not in a container we accept)."""
+
+    code = "not_audio"
+    http_status = 415
+
+
+class RecordingRefused(CrowdsourceError):
+    """A readable recording that we will not keep; `code` says why: too_short, too_long,
+    silent or clipped. `report` holds the measures, unless decoding stopped at the limit."""
+
+    code = "recording_refused"
+    http_status = 422
+
+    def __init__(self, message: str, *, code: str, report: AudioReport | None = None) -> None:
+        super().__init__(message, code=code)
+        self.report = report
+
+
+@dataclass(frozen=True)
+class AudioReport:
+    """What we measured on an accepted recording."""
+
+    container: str
+    codec: str
+    mime_type: str
+    extension: str
+    sample_rate: int
+    channels: int
+    duration_ms: int
+    rms_dbfs: float
+    peak_dbfs: float
+    speech_ratio: float
+    snr_db: float | None
+    clipping_ratio: float
+
+    def measures(self) -> dict[str, Any]:
+        """The measures as a JSON-ready dict, rounded to what is meaningful."""
+        return {
+            "duration_ms": self.duration_ms,
+            "sample_rate": self.sample_rate,
+            "channels": self.channels,
+            "rms_dbfs": round(self.rms_dbfs, 1),
+            "peak_dbfs": round(self.peak_dbfs, 1),
+            "speech_ratio": round(self.speech_ratio, 3),
+            "snr_db": None if self.snr_db is None else round(self.snr_db, 1),
+            "clipping_ratio": round(self.clipping_ratio, 4),
+        }
+
+
+@dataclass(frozen=True)
+class AudioLimits:
+    """What a recording must satisfy to be kept."""
+
+    min_ms: int = 1000
+    max_ms: int = 15000
+    silence_rms_dbfs: float = -50.0
+    min_speech_ratio: float = 0.1
+    max_clipping_ratio: float = 0.05
+
+
+DEFAULT_LIMITS = AudioLimits()
+
+
+@dataclass(frozen=True)
+class _Container:
+    demuxer_names: frozenset[str]
+    mime_type: str
+    extension: str
+    codecs: frozenset[str]
+    any_pcm: bool = False
+
+
+# Only containers browsers record into (plus wav and mp3 for uploads made elsewhere), each with
+# the codecs a browser can play from it under that MIME type.
+_CONTAINERS = (
+    # Chrome's MediaRecorder also offers `audio/webm;codecs=pcm`.
+    _Container(
+        frozenset({"webm", "matroska"}),
+        "audio/webm",
+        "webm",
+        frozenset({"opus", "vorbis"}),
+        any_pcm=True,
+    ),
+    _Container(frozenset({"ogg"}), "audio/ogg", "ogg", frozenset({"opus", "vorbis", "flac"})),
+    _Container(
+        frozenset({"mp4", "mov", "m4a"}),
+        "audio/mp4",
+        "mp4",
+        frozenset({"aac", "opus", "mp3", "flac", "alac"}),
+    ),
+    _Container(frozenset({"wav"}), "audio/wav", "wav", frozenset(), any_pcm=True),
+    _Container(frozenset({"mp3"}), "audio/mpeg", "mp3", frozenset({"mp3"})),
+)
+# Given to FFmpeg so that it never even opens another demuxer (playlists, image sequences...).
+_DEMUXERS = ",".join(sorted(name for c in _CONTAINERS for name in c.demuxer_names))
+
+
+def sniff_mime_type(container: str, codec: str) -> tuple[str, str]:
+    """The normalised MIME type and storage extension for what PyAV saw, e.g.
+    ("matroska,webm", "opus") -> ("audio/webm", "webm").
+
+    Raises NotAudio for any container/codec pair we do not accept.
+    """
+    names = set(container.split(","))
+    for accepted in _CONTAINERS:
+        if names & accepted.demuxer_names:
+            if codec in accepted.codecs or (accepted.any_pcm and codec.startswith("pcm_")):
+                return accepted.mime_type, accepted.extension
+            break
+    raise NotAudio(
+        "We can't use this kind of audio file. Please record in the browser with the Record "
+        "button (or upload WebM, Ogg, MP4, WAV or MP3)."
+    )
+
+
+def analyse_recording(data: bytes, limits: AudioLimits = DEFAULT_LIMITS) -> AudioReport:
+    """Decode and measure an uploaded recording and decide whether we keep it.
+
+    Returns the report of an accepted recording. Raises NotAudio (415) for anything we cannot
+    read as audio in an accepted container, RecordingRefused (422) with code too_short,
+    too_long, silent or clipped for recordings we will not keep.
+    """
+    try:
+        decoded = decode_audio(
+            data,
+            demuxers=_DEMUXERS,
+            accept=sniff_mime_type,
+            max_seconds=(limits.max_ms + 1000) / 1000,
+        )
+    except Undecodable as exc:
+        raise NotAudio(_NOT_AUDIO_MESSAGES[exc.reason]) from exc
+    if not decoded.complete:
+        raise _too_long(limits, decoded.seconds, complete=False, claimed_us=decoded.claimed_us)
+    report = _measure(decoded)
+    _check(report, limits)
+    return report
+
+
+def _measure(decoded: DecodedAudio) -> AudioReport:
+    mono = decoded.mono.astype(np.float64)
+    mime_type, extension = sniff_mime_type(decoded.container, decoded.codec)
+    rms = math.sqrt(float(np.mean(mono**2))) if mono.size else 0.0
+    return AudioReport(
+        container=decoded.container,
+        codec=decoded.codec,
+        mime_type=mime_type,
+        extension=extension,
+        sample_rate=decoded.sample_rate,
+        channels=decoded.channels,
+        duration_ms=round(decoded.seconds * 1000),
+        rms_dbfs=_dbfs(rms),
+        peak_dbfs=_dbfs(decoded.peak),
+        speech_ratio=_speech_ratio(mono),
+        snr_db=wada_snr(mono),
+        clipping_ratio=decoded.clipped_ratio,
+    )
+
+
+def _dbfs(amplitude: float) -> float:
+    return max(DBFS_FLOOR, 20 * math.log10(amplitude)) if amplitude > 0 else DBFS_FLOOR
+
+
+def _speech_ratio(mono: npt.NDArray[np.float64]) -> float:
+    """Fraction of 30 ms frames clearly above the noise floor (see SPEECH_MARGIN_DB)."""
+    size = ANALYSIS_RATE * FRAME_MS // 1000
+    count = mono.size // size
+    if count == 0:
+        return 0.0
+    power = np.mean(mono[: count * size].reshape(count, size) ** 2, axis=1)
+    levels = 10 * np.log10(np.maximum(power, 10 ** (DBFS_FLOOR / 10)))
+    floor = float(np.percentile(levels, NOISE_FLOOR_PERCENTILE))
+    threshold = max(QUIET_FRAME_DBFS, min(floor + SPEECH_MARGIN_DB, LOUD_FRAME_DBFS))
+    return float(np.mean(levels >= threshold))
+
+
+def _check(report: AudioReport, limits: AudioLimits) -> None:
+    if report.duration_ms < limits.min_ms:
+        raise RecordingRefused(
+            f"Your recording is only {_seconds(report.duration_ms, math.floor)} long. Please "
+            f"read the whole sentence; recordings must be at least "
+            f"{_seconds(limits.min_ms, math.floor)}.",
+            code="too_short",
+            report=report,
+        )
+    if report.duration_ms > limits.max_ms:
+        raise _too_long(limits, report.duration_ms / 1000, report=report)
+    if report.rms_dbfs < limits.silence_rms_dbfs or report.speech_ratio < limits.min_speech_ratio:
+        raise RecordingRefused(
+            "We couldn't hear anything in your recording. Please check your microphone is on "
+            "and not muted, then try again.",
+            code="silent",
+            report=report,
+        )
+    if report.clipping_ratio > limits.max_clipping_ratio:
+        raise RecordingRefused(
+            "Your recording sounds distorted because the microphone level is too high. Please "
+            "move a little further from the microphone and try again.",
+            code="clipped",
+            report=report,
+        )
+
+
+def _too_long(
+    limits: AudioLimits,
+    seconds: float,
+    *,
+    complete: bool = True,
+    claimed_us: int | None = None,
+    report: AudioReport | None = None,
+) -> RecordingRefused:
+    """too_long, saying how long the recording is. When decoding stopped early (`complete`
+    false) only the container's claim is left; it goes into the message if plausible, never
+    into a decision."""
+    length = _seconds(seconds * 1000, math.ceil)
+    if not complete:
+        if claimed_us is not None and seconds < claimed_us / 10**6 <= 3600:
+            length = _seconds(claimed_us / 1000, math.ceil)
+        else:
+            length = "more than " + _seconds(seconds * 1000, math.floor)
+    return RecordingRefused(
+        f"Your recording is {length} long; the limit is {_seconds(limits.max_ms, math.floor)}. "
+        "Please read just the sentence shown.",
+        code="too_long",
+        report=report,
+    )
+
+
+def _seconds(ms: float, rounding: Callable[[float], int]) -> str:
+    """`ms` as "0.4 seconds", "1 second", "21 seconds", tenths rounded with `rounding`."""
+    tenths = rounding(round(ms / 100, 6))
+    text = str(tenths // 10) if tenths % 10 == 0 else f"{tenths / 10:.1f}"
+    return f"{text} second" if text == "1" else f"{text} seconds"

@@ -1,0 +1,215 @@
+"""Contributors: the optional profile, and what a person has contributed."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from typing import Any
+
+from app.db import Conn
+from app.errors import CrowdsourceError
+
+AGE_GROUPS = {
+    "teens": "Under 20",
+    "twenties": "20–29",
+    "thirties": "30–39",
+    "forties": "40–49",
+    "fifties": "50–59",
+    "sixties": "60–69",
+    "seventies": "70–79",
+    "eighties": "80–89",
+    "nineties": "90 or over",
+}
+GENDERS = {"female": "Female", "male": "Male", "transgender": "Transgender", "other": "Other"}
+PROFILE_FIELDS = ("display_name", "age_group", "gender", "mother_tongue", "region_code")
+
+_EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
+_PHONE = re.compile(r"(?:\+?\d[\s().-]*){7,}")
+
+
+class InvalidProfileValue(CrowdsourceError):
+    code = "invalid_value"
+    http_status = 422
+
+
+class PersonalData(CrowdsourceError):
+    code = "personal_data"
+    http_status = 422
+
+
+def ensure_contributor(conn: Conn, contributor_id: uuid.UUID) -> None:
+    """Create the contributor's row if this is their first write."""
+    conn.execute(
+        "INSERT INTO contributors (id) VALUES (%s) ON CONFLICT (id) DO NOTHING", (contributor_id,)
+    )
+
+
+def profile_options(conn: Conn) -> dict[str, Any]:
+    """The choices the profile form offers (null always means "prefer not to say")."""
+    regions = conn.execute("SELECT code, name, kind FROM regions ORDER BY name").fetchall()
+    languages = conn.execute(
+        "SELECT code, name, native_name FROM languages WHERE is_active ORDER BY name"
+    ).fetchall()
+    return {
+        "age_groups": [{"value": k, "label": v} for k, v in AGE_GROUPS.items()],
+        "genders": [{"value": k, "label": v} for k, v in GENDERS.items()],
+        "regions": regions,
+        "languages": languages,
+    }
+
+
+def get_profile(conn: Conn, contributor_id: uuid.UUID | None) -> dict[str, Any]:
+    """The person's profile; all nulls for someone who has not written anything yet."""
+    row = None
+    if contributor_id is not None:
+        row = conn.execute(
+            "SELECT display_name, age_group, gender, mother_tongue, region_code"
+            " FROM contributors WHERE id = %s",
+            (contributor_id,),
+        ).fetchone()
+    return dict(row) if row else dict.fromkeys(PROFILE_FIELDS)
+
+
+def update_profile(
+    conn: Conn, contributor_id: uuid.UUID, changes: dict[str, Any]
+) -> dict[str, Any]:
+    """Check and save the given profile fields; return the whole profile.
+
+    Raises InvalidProfileValue (unknown field or value) or PersonalData (an e-mail address or
+    phone number in the display name).
+    """
+    clean = _check_profile_changes(conn, changes)
+    ensure_contributor(conn, contributor_id)
+    if clean:
+        assignments = ", ".join(f"{field} = %({field})s" for field in clean)  # fields are our own
+        conn.execute(
+            f"UPDATE contributors SET {assignments}, updated_at = now() WHERE id = %(id)s",
+            {**clean, "id": contributor_id},
+        )
+    return get_profile(conn, contributor_id)
+
+
+def _check_profile_changes(conn: Conn, changes: dict[str, Any]) -> dict[str, Any]:
+    clean: dict[str, Any] = {}
+    for field, value in changes.items():
+        if field not in PROFILE_FIELDS:
+            raise InvalidProfileValue(f"Unknown profile field '{field}'.")
+        if value is None or value == "":
+            clean[field] = None
+            continue
+        if not isinstance(value, str):
+            raise InvalidProfileValue(f"'{field}' must be text or null.")
+        clean[field] = _check_value(conn, field, value)
+    return clean
+
+
+def _check_value(conn: Conn, field: str, value: str) -> str | None:
+    if field == "display_name":
+        return check_display_name(value)
+    if field == "age_group" and value in AGE_GROUPS:
+        return value
+    if field == "gender" and value in GENDERS:
+        return value
+    if field == "region_code" and _exists(conn, "SELECT 1 FROM regions WHERE code = %s", value):
+        return value
+    if field == "mother_tongue" and (
+        value == "other" or _exists(conn, "SELECT 1 FROM languages WHERE code = %s", value)
+    ):
+        return value
+    raise InvalidProfileValue(f"'{value}' is not one of the choices for '{field}'.")
+
+
+def check_display_name(value: str) -> str | None:
+    """A display name as stored: NFC, single spaces, 1-30 characters, no contact details."""
+    name = " ".join(unicodedata.normalize("NFC", value).split())
+    if not name:
+        return None
+    if any(unicodedata.category(ch).startswith("C") for ch in name):
+        raise InvalidProfileValue("The display name contains characters that cannot be shown.")
+    if len(name) > 30:
+        raise InvalidProfileValue("The display name can be at most 30 characters long.")
+    if _EMAIL.search(name) or _PHONE.search(name):
+        raise PersonalData(
+            "Please don't use an e-mail address or phone number as your display name: "
+            "it is shown publicly on leaderboards."
+        )
+    return name
+
+
+def _exists(conn: Conn, query: str, value: str) -> bool:
+    return conn.execute(query, (value,)).fetchone() is not None
+
+
+_TOTALS = """
+SELECT count(*) FILTER (WHERE c.kind = 'recording')                          AS recordings,
+       count(*) FILTER (WHERE c.kind = 'recording' AND c.status = 'accepted') AS accepted,
+       count(*) FILTER (WHERE c.kind = 'recording' AND c.status = 'rejected') AS rejected,
+       count(*) FILTER (WHERE c.kind = 'recording' AND c.status = 'pending')  AS pending,
+       coalesce(sum(c.duration_ms) FILTER (WHERE c.kind = 'recording'), 0)    AS ms_recorded,
+       (SELECT count(*) FROM upload_refusals r WHERE r.contributor_id = %(id)s) AS refused,
+       (SELECT count(*) FROM validations v WHERE v.validator_id = %(id)s)       AS validations
+  FROM contributions c
+ WHERE c.contributor_id = %(id)s
+"""
+
+
+def contributor_totals(conn: Conn, contributor_id: uuid.UUID | None) -> dict[str, Any]:
+    """Counts of the person's recordings by status, refusals, votes and seconds recorded."""
+    if contributor_id is None:
+        row: dict[str, Any] = {
+            "recordings": 0, "accepted": 0, "rejected": 0, "pending": 0,
+            "ms_recorded": 0, "refused": 0, "validations": 0,
+        }  # fmt: skip
+    else:
+        row = dict(conn.execute(_TOTALS, {"id": contributor_id}).fetchone() or {})
+    ms = int(row.pop("ms_recorded") or 0)
+    return {**{k: int(v) for k, v in row.items()}, "seconds_recorded": round(ms / 1000, 1)}
+
+
+_MY_CONTRIBUTIONS = """
+SELECT id, language, sentence, status, reason, duration_ms, accept_count, reject_count, created_at,
+       count(*) OVER () AS total
+  FROM (
+    SELECT c.public_id::text AS id, c.language_code AS language, d.text AS sentence, c.status,
+           NULL::text AS reason, c.duration_ms, c.accept_count::int, c.reject_count::int,
+           c.created_at
+      FROM contributions c JOIN dataset_rows d ON d.id = c.item_id
+     WHERE c.contributor_id = %(id)s
+    UNION ALL
+    SELECT 'refused-' || r.id, r.language_code, d.text, 'refused', r.message, NULL, 0, 0,
+           r.created_at
+      FROM upload_refusals r JOIN dataset_rows d ON d.id = r.item_id
+     WHERE r.contributor_id = %(id)s
+  ) mine
+ ORDER BY created_at DESC, id
+ LIMIT %(limit)s OFFSET %(offset)s
+"""
+
+
+def my_contributions(
+    conn: Conn, contributor_id: uuid.UUID | None, *, page: int, per_page: int
+) -> dict[str, Any]:
+    """One page of the person's recordings and refused uploads, newest first."""
+    rows: list[dict[str, Any]] = []
+    if contributor_id is not None:
+        rows = conn.execute(
+            _MY_CONTRIBUTIONS,
+            {"id": contributor_id, "limit": per_page, "offset": (page - 1) * per_page},
+        ).fetchall()
+    total = rows[0]["total"] if rows else _count_mine(conn, contributor_id) if page > 1 else 0
+    for row in rows:
+        row.pop("total")
+        row["created_at"] = row["created_at"].isoformat()
+    return {"contributions": rows, "page": page, "per_page": per_page, "total": total}
+
+
+def _count_mine(conn: Conn, contributor_id: uuid.UUID | None) -> int:
+    if contributor_id is None:
+        return 0
+    row = conn.execute(
+        "SELECT (SELECT count(*) FROM contributions WHERE contributor_id = %(id)s)"
+        " + (SELECT count(*) FROM upload_refusals WHERE contributor_id = %(id)s) AS n",
+        {"id": contributor_id},
+    ).fetchone()
+    return int(row["n"]) if row else 0

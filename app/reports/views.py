@@ -1,0 +1,31 @@
+"""JSON API: reporting a sentence or a recording."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify
+
+from app import deps
+from app.contributors.identity import contributor_id_for_write
+from app.inputs import InvalidField, MissingField, json_body, required_choice
+from app.reports.service import REASONS, TARGETS, file_report
+
+bp = Blueprint("reports", __name__, url_prefix="/api/v1")
+
+
+@bp.post("/reports")
+def report() -> tuple[Response, int]:
+    body = json_body()
+    target = required_choice(body.get("target"), "target", TARGETS)
+    reason = required_choice(body.get("reason"), "reason", REASONS)
+    if body.get("id") in (None, ""):
+        raise MissingField("'id' is required.")
+    note = body.get("note")
+    if note is not None and not isinstance(note, str):
+        raise InvalidField("'note' must be text.")
+    note = " ".join(note.split()) if note else None
+    if note is not None and len(note) > 500:
+        raise InvalidField("'note' can be at most 500 characters long.")
+    reporter = contributor_id_for_write()
+    with deps.database().connection() as conn:
+        created = file_report(conn, reporter, target, body["id"], reason, note)
+    return jsonify({"reported": True}), 201 if created else 200

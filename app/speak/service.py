@@ -1,0 +1,245 @@
+"""Speak: choosing sentences to record, saving recordings, skipping sentences."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from app.audio import AudioReport
+from app.contributors.service import ensure_contributor
+from app.db import Conn
+from app.errors import Conflict, NotFound
+from app.storage import Storage
+from app.storage.keys import recording_key
+
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
+
+
+class UnknownLanguage(NotFound):
+    code = "unknown_language"
+
+
+class UnknownItem(NotFound):
+    code = "unknown_item"
+
+
+class AlreadyRecorded(Conflict):
+    code = "already_recorded"
+
+
+def get_language(conn: Conn, code: str) -> dict[str, Any]:
+    """The active language `code`; raises UnknownLanguage."""
+    if not _LANGUAGE_CODE.fullmatch(code):
+        raise UnknownLanguage(f"There is no language with code {code[:20]!r}.")
+    row = conn.execute(
+        "SELECT code, name, native_name, script, direction, max_recordings_per_item"
+        " FROM languages WHERE code = %s AND is_active",
+        (code,),
+    ).fetchone()
+    if row is None:
+        raise UnknownLanguage(f"There is no language with code '{code[:20]}'.")
+    return row
+
+
+# Fewest recordings first, randomised among equals: each branch walks the index
+# (language, kind, contribution_count, id) from a random pivot id, one above it and one below,
+# so the cost is that of reading `count` rows per branch, however many sentences there are.
+_PICK_SENTENCES = """
+WITH bounds AS (
+    SELECT min(id) AS lo, max(id) AS hi FROM dataset_rows
+     WHERE language_code = %(language)s AND kind = 'sentence'
+), pivot AS (
+    SELECT coalesce(lo + floor(random() * (hi - lo + 1))::bigint, 0) AS id FROM bounds
+), candidates AS (
+    (SELECT d.id, d.text, d.contribution_count, 0 AS part
+       FROM dataset_rows d
+      WHERE d.language_code = %(language)s AND d.kind = 'sentence' AND d.is_active
+        AND d.contribution_count < %(cap)s AND d.report_count < %(report_limit)s
+        AND d.id >= (SELECT id FROM pivot)
+        AND NOT EXISTS (SELECT 1 FROM contributions c
+                         WHERE c.contributor_id = %(me)s AND c.item_id = d.id)
+        AND NOT EXISTS (SELECT 1 FROM skips s WHERE s.contributor_id = %(me)s AND s.item_id = d.id)
+      ORDER BY d.contribution_count, d.id
+      LIMIT %(count)s)
+    UNION ALL
+    (SELECT d.id, d.text, d.contribution_count, 1 AS part
+       FROM dataset_rows d
+      WHERE d.language_code = %(language)s AND d.kind = 'sentence' AND d.is_active
+        AND d.contribution_count < %(cap)s AND d.report_count < %(report_limit)s
+        AND d.id < (SELECT id FROM pivot)
+        AND NOT EXISTS (SELECT 1 FROM contributions c
+                         WHERE c.contributor_id = %(me)s AND c.item_id = d.id)
+        AND NOT EXISTS (SELECT 1 FROM skips s WHERE s.contributor_id = %(me)s AND s.item_id = d.id)
+      ORDER BY d.contribution_count, d.id
+      LIMIT %(count)s)
+)
+SELECT id, text FROM candidates ORDER BY contribution_count, part, id LIMIT %(count)s
+"""
+
+
+def pick_sentences_to_record(
+    conn: Conn,
+    language: dict[str, Any],
+    contributor_id: uuid.UUID | None,
+    *,
+    count: int,
+    report_limit: int,
+) -> list[dict[str, Any]]:
+    """Up to `count` sentences for this person: active, under the language's recording cap, not
+    recorded or skipped by them, not reported by `report_limit` people; fewest recordings first."""
+    return conn.execute(
+        _PICK_SENTENCES,
+        {
+            "language": language["code"],
+            "cap": language["max_recordings_per_item"],
+            "report_limit": report_limit,
+            "me": contributor_id or uuid.UUID(int=0),
+            "count": count,
+        },
+    ).fetchall()
+
+
+def get_sentence(conn: Conn, item_id: int) -> dict[str, Any]:
+    """The active sentence `item_id`; raises UnknownItem."""
+    row = conn.execute(
+        "SELECT id, language_code, text FROM dataset_rows"
+        " WHERE id = %s AND kind = 'sentence' AND is_active",
+        (item_id,),
+    ).fetchone()
+    if row is None:
+        raise UnknownItem(f"There is no sentence with id {item_id} to record.")
+    return row
+
+
+def skip_sentence(conn: Conn, contributor_id: uuid.UUID, item_id: int) -> None:
+    """Remember that this person does not want to record `item_id` (idempotent)."""
+    get_sentence(conn, item_id)
+    ensure_contributor(conn, contributor_id)
+    conn.execute(
+        "INSERT INTO skips (contributor_id, item_id) VALUES (%s, %s)"
+        " ON CONFLICT (contributor_id, item_id) WHERE item_id IS NOT NULL DO NOTHING",
+        (contributor_id, item_id),
+    )
+
+
+def find_recording_by_key(conn: Conn, contributor_id: uuid.UUID, key: str) -> dict[str, Any] | None:
+    """The recording this person already made with idempotency key `key`, if any."""
+    return conn.execute(
+        _RECORDING_COLUMNS + " WHERE contributor_id = %s AND idempotency_key = %s",
+        (contributor_id, key),
+    ).fetchone()
+
+
+def check_not_recorded(conn: Conn, contributor_id: uuid.UUID, item_id: int) -> None:
+    """Raise AlreadyRecorded if this person has a recording of `item_id`."""
+    row = conn.execute(
+        "SELECT 1 FROM contributions WHERE contributor_id = %s AND item_id = %s",
+        (contributor_id, item_id),
+    ).fetchone()
+    if row is not None:
+        raise AlreadyRecorded("You have already recorded this sentence. Thank you!")
+
+
+_RECORDING_COLUMNS = """
+SELECT public_id::text AS id, item_id, language_code AS language, duration_ms, status
+  FROM contributions
+"""
+
+_INSERT_RECORDING = """
+INSERT INTO contributions (
+    public_id, contributor_id, item_id, language_code, kind, idempotency_key, media_key,
+    media_type, size_bytes, duration_ms, snr_db, audio_measures, device, browser,
+    age_group, gender, mother_tongue, region_code)
+SELECT %(public_id)s, p.id, %(item_id)s, %(language)s, 'recording', %(key)s, %(media_key)s,
+       %(media_type)s, %(size)s, %(duration_ms)s, %(snr_db)s, %(measures)s, %(device)s, %(browser)s,
+       p.age_group, p.gender, p.mother_tongue, p.region_code
+  FROM contributors p WHERE p.id = %(contributor)s
+RETURNING public_id::text AS id, item_id, language_code AS language, duration_ms, status
+"""
+
+
+@dataclass(frozen=True)
+class NewRecording:
+    contributor_id: uuid.UUID
+    sentence: dict[str, Any]
+    idempotency_key: str
+    data: bytes
+    report: AudioReport
+    device: str | None
+    browser: str | None
+
+
+def save_recording(conn: Conn, storage: Storage, new: NewRecording) -> tuple[dict[str, Any], bool]:
+    """Store the audio, then its row (with a snapshot of the person's demographics) and the
+    item's count, in that order; return (recording, created).
+
+    A failed insert removes the object. A concurrent request with the same idempotency key
+    loses the race quietly and returns the winner's recording with created=False.
+    Raises AlreadyRecorded if the person recorded this sentence under another key.
+    """
+    public_id = uuid.uuid4()
+    key = recording_key(new.sentence["language_code"], public_id, new.report.extension)
+    storage.put(key, new.data, content_type=new.report.mime_type)
+    try:
+        with conn.transaction():
+            ensure_contributor(conn, new.contributor_id)
+            row = conn.execute(
+                _INSERT_RECORDING,
+                {
+                    "public_id": public_id,
+                    "contributor": new.contributor_id,
+                    "item_id": new.sentence["id"],
+                    "language": new.sentence["language_code"],
+                    "key": new.idempotency_key,
+                    "media_key": key,
+                    "media_type": new.report.mime_type,
+                    "size": len(new.data),
+                    "duration_ms": new.report.duration_ms,
+                    "snr_db": new.report.snr_db,
+                    "measures": Jsonb(new.report.measures()),
+                    "device": new.device,
+                    "browser": new.browser,
+                },
+            ).fetchone()
+            conn.execute(
+                "UPDATE dataset_rows SET contribution_count = contribution_count + 1 WHERE id = %s",
+                (new.sentence["id"],),
+            )
+    except psycopg.errors.UniqueViolation as exc:
+        storage.delete(key)
+        existing = find_recording_by_key(conn, new.contributor_id, new.idempotency_key)
+        if existing is not None:
+            return existing, False
+        raise AlreadyRecorded("You have already recorded this sentence. Thank you!") from exc
+    except BaseException:
+        storage.delete(key)
+        raise
+    assert row is not None
+    return row, True
+
+
+def record_refusal(
+    conn: Conn,
+    contributor_id: uuid.UUID,
+    sentence: dict[str, Any],
+    idempotency_key: str,
+    *,
+    reason_code: str,
+    message: str,
+    size_bytes: int,
+) -> None:
+    """Remember an upload the audio check refused, for the person's "my contributions"."""
+    ensure_contributor(conn, contributor_id)
+    conn.execute(
+        """INSERT INTO upload_refusals (contributor_id, item_id, language_code, idempotency_key,
+                                        reason_code, message, size_bytes)
+           VALUES (%s, %s, %s, %s, %s, %s, %s)
+           ON CONFLICT (contributor_id, idempotency_key) DO NOTHING""",
+        (contributor_id, sentence["id"], sentence["language_code"], idempotency_key,
+         reason_code, message[:500], size_bytes),
+    )  # fmt: skip

@@ -1,0 +1,142 @@
+"""JSON API of the Speak journey: sentences to read, recording uploads, skips."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from app import deps
+from app.audio import AudioLimits, NotAudio, RecordingRefused, analyse_recording
+from app.contributors.identity import contributor_id_for_write, current_contributor_id
+from app.contributors.service import contributor_totals
+from app.errors import BadRequest, CrowdsourceError
+from app.errors_http import error_response
+from app.inputs import MissingField, idempotency_key, query_int, required_int
+from app.speak.service import (
+    NewRecording,
+    check_not_recorded,
+    find_recording_by_key,
+    get_language,
+    get_sentence,
+    pick_sentences_to_record,
+    record_refusal,
+    save_recording,
+    skip_sentence,
+)
+
+bp = Blueprint("speak", __name__, url_prefix="/api/v1")
+
+
+class TooLarge(CrowdsourceError):
+    code = "too_large"
+    http_status = 413
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def upload_too_large(exc: RequestEntityTooLarge) -> Response:
+    """Bodies over MAX_CONTENT_LENGTH are stopped while parsing; say it in a volunteer's words."""
+    limit = deps.settings().max_upload_bytes
+    return error_response(413, TooLarge.code, _too_large_message(limit))
+
+
+@bp.get("/languages/<code>/sentences")
+def sentences(code: str) -> Response:
+    count = query_int("count", default=5, minimum=1, maximum=20)
+    with deps.database().connection() as conn:
+        language = get_language(conn, code)
+        picked = pick_sentences_to_record(
+            conn,
+            language,
+            current_contributor_id(),
+            count=count,
+            report_limit=deps.settings().reports_to_hide,
+        )
+    return jsonify({"language": language["code"], "sentences": picked, "exhausted": not picked})
+
+
+@bp.post("/recordings")
+def upload_recording() -> tuple[Response, int]:
+    """Check the audio, store it, record the row; the same idempotency key returns the first
+    result. Refusals say why in words a volunteer understands."""
+    settings = deps.settings()
+    item_id = required_int(request.form.get("item_id"), "item_id")
+    key = idempotency_key(request.form.get("idempotency_key"))
+    upload = request.files.get("audio")
+    if upload is None:
+        raise MissingField("'audio' is required: attach the recording as a file.")
+    data = upload.read(settings.max_upload_bytes + 1)
+    if len(data) > settings.max_upload_bytes:
+        raise TooLarge(_too_large_message(settings.max_upload_bytes))
+    if not data:
+        raise BadRequest("The recording is empty. Please record again.", code="empty_upload")
+
+    contributor_id = contributor_id_for_write()
+    database = deps.database()
+    with database.connection() as conn:
+        existing = find_recording_by_key(conn, contributor_id, key)
+        if existing is not None:
+            return _recording_response(existing, created=False)
+        sentence = get_sentence(conn, item_id)
+        check_not_recorded(conn, contributor_id, item_id)
+
+    limits = AudioLimits(min_ms=settings.recording_min_ms, max_ms=settings.recording_max_ms)
+    try:
+        report = analyse_recording(data, limits)
+    except (NotAudio, RecordingRefused) as refusal:
+        with database.connection() as conn:
+            record_refusal(
+                conn, contributor_id, sentence, key,
+                reason_code=refusal.code, message=refusal.message, size_bytes=len(data),
+            )  # fmt: skip
+        raise
+
+    new = NewRecording(
+        contributor_id=contributor_id,
+        sentence=sentence,
+        idempotency_key=key,
+        data=data,
+        report=report,
+        device=_device(),
+        browser=_browser(),
+    )
+    with database.connection() as conn:
+        recording, created = save_recording(conn, deps.storage(), new)
+    return _recording_response(recording, created=created)
+
+
+def _recording_response(recording: dict, *, created: bool) -> tuple[Response, int]:
+    with deps.database().connection() as conn:
+        totals = contributor_totals(conn, current_contributor_id())
+    return jsonify({"recording": recording, "totals": totals}), 201 if created else 200
+
+
+@bp.post("/sentences/<int:item_id>/skip")
+def skip(item_id: int) -> Response:
+    contributor_id = contributor_id_for_write()
+    with deps.database().connection() as conn:
+        skip_sentence(conn, contributor_id, item_id)
+    return jsonify({"skipped": True})
+
+
+def _too_large_message(limit: int) -> str:
+    return (
+        f"The recording is larger than the {limit // (1024 * 1024)} MB limit. "
+        "Please record just the sentence shown."
+    )
+
+
+def _device() -> str:
+    agent = request.user_agent.string
+    return "mobile" if "Mobi" in agent or "Android" in agent else "desktop"
+
+
+def _browser() -> str | None:
+    agent = request.user_agent.string
+    for marker, name in (
+        ("Edg/", "edge"), ("OPR/", "opera"), ("SamsungBrowser/", "samsung"),
+        ("Firefox/", "firefox"), ("Chrome/", "chrome"), ("Chromium/", "chromium"),
+        ("Safari/", "safari"),
+    ):  # fmt: skip
+        if marker in agent:
+            return name
+    return None

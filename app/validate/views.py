@@ -1,0 +1,80 @@
+"""JSON API of the Validate journey: clips to check, their audio, votes, skips."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, redirect, request
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from app import deps
+from app.contributors.identity import contributor_id_for_write, current_contributor_id
+from app.inputs import json_body, parse_uuid, query_int, required_choice
+from app.speak.service import get_language
+from app.validate.links import audio_url, check_audio_token
+from app.validate.service import (
+    VERDICTS,
+    cast_vote,
+    get_recording,
+    pick_clips_to_validate,
+    skip_clip,
+)
+
+bp = Blueprint("validate", __name__, url_prefix="/api/v1")
+
+
+@bp.get("/languages/<code>/clips")
+def clips(code: str) -> Response:
+    count = query_int("count", default=5, minimum=1, maximum=20)
+    with deps.database().connection() as conn:
+        language = get_language(conn, code)
+        picked = pick_clips_to_validate(
+            conn,
+            language["code"],
+            current_contributor_id(),
+            count=count,
+            report_limit=deps.settings().reports_to_hide,
+        )
+    for clip in picked:
+        clip["audio_url"] = audio_url(clip["id"])
+    return jsonify({"language": language["code"], "clips": picked})
+
+
+@bp.get("/recordings/<public_id>/audio")
+def audio(public_id: str) -> WerkzeugResponse:
+    """The recording's bytes: a redirect to a presigned URL where the backend makes one,
+    otherwise streamed by the app."""
+    recording_id = parse_uuid(public_id, "recording")
+    ttl = deps.settings().audio_url_ttl_seconds
+    check_audio_token(recording_id, request.args.get("token"), max_age=ttl)
+    with deps.database().connection() as conn:
+        recording = get_recording(conn, recording_id)
+    storage = deps.storage()
+    presigned = storage.url(recording["media_key"], expires_in=ttl)
+    if presigned is not None:
+        return redirect(presigned, code=302)
+    stored = storage.open(recording["media_key"])
+    response = Response(stored.chunks, mimetype=stored.content_type, direct_passthrough=True)
+    response.headers["Content-Length"] = str(stored.size)
+    response.headers["Cache-Control"] = f"private, max-age={ttl}"
+    return response
+
+
+@bp.post("/recordings/<public_id>/votes")
+def vote(public_id: str) -> tuple[Response, int]:
+    recording_id = parse_uuid(public_id, "recording")
+    verdict = required_choice(json_body().get("verdict"), "verdict", VERDICTS)
+    validator = contributor_id_for_write()
+    with deps.database().connection() as conn:
+        recording, created = cast_vote(
+            conn, validator, recording_id, verdict,
+            votes_to_decide=deps.settings().votes_to_decide,
+        )  # fmt: skip
+    return jsonify({"recording": recording}), 201 if created else 200
+
+
+@bp.post("/recordings/<public_id>/skip")
+def skip(public_id: str) -> Response:
+    recording_id = parse_uuid(public_id, "recording")
+    contributor = contributor_id_for_write()
+    with deps.database().connection() as conn:
+        skip_clip(conn, contributor, recording_id)
+    return jsonify({"skipped": True})

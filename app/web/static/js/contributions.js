@@ -1,0 +1,93 @@
+// My contributions: the person's totals and their recordings, newest first, a page at a time.
+// The page number lives in the address (?page=2), so Back and bookmarks work.
+
+import { api } from "./api.js";
+import { byId, seconds, showAlert } from "./ui.js";
+
+const root = byId("contributions");
+const perPage = Number(root.dataset.perPage);
+const page = Math.max(1, Number.parseInt(new URLSearchParams(location.search).get("page") || "1", 10) || 1);
+
+const STATUS_LABELS = {
+  pending: "Waiting for checks",
+  accepted: "Accepted",
+  rejected: "Rejected",
+  refused: "Refused",
+};
+
+function showTotals(totals) {
+  for (const field of ["recordings", "accepted", "pending", "rejected", "refused", "validations"]) {
+    byId(`total-${field}`).textContent = String(totals[field] ?? 0);
+  }
+  byId("total-seconds").textContent = seconds((totals.seconds_recorded || 0) * 1000);
+}
+
+function renderItem(template, item, languageNames) {
+  const node = template.content.firstElementChild.cloneNode(true);
+  const field = (name) => node.querySelector(`[data-field="${name}"]`);
+
+  const sentence = field("sentence");
+  sentence.textContent = item.sentence;
+  sentence.lang = item.language;
+  sentence.dir = "auto"; // the language list knows the direction, but "auto" is right for text
+
+  const status = field("status");
+  status.textContent = STATUS_LABELS[item.status] || item.status;
+  status.classList.add(`status-${item.status}`);
+
+  field("language").textContent = languageNames.get(item.language) || item.language;
+  field("duration").textContent = item.duration_ms ? `${seconds(item.duration_ms)} s` : "–";
+  field("votes").textContent = `${item.accept_count} ✓ ${item.reject_count} ✗`;
+  field("votes").title = `${item.accept_count} said correct, ${item.reject_count} said incorrect`;
+
+  const created = field("created_at");
+  created.dateTime = item.created_at;
+  created.textContent = new Date(item.created_at).toLocaleString(undefined, {
+    dateStyle: "medium",
+    timeStyle: "short",
+  });
+
+  if (item.reason) {
+    const reason = field("reason");
+    reason.textContent = item.reason;
+    reason.hidden = false;
+  }
+  return node;
+}
+
+function showPager(total) {
+  const pages = Math.max(1, Math.ceil(total / perPage));
+  byId("page-info").textContent = `Page ${Math.min(page, pages)} of ${pages}`;
+  const link = (id, target) => {
+    const anchor = byId(id);
+    anchor.hidden = target < 1 || target > pages;
+    anchor.href = `?page=${target}`;
+  };
+  link("prev", page - 1);
+  link("next", page + 1);
+  byId("pager").hidden = pages <= 1;
+}
+
+async function load() {
+  try {
+    // Language names are only a nicety: without them the codes are shown.
+    const languages = api("languages").catch(() => ({ languages: [] }));
+    const [me, list, { languages: known }] = await Promise.all([
+      api("me"),
+      api(`me/contributions?page=${page}&per_page=${perPage}`),
+      languages,
+    ]);
+    showTotals(me.totals);
+    const names = new Map(known.map((language) => [language.code, language.name]));
+    const template = byId("item-template");
+    byId("list").replaceChildren(...list.contributions.map((item) => renderItem(template, item, names)));
+    byId("empty").hidden = list.total > 0;
+    showPager(list.total);
+  } catch (error) {
+    showAlert(byId("alert"), error.message);
+  } finally {
+    byId("loading").hidden = true;
+  }
+}
+
+load();

@@ -1,0 +1,10 @@
+// The Profile page: the shared form, saved field by field as the volunteer changes it.
+
+import { initProfileForm } from "./profile.js";
+import { announce, byId } from "./ui.js";
+
+const status = byId("status");
+initProfileForm(byId("profile-form"), {
+  saveOnChange: true,
+  onSaved: () => announce(status, "Saved."),
+});

@@ -1,0 +1,130 @@
+// The profile form, shared by the Profile page and the optional first step of Speak.
+// Choices come from GET /api/v1/profile/options, current values from GET /api/v1/me;
+// PUT /api/v1/me/profile saves. An empty choice means "prefer not to say" and is sent as null.
+
+import { api } from "./api.js";
+import { byId, showAlert } from "./ui.js";
+
+export const FIELDS = ["display_name", "age_group", "gender", "mother_tongue", "region_code"];
+
+// Whether Speak should offer the profile step: not once the person saved or skipped it.
+const STEP_FLAG = "crowdsource.profile-step";
+
+export function profileStepDone() {
+  try {
+    return localStorage.getItem(STEP_FLAG) !== null;
+  } catch {
+    return false; // storage blocked: asking again is harmless (the step is skippable)
+  }
+}
+
+/** Remember that the profile step was "saved" or "skipped". */
+export function markProfileStepDone(how) {
+  try {
+    localStorage.setItem(STEP_FLAG, how);
+  } catch {
+    // Storage blocked (private mode in some browsers): nothing to remember with.
+  }
+}
+
+function addOption(parent, value, label, lang) {
+  const option = document.createElement("option");
+  option.value = value;
+  option.textContent = label;
+  if (lang) option.lang = lang;
+  parent.append(option);
+}
+
+function fillChoices(form, options) {
+  for (const { value, label } of options.age_groups || []) addOption(form.elements.age_group, value, label);
+  for (const { value, label } of options.genders || []) addOption(form.elements.gender, value, label);
+  for (const { code, name, native_name: nativeName } of options.languages || []) {
+    addOption(form.elements.mother_tongue, code, nativeName && nativeName !== name ? `${name} – ${nativeName}` : name);
+  }
+  // States first, then union territories, each in its own group.
+  const groups = { state: "States", union_territory: "Union territories" };
+  for (const [kind, label] of Object.entries(groups)) {
+    const group = document.createElement("optgroup");
+    group.label = label;
+    for (const region of (options.regions || []).filter((r) => r.kind === kind)) {
+      addOption(group, region.code, region.name);
+    }
+    if (group.children.length) form.elements.region_code.append(group);
+  }
+}
+
+function fillValues(form, profile) {
+  for (const field of FIELDS) {
+    const value = profile && profile[field];
+    form.elements[field].value = value ?? "";
+  }
+}
+
+function valueOf(form, field) {
+  const value = form.elements[field].value.trim();
+  return value === "" ? null : value;
+}
+
+function clearErrors(form) {
+  showAlert(byId("profile-form-error"), "");
+  for (const field of FIELDS) {
+    showAlert(byId(`${field}-error`), "");
+    form.elements[field].removeAttribute("aria-invalid");
+  }
+}
+
+/** Which field a 422 is about: `error.field` if the API names it, else a best guess. */
+function fieldOf(error) {
+  if (error.field && FIELDS.includes(error.field)) return error.field;
+  if (error.code === "personal_data") return "display_name";
+  return FIELDS.find((field) => error.message.includes(field)) || null;
+}
+
+function showError(form, error) {
+  const field = error.status === 422 ? fieldOf(error) : null;
+  if (field) {
+    showAlert(byId(`${field}-error`), error.message);
+    form.elements[field].setAttribute("aria-invalid", "true");
+    form.elements[field].focus();
+  } else {
+    showAlert(byId("profile-form-error"), error.message);
+  }
+}
+
+/**
+ * Load choices and current values into `form` and wire saving.
+ * @param {HTMLFormElement} form
+ * @param {object} options
+ * @param {boolean} [options.saveOnChange] save each field as soon as it changes
+ * @param {(profile: object) => void} [options.onSaved] called after every successful save
+ * @returns {Promise<void>} resolves once the form is filled (or failed to load, with a message)
+ */
+export async function initProfileForm(form, { saveOnChange = false, onSaved = () => {} } = {}) {
+  async function save(fields) {
+    const body = Object.fromEntries(fields.map((field) => [field, valueOf(form, field)]));
+    clearErrors(form);
+    try {
+      const answer = await api("me/profile", { method: "PUT", json: body });
+      markProfileStepDone("saved");
+      onSaved(answer.profile);
+    } catch (error) {
+      showError(form, error);
+    }
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    save(FIELDS);
+  });
+  if (saveOnChange) {
+    for (const field of FIELDS) form.elements[field].addEventListener("change", () => save([field]));
+  }
+
+  try {
+    const [options, me] = await Promise.all([api("profile/options"), api("me")]);
+    fillChoices(form, options);
+    fillValues(form, me.profile);
+  } catch (error) {
+    showAlert(byId("profile-form-error"), error.message);
+  }
+}

@@ -1,0 +1,339 @@
+// Speak: an optional profile step, then a session of five sentences, each recorded, played
+// back, re-recorded if wanted and submitted; then a thank-you with this session's count and
+// the person's totals. The page's text lives in speak.html; this file only switches it.
+
+import { api, newIdempotencyKey, withRetries } from "./api.js";
+import { fileNameFor, MicrophoneError, Recorder } from "./recorder.js";
+import { initProfileForm, markProfileStepDone, profileStepDone } from "./profile.js";
+import { setUpReportDialog } from "./report.js";
+import { announce, byId, clock, keyActivatesTarget, seconds, shortcutAllowed, showAlert, showStep } from "./ui.js";
+
+const root = byId("speak");
+const language = root.dataset.language;
+const sessionSize = Number(root.dataset.sessionSize);
+const maxMs = Number(root.dataset.maxSeconds) * 1000;
+
+const el = {
+  status: byId("status"),
+  alert: byId("alert"),
+  loading: byId("loading"),
+  profileStep: byId("profile-step"),
+  recordStep: byId("record-step"),
+  doneStep: byId("done-step"),
+  exhaustedStep: byId("exhausted-step"),
+  progress: byId("progress"),
+  progressText: byId("progress-text"),
+  sentence: byId("sentence"),
+  record: byId("record"),
+  timer: byId("timer"),
+  play: byId("play"),
+  submit: byId("submit"),
+  skip: byId("skip"),
+  report: byId("report"),
+};
+const steps = [el.loading, el.profileStep, el.recordStep, el.doneStep, el.exhaustedStep];
+
+const state = {
+  queue: [], // sentences still to show; queue[0] is on screen
+  seen: new Set(), // ids shown this session, so a refill never repeats one
+  done: 0, // recordings accepted by the server this session
+  durationMs: 0, // their total length, as the server measured it
+  take: null, // {blob, url, key}: the current recording; key is reused when retrying it
+  busy: false, // an upload or skip is on its way
+  starting: false, // waiting for the microphone
+};
+
+const recorder = new Recorder({
+  maxMs,
+  onTick: (ms) => {
+    el.timer.textContent = `${clock(ms)} / ${clock(maxMs)}`;
+  },
+  onAutoStop: () => stopRecording(true),
+});
+const player = new Audio();
+
+// ---- sentences ---------------------------------------------------------------------------
+
+/** Add up to `count` unseen sentences to the queue; false when the language has none left. */
+async function refill(count) {
+  const answer = await withRetries(() => api(`languages/${language}/sentences?count=${count}`));
+  const fresh = answer.sentences.filter((sentence) => !state.seen.has(sentence.id));
+  for (const sentence of fresh) state.seen.add(sentence.id);
+  state.queue.push(...fresh);
+  return fresh.length > 0;
+}
+
+async function beginSession() {
+  Object.assign(state, { queue: [], seen: new Set(), done: 0, durationMs: 0 });
+  el.progress.max = sessionSize;
+  showStep(steps, el.loading);
+  showAlert(el.alert, "");
+  try {
+    if (await refill(sessionSize)) {
+      showSentence();
+    } else {
+      finishWhenNothingLeft();
+    }
+  } catch (error) {
+    showAlert(el.alert, error.message);
+  }
+}
+
+function showSentence() {
+  const sentence = state.queue[0];
+  discardTake();
+  el.sentence.textContent = sentence.text;
+  el.progress.value = state.done;
+  el.progressText.textContent = `Sentence ${state.done + 1} of ${sessionSize}`;
+  setButtons();
+  showStep(steps, el.recordStep);
+  // Focus the new sentence so screen readers read it and the page scrolls to it.
+  el.sentence.focus();
+}
+
+/** Leave the sentence on screen (recorded, skipped or reported) and show the next one. */
+async function nextSentence() {
+  state.queue.shift();
+  if (state.done >= sessionSize) {
+    finish();
+    return;
+  }
+  if (state.queue.length === 0) {
+    showStep(steps, el.loading);
+    try {
+      if (!(await refill(sessionSize - state.done))) {
+        finishWhenNothingLeft();
+        return;
+      }
+    } catch (error) {
+      showAlert(el.alert, error.message);
+      return;
+    }
+  }
+  showSentence();
+}
+
+function finishWhenNothingLeft() {
+  if (state.done > 0) {
+    finish();
+  } else {
+    showStep(steps, el.exhaustedStep);
+    byId("exhausted-heading").focus();
+  }
+}
+
+async function finish() {
+  discardTake();
+  byId("session-count").textContent = String(state.done);
+  byId("session-seconds").textContent = seconds(state.durationMs);
+  showStep(steps, el.doneStep);
+  byId("done-heading").focus();
+  try {
+    const { totals } = await api("me");
+    byId("total-recordings").textContent = String(totals.recordings);
+    byId("total-seconds").textContent = seconds(totals.seconds_recorded * 1000);
+    byId("total-accepted").textContent = String(totals.accepted);
+    byId("total-pending").textContent = String(totals.pending);
+  } catch (error) {
+    showAlert(el.alert, error.message);
+  }
+}
+
+// ---- recording ---------------------------------------------------------------------------
+
+function setButtons() {
+  const recording = recorder.recording;
+  el.record.textContent = recording ? "Stop" : state.take ? "Re-record" : "Record";
+  el.record.classList.toggle("recording", recording);
+  el.record.disabled = state.busy;
+  el.play.disabled = state.busy || recording || !state.take;
+  el.submit.disabled = state.busy || recording || !state.take;
+  el.skip.disabled = state.busy;
+  el.report.disabled = state.busy;
+  el.timer.classList.toggle("active", recording);
+}
+
+function discardTake() {
+  recorder.cancel();
+  player.pause();
+  if (state.take) URL.revokeObjectURL(state.take.url);
+  state.take = null;
+  el.timer.textContent = `${clock(0)} / ${clock(maxMs)}`;
+}
+
+async function startRecording() {
+  if (state.starting) return; // the microphone prompt is still open
+  discardTake();
+  showAlert(el.alert, "");
+  state.starting = true;
+  try {
+    await recorder.start();
+  } catch (error) {
+    if (!(error instanceof MicrophoneError)) throw error;
+    showMicProblem(error.kind);
+    return;
+  } finally {
+    state.starting = false;
+  }
+  setButtons();
+  announce(el.status, "Recording. Read the sentence aloud, then press Stop.");
+}
+
+async function stopRecording(automatic = false) {
+  if (!recorder.recording) return;
+  const { blob } = await recorder.stop();
+  if (blob.size === 0) {
+    showAlert(el.alert, "Nothing was recorded. Please try again.");
+  } else {
+    // One key per take: a retried upload of this take is recognised, a new take is new.
+    state.take = { blob, url: URL.createObjectURL(blob), key: newIdempotencyKey() };
+    player.src = state.take.url;
+    announce(
+      el.status,
+      automatic
+        ? `Recording stopped at ${clock(maxMs)}, the longest a recording may be. Play it back or submit it.`
+        : "Recorded. Play it back, record it again, or submit it.",
+    );
+  }
+  setButtons();
+}
+
+function toggleRecording() {
+  if (recorder.recording) {
+    stopRecording();
+  } else {
+    startRecording();
+  }
+}
+
+function showMicProblem(kind) {
+  const message = byId(`mic-${kind}`).textContent.replace(/\s+/g, " ").trim();
+  showAlert(el.alert, message);
+  setButtons();
+}
+
+function togglePlay() {
+  if (!state.take || recorder.recording) return;
+  if (player.paused) {
+    player.currentTime = 0;
+    player.play().catch(() => showAlert(el.alert, "This browser could not play the recording."));
+  } else {
+    player.pause();
+  }
+}
+player.addEventListener("play", () => {
+  el.play.textContent = "Pause";
+});
+for (const event of ["pause", "ended", "emptied"]) {
+  player.addEventListener(event, () => {
+    el.play.textContent = "Play";
+  });
+}
+
+// ---- sending -----------------------------------------------------------------------------
+
+async function submit() {
+  const take = state.take;
+  if (!take || state.busy || recorder.recording) return;
+  player.pause();
+  state.busy = true;
+  setButtons();
+  showAlert(el.alert, "");
+  announce(el.status, "Sending your recording…");
+
+  const form = new FormData();
+  form.append("audio", take.blob, fileNameFor(take.blob.type));
+  form.append("item_id", String(state.queue[0].id));
+  form.append("idempotency_key", take.key);
+  try {
+    const answer = await withRetries(() => api("recordings", { method: "POST", form }), {
+      onRetry: (_error, wait) => announce(el.status, `Connection problem. Trying again in ${wait} s…`),
+    });
+    state.done += 1;
+    state.durationMs += answer.recording.duration_ms || 0;
+    announce(el.status, `Saved. ${state.done} of ${sessionSize} recorded.`);
+    state.busy = false;
+    await nextSentence();
+  } catch (error) {
+    state.busy = false;
+    el.status.textContent = ""; // "Sending…" is over; the alert says what happened
+    if (error.retryable) {
+      // Keep the take and its key: pressing Submit again cannot create a second recording.
+      showAlert(el.alert, `${error.message} Your recording is kept: press Submit to try again.`);
+    } else if (error.code === "already_recorded" || error.code === "unknown_item") {
+      showAlert(el.alert, error.message);
+      await nextSentence();
+      return;
+    } else {
+      // The server refused the audio (too short, silent…): its message says what to change.
+      discardTake();
+      showAlert(el.alert, `${error.message} Please record the sentence again.`);
+      el.record.focus();
+    }
+    setButtons();
+  }
+}
+
+async function skip() {
+  if (state.busy || state.queue.length === 0) return;
+  const sentence = state.queue[0];
+  discardTake();
+  state.busy = true;
+  setButtons();
+  try {
+    await withRetries(() => api(`sentences/${sentence.id}/skip`, { method: "POST" }));
+    announce(el.status, "Skipped.");
+    state.busy = false;
+    await nextSentence();
+  } catch (error) {
+    state.busy = false;
+    showAlert(el.alert, error.message);
+    setButtons();
+  }
+}
+
+// ---- wiring ------------------------------------------------------------------------------
+
+el.record.addEventListener("click", toggleRecording);
+el.play.addEventListener("click", togglePlay);
+el.submit.addEventListener("click", submit);
+el.skip.addEventListener("click", skip);
+byId("again").addEventListener("click", beginSession);
+
+setUpReportDialog(el.report, {
+  target: "sentence",
+  currentId: () => (state.queue.length ? state.queue[0].id : null),
+  // A reported sentence is also skipped, so this person is not shown it again.
+  onReported: () => {
+    announce(el.status, "Thank you, the sentence was reported.");
+    skip();
+  },
+});
+
+document.addEventListener("keydown", (event) => {
+  if (el.recordStep.hidden || !shortcutAllowed(event)) return;
+  const key = event.key.toLowerCase();
+  if (key === "r") {
+    if (!el.record.disabled) toggleRecording();
+  } else if (key === "p") {
+    togglePlay();
+  } else if (key === "s" || (key === "enter" && !keyActivatesTarget(event))) {
+    submit();
+  } else {
+    return;
+  }
+  event.preventDefault();
+});
+
+const profileForm = byId("profile-form");
+byId("profile-skip").addEventListener("click", () => {
+  markProfileStepDone("skipped");
+  beginSession();
+});
+
+if (profileStepDone()) {
+  beginSession();
+} else {
+  showStep(steps, el.profileStep);
+  initProfileForm(profileForm, { onSaved: beginSession });
+}

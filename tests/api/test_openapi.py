@@ -1,0 +1,324 @@
+"""/api/v1/openapi.json is a valid OpenAPI 3.1 document, and a true one.
+
+Every route is documented (and nothing else is), and real answers match it: in these tests
+each person's client checks every response it gets against the document (status listed for
+the operation, JSON body valid against the documented schema, error code listed for that
+status), so a journey through the API and a tour of its errors prove the document right.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from typing import Any, ClassVar
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate as validate_spec
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+
+from app import create_app
+from app.api.openapi import ERROR_STATUS, openapi_document
+from app.errors import CrowdsourceError
+from app.settings import Settings
+from tests.api.conftest import clip, error_of, record, silence, upload
+
+DOC = openapi_document()
+DOC_URI = "urn:crowdsource:openapi"
+REGISTRY: Registry = Registry().with_resource(DOC_URI, DRAFT202012.create_resource(DOC))
+DOCUMENTED = ("/api/v1/", "/healthz", "/readyz")
+SKIPPED_METHODS = {"HEAD", "OPTIONS"}
+
+Seen = set[tuple[str, str, int]]  # (OpenAPI path, method, status)
+
+
+def openapi_path(flask_rule: str) -> str:
+    """`/recordings/<public_id>/votes` -> `/recordings/{public_id}/votes`."""
+    return re.sub(r"<(?:[^<>:]+:)?([^<>]+)>", r"{\1}", flask_rule)
+
+
+def schema_errors(schema: dict[str, Any], instance: Any) -> list[str]:
+    """Why `instance` does not match `schema` (whose $refs point into the document)."""
+    validator = Draft202012Validator(
+        {"$ref": f"{DOC_URI}#/components/schemas/{schema['$ref'].rsplit('/', 1)[1]}"},
+        registry=REGISTRY,
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
+    return [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in validator.iter_errors(instance)
+    ]
+
+
+def documented_routes(app: Flask) -> set[tuple[str, str]]:
+    return {
+        (openapi_path(rule.rule), method.lower())
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith(DOCUMENTED)
+        for method in rule.methods or ()
+        if method not in SKIPPED_METHODS
+    }
+
+
+class ContractClient(FlaskClient):
+    """A test client that checks each answer against the document as it arrives."""
+
+    seen: ClassVar[Seen]
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        response = super().open(*args, **kwargs)
+        path, method = response.request.path, response.request.method
+        if path.startswith(DOCUMENTED):
+            self._check(path, method, response, kwargs.get("json"))
+        return response
+
+    def _check(self, path: str, method: str, response: Any, sent_json: Any) -> None:
+        try:
+            rule, _ = self.application.url_map.bind("localhost").match(
+                path, method=method, return_rule=True
+            )
+        except (NotFound, MethodNotAllowed):
+            return  # no such operation: nothing to check against
+        where = f"{method} {path} -> {response.status_code}"
+        operation = DOC["paths"][openapi_path(rule.rule)][method.lower()]
+        documented = operation["responses"].get(str(response.status_code))
+        assert documented, f"{where}: status not documented; body {response.get_data()[:300]!r}"
+        self.seen.add((openapi_path(rule.rule), method.lower(), response.status_code))
+
+        content = documented.get("content", {})
+        if "application/json" in content:
+            assert response.is_json, f"{where}: not JSON"
+            body = response.get_json()
+            errors = schema_errors(content["application/json"]["schema"], body)
+            assert not errors, f"{where}: {errors} in {body}"
+            if "x-error-codes" in documented:
+                assert body["error"]["code"] in documented["x-error-codes"], f"{where}: {body}"
+        elif content:
+            assert response.mimetype in content, f"{where}: {response.mimetype} not documented"
+        for header in ("Set-Cookie", "Retry-After", "Location"):
+            # (a 400 invalid_session clears the cookie: not a header worth documenting)
+            if header in response.headers and (
+                response.status_code < 400 or header != "Set-Cookie"
+            ):
+                assert header in documented.get("headers", {}), f"{where}: {header} not documented"
+        if sent_json is not None and response.status_code < 300:
+            request_schema = operation["requestBody"]["content"]["application/json"]["schema"]
+            assert not schema_errors(request_schema, sent_json), f"{where}: sent {sent_json}"
+
+
+@pytest.fixture
+def contract(app: Flask) -> Seen:
+    """Make every client of `app` (the `person` fixture's too) a ContractClient; return the
+    set of (path, method, status) the clients have seen."""
+    seen: Seen = set()
+    app.test_client_class = type("Client", (ContractClient,), {"seen": seen})
+    return seen
+
+
+def test_the_document_is_valid_openapi_3_1() -> None:
+    validate_spec(DOC)
+    assert DOC["openapi"].startswith("3.1.")
+    for schema in DOC["components"]["schemas"].values():
+        Draft202012Validator.check_schema(schema)
+
+
+def test_every_route_is_documented_and_every_documented_operation_exists(app: Flask) -> None:
+    documented = {
+        (path, method) for path, operations in DOC["paths"].items() for method in operations
+    }
+    assert documented == documented_routes(app)
+
+
+def test_every_error_code_is_documented_with_the_status_the_code_sends(app: Flask) -> None:
+    """(The app's views have imported every error class of the API.)"""
+
+    def subclasses(cls: type) -> Iterator[type]:
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    for cls in subclasses(CrowdsourceError):
+        if cls.code in ERROR_STATUS:
+            assert ERROR_STATUS[cls.code] == cls.http_status, cls
+    listed = {
+        code
+        for operations in DOC["paths"].values()
+        for operation in operations.values()
+        for response in operation["responses"].values()
+        for code in response.get("x-error-codes", ())
+    }
+    assert listed == set(ERROR_STATUS)
+
+
+def test_a_journey_through_the_api_matches_the_document(
+    app: Flask,
+    contract: Seen,
+    person: Callable[[], FlaskClient],
+    add_sentences: Callable[..., list[int]],
+) -> None:
+    visitor, speaker, validator = person(), person(), person()
+    items = add_sentences(4)
+
+    assert visitor.get("/healthz").status_code == 200
+    assert visitor.get("/readyz").status_code == 200
+    assert visitor.get("/api/v1/openapi.json").get_json() == DOC
+    assert visitor.get("/api/v1/languages").status_code == 200
+    assert visitor.get("/api/v1/profile/options").status_code == 200
+    assert visitor.get("/api/v1/me").status_code == 200
+    assert visitor.get("/api/v1/me/contributions").get_json()["total"] == 0
+
+    # The speaker reads, records (once again with the same key), skips, fills in a profile.
+    sentences = speaker.get("/api/v1/languages/hi/sentences?count=3").get_json()["sentences"]
+    assert len(sentences) == 3
+    first = record(speaker, items[0])
+    key = uuid.uuid4().hex
+    assert upload(speaker, items[1], clip("hi_2.wav"), key=key).status_code == 201
+    again = upload(speaker, items[1], clip("hi_2.wav"), key=key)
+    assert again.status_code == 200
+    assert upload(speaker, items[2], silence(), key=key + "x").status_code == 422
+    assert speaker.post(f"/api/v1/sentences/{items[3]}/skip").status_code == 200
+    profile = {"display_name": "Asha", "age_group": "thirties", "gender": None,
+               "mother_tongue": "hi", "region_code": "MH"}  # fmt: skip
+    assert speaker.put("/api/v1/me/profile", json=profile).get_json()["profile"] == profile
+    totals = speaker.get("/api/v1/me").get_json()["totals"]
+    assert (totals["recordings"], totals["refused"]) == (2, 1)
+    mine = speaker.get("/api/v1/me/contributions?page=1&per_page=2").get_json()
+    assert (mine["total"], len(mine["contributions"])) == (3, 2)
+    assert speaker.get("/api/v1/me/contributions?page=2&per_page=2").get_json()["total"] == 3
+    left = speaker.get("/api/v1/languages/hi/sentences?count=20").get_json()
+    assert ([s["id"] for s in left["sentences"]], left["exhausted"]) == ([items[2]], False)
+    assert speaker.post(f"/api/v1/sentences/{items[2]}/skip").status_code == 200
+    left = speaker.get("/api/v1/languages/hi/sentences").get_json()
+    assert (left["sentences"], left["exhausted"]) == ([], True)
+
+    # The validator listens, votes (twice the same), skips and reports.
+    clips = validator.get("/api/v1/languages/hi/clips?count=20").get_json()["clips"]
+    assert {c["id"] for c in clips} == {first, again.get_json()["recording"]["id"]}
+    audio = validator.get(clips[0]["audio_url"])
+    assert audio.status_code == 200 and audio.data
+    vote = {"verdict": "accept"}
+    assert validator.post(f"/api/v1/recordings/{first}/votes", json=vote).status_code == 201
+    assert validator.post(f"/api/v1/recordings/{first}/votes", json=vote).status_code == 200
+    second = again.get_json()["recording"]["id"]
+    assert validator.post(f"/api/v1/recordings/{second}/skip").status_code == 200
+    report = {"target": "recording", "id": second, "reason": "other", "note": "Two voices."}
+    assert validator.post("/api/v1/reports", json=report).status_code == 201
+    assert validator.post("/api/v1/reports", json=report).status_code == 200
+    report = {"target": "sentence", "id": items[3], "reason": "grammar_or_spelling"}
+    assert validator.post("/api/v1/reports", json=report).status_code == 201
+    assert validator.get("/api/v1/languages/hi/clips").get_json()["clips"] == []
+    assert validator.get("/api/v1/me").get_json()["totals"]["validations"] == 1
+
+    succeeded = {(path, method) for path, method, status in contract if status < 300}
+    assert succeeded == documented_routes(app)
+
+
+def test_errors_match_the_document(
+    contract: Seen, person: Callable[[], FlaskClient], add_sentences: Callable[..., list[int]]
+) -> None:
+    speaker, validator = person(), person()
+    item, other = add_sentences(2)
+    mine = record(speaker, item)
+    missing = uuid.uuid4()
+
+    def post(client: FlaskClient, path: str, **kwargs: Any) -> tuple[int, str]:
+        return error_of(client.post(f"/api/v1{path}", **kwargs))
+
+    def get(client: FlaskClient, path: str) -> tuple[int, str]:
+        return error_of(client.get(f"/api/v1{path}"))
+
+    # Reference data, queues and pages.
+    assert get(speaker, "/languages/xx/sentences") == (404, "unknown_language")
+    assert get(speaker, "/languages/xx/clips") == (404, "unknown_language")
+    assert get(speaker, "/languages/hi/sentences?count=0") == (422, "invalid_field")
+    assert get(speaker, "/languages/hi/clips?count=many") == (422, "invalid_field")
+    assert get(speaker, "/me/contributions?per_page=101") == (422, "invalid_field")
+
+    # Uploads.
+    assert error_of(upload(speaker, other, None)) == (400, "missing_field")
+    assert error_of(upload(speaker, other, b"")) == (400, "empty_upload")
+    assert error_of(upload(speaker, other, clip("hi_1.wav"), key="short")) == (422, "invalid_field")
+    assert error_of(upload(speaker, other, b"just text " * 300)) == (415, "not_audio")
+    assert error_of(upload(speaker, other, silence())) == (422, "silent")
+    assert error_of(upload(speaker, 424242, clip("hi_1.wav"))) == (404, "unknown_item")
+    assert error_of(upload(speaker, item, clip("hi_2.wav"))) == (409, "already_recorded")
+    assert error_of(upload(speaker, other, os.urandom(6 * 1024 * 1024))) == (413, "too_large")
+    assert post(speaker, "/sentences/424242/skip") == (404, "unknown_item")
+
+    # Votes, skips and audio.
+    def vote(client: FlaskClient, recording: Any, body: Any = None, **kwargs: Any) -> Any:
+        return client.post(f"/api/v1/recordings/{recording}/votes", json=body, **kwargs)
+
+    assert error_of(vote(validator, mine, {"verdict": "maybe"})) == (422, "invalid_field")
+    assert error_of(vote(validator, mine, {})) == (400, "missing_field")
+    assert error_of(vote(validator, mine, data="accept")) == (400, "not_json")
+    assert error_of(vote(validator, mine, ["accept"])) == (400, "invalid_json")
+    assert error_of(vote(speaker, mine, {"verdict": "accept"})) == (403, "own_recording")
+    assert vote(validator, mine, {"verdict": "reject"}).status_code == 201
+    assert error_of(vote(validator, mine, {"verdict": "accept"})) == (409, "already_voted")
+    assert error_of(vote(validator, missing, {"verdict": "accept"})) == (404, "unknown_recording")
+    assert post(validator, "/recordings/not-a-uuid/skip") == (404, "unknown_recording")
+    assert post(validator, f"/recordings/{missing}/skip") == (404, "unknown_recording")
+    assert get(validator, f"/recordings/{mine}/audio") == (403, "link_expired")
+    assert get(validator, f"/recordings/{mine}/audio?token=forged") == (403, "link_expired")
+    assert get(validator, "/recordings/not-a-uuid/audio?token=x") == (404, "unknown_recording")
+
+    # Profile.
+    def save(body: Any = None, **kwargs: Any) -> tuple[int, str]:
+        return error_of(speaker.put("/api/v1/me/profile", json=body, **kwargs))
+
+    assert save({"display_name": "me@example.com"}) == (422, "personal_data")
+    assert save({"age_group": "old"}) == (422, "invalid_value")
+    assert save({"email": "x"}) == (422, "invalid_value")
+    assert save(data="x") == (400, "not_json")
+    assert save({"display_name": "x" * 6 * 1024 * 1024}) == (413, "too_large")
+
+    # Reports.
+    report = {"target": "sentence", "id": item, "reason": "other"}
+    assert post(validator, "/reports", json=report) == (422, "note_required")
+    assert post(validator, "/reports", json={**report, "target": "word"}) == (422, "invalid_field")
+    assert post(validator, "/reports", json={**report, "id": None}) == (400, "missing_field")
+    too_long = {**report, "note": "x" * 501}
+    assert post(validator, "/reports", json=too_long) == (422, "invalid_field")
+    report = {"target": "sentence", "id": 424242, "reason": "offensive"}
+    assert post(validator, "/reports", json=report) == (404, "unknown_item")
+    report = {"target": "recording", "id": str(missing), "reason": "offensive"}
+    assert post(validator, "/reports", json=report) == (404, "unknown_recording")
+
+    # A forged identity cookie, on any API path.
+    forger = person()
+    forger.set_cookie("cs_id", "forged.value.here")
+    assert get(forger, "/me") == (400, "invalid_session")
+    forger.set_cookie("cs_id", "forged.value.here")
+    assert get(forger, "/openapi.json") == (400, "invalid_session")
+
+    assert {status for _, _, status in contract} >= {400, 403, 404, 409, 413, 415, 422}
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_a_database_outage_matches_the_document(settings: Settings) -> None:
+    url = f"postgresql://nobody@127.0.0.1:{closed_port()}/nothing"
+    down = create_app(replace(settings, db_connect_timeout=1), database_url=url)
+    seen: Seen = set()
+    down.test_client_class = type("Client", (ContractClient,), {"seen": seen})
+    client = down.test_client()
+
+    assert client.get("/readyz").status_code == 503
+    response = client.get("/api/v1/languages")
+    assert error_of(response) == (503, "database_unavailable")
+    assert response.headers["Retry-After"]
+    down.extensions["crowdsource.db"].close()
+    assert {status for _, _, status in seen} == {503}
