@@ -15,9 +15,10 @@ class CrowdsourceError(Exception):
     code = "error"
     http_status = 400
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.field = field  # the input field at fault, for forms that show errors beside it
         if code is not None:
             self.code = code
 

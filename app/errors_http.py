@@ -25,9 +25,13 @@ _HTTP_CODES = {413: "too_large"}
 _HTTP_MESSAGES = {413: "The request is larger than this endpoint accepts."}
 
 
-def error_response(status: int, code: str, message: str) -> Response:
-    """The one shape of every error answer; 503s carry Retry-After."""
-    response = jsonify({"error": {"code": code, "message": message}})
+def error_response(status: int, code: str, message: str, field: str | None = None) -> Response:
+    """The one shape of every error answer (`field` names the input at fault, when there is
+    one); 503s carry Retry-After."""
+    body: dict[str, str] = {"code": code, "message": message}
+    if field is not None:
+        body["field"] = field
+    response = jsonify({"error": body})
     response.status_code = status
     if status == 503:
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
@@ -41,7 +45,7 @@ def init_app(app: Flask) -> None:
         if exc.http_status >= 500:
             log.warning("%s: %s", exc.code, exc.message)
             message = _PUBLIC_5XX_MESSAGES.get(exc.code, "Something went wrong on our side.")
-        return error_response(exc.http_status, exc.code, message)
+        return error_response(exc.http_status, exc.code, message, exc.field)
 
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException) -> Response:

@@ -40,44 +40,46 @@ def query_int(name: str, *, default: int, minimum: int, maximum: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise InvalidField(f"'{name}' must be a whole number.") from None
+        raise InvalidField(f"'{name}' must be a whole number.", field=name) from None
     if not minimum <= value <= maximum:
-        raise InvalidField(f"'{name}' must be between {minimum} and {maximum}.")
+        raise InvalidField(f"'{name}' must be between {minimum} and {maximum}.", field=name)
     return value
 
 
 def required_int(value: Any, name: str) -> int:
     """`value` as a positive integer id (from JSON or a form field)."""
     if value is None or value == "":
-        raise MissingField(f"'{name}' is required.")
+        raise MissingField(f"'{name}' is required.", field=name)
     if isinstance(value, bool):
-        raise InvalidField(f"'{name}' must be a whole number.")
+        raise InvalidField(f"'{name}' must be a whole number.", field=name)
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise InvalidField(f"'{name}' must be a whole number.") from None
+        raise InvalidField(f"'{name}' must be a whole number.", field=name) from None
     if isinstance(value, float) and value != number:
-        raise InvalidField(f"'{name}' must be a whole number.")
+        raise InvalidField(f"'{name}' must be a whole number.", field=name)
     if not 1 <= number <= 2**63 - 1:
-        raise InvalidField(f"'{name}' is out of range.")
+        raise InvalidField(f"'{name}' is out of range.", field=name)
     return number
 
 
 def required_choice(value: Any, name: str, choices: tuple[str, ...]) -> str:
     """`value` if it is one of `choices`."""
     if value is None or value == "":
-        raise MissingField(f"'{name}' is required.")
+        raise MissingField(f"'{name}' is required.", field=name)
     if value not in choices:
-        raise InvalidField(f"'{name}' must be one of: {', '.join(choices)}.")
+        raise InvalidField(f"'{name}' must be one of: {', '.join(choices)}.", field=name)
     return str(value)
 
 
 def idempotency_key(value: Any) -> str:
     """A client-made idempotency key: 8-100 characters of letters, digits, '-' and '_'."""
     if value is None or value == "":
-        raise MissingField("'idempotency_key' is required.")
+        raise MissingField("'idempotency_key' is required.", field="idempotency_key")
     if not isinstance(value, str) or not _IDEMPOTENCY_KEY.fullmatch(value):
-        raise InvalidField("'idempotency_key' must be 8-100 letters, digits, '-' or '_'.")
+        raise InvalidField(
+            "'idempotency_key' must be 8-100 letters, digits, '-' or '_'.", field="idempotency_key"
+        )
     return value
 
 

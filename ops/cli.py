@@ -8,6 +8,7 @@ import logging
 import click
 
 from app.errors import CrowdsourceError
+from ops.languages import languages
 from ops.migrate import migrate
 from ops.serve import serve
 
@@ -54,6 +55,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 cli.add_command(serve)
 cli.add_command(migrate)
+cli.add_command(languages)
 
 
 def main() -> None:

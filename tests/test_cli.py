@@ -169,3 +169,19 @@ def test_dotenv_in_the_working_directory_is_read(cli: CLI) -> None:
     (cli.cwd / ".env").write_text("STORAGE_BACKEND=carrier-pigeon\n")
     result = cli.run("migrate", "status")
     assert_one_clear_line(result, "STORAGE_BACKEND", "carrier-pigeon")
+
+
+def test_languages_can_be_listed_opened_closed_and_capped(cli: CLI, database_url: str) -> None:
+    env = {"DATABASE_URL": database_url, "SECRET_KEY": TEST_SECRET}
+
+    changed = cli.run("languages", "set", "ta", "--closed", "--max-recordings", "5", **env)
+    listing = cli.run("languages", "list", **env)
+
+    assert changed.returncode == 0 and "ta (Tamil): closed, 5 per sentence" in changed.stdout
+    assert any(
+        line.split() == ["ta", "Tamil", "Taml", "no", "5"] for line in listing.stdout.splitlines()
+    )
+    assert_one_clear_line(cli.run("languages", "set", "xx", "--open", **env), "no language")
+    assert_one_clear_line(
+        cli.run("languages", "set", "hi", "--max-recordings", "0", **env), "1 and 100"
+    )

@@ -62,6 +62,7 @@ def test_readyz_is_red_when_storage_is_unusable(
     app = create_app(replace(settings, storage_dir=blocker), database_url=database_url)
 
     response = app.test_client().get("/readyz")
+    app.extensions["crowdsource.db"].close()
 
     assert response.status_code == 503
     assert response.get_json()["checks"]["database"] == "ok"

@@ -81,8 +81,10 @@ _PROFILE = {
 SCHEMAS: dict[str, Schema] = {
     "Error": obj(
         error=obj(
+            optional=("field",),
             code=text(description="Stable, machine-readable; listed per response."),
             message=text(description="A sentence for the person, never a stack trace."),
+            field=text(description="The input field at fault, when the error is about one."),
         )
     ),
     "Health": obj(status=enum("ok")),
@@ -114,11 +116,16 @@ SCHEMAS: dict[str, Schema] = {
         code=text(pattern="^[A-Z]{2}$"), name=text(), kind=enum("state", "union_territory")
     ),
     "LanguageName": obj(code=LANGUAGE_CODE, name=text(), native_name=text()),
+    "MotherTongue": obj(
+        code=text(pattern="^([a-z]{2,3}|other)$", description="A language code, or 'other'."),
+        name=text(),
+        native_name=text(),
+    ),
     "ProfileOptions": obj(
         age_groups=array(ref("Choice")),
         genders=array(ref("Choice")),
         regions=array(ref("Region")),
-        languages=array(ref("LanguageName")),
+        languages=array(ref("MotherTongue")),
     ),
     "Profile": object_of(_PROFILE),
     "ProfileChanges": {

@@ -55,7 +55,8 @@ def profile_options(conn: Conn) -> dict[str, Any]:
         "age_groups": [{"value": k, "label": v} for k, v in AGE_GROUPS.items()],
         "genders": [{"value": k, "label": v} for k, v in GENDERS.items()],
         "regions": regions,
-        "languages": languages,
+        # A mother tongue may be one we do not collect yet.
+        "languages": [*languages, {"code": "other", "name": "Other", "native_name": "Other"}],
     }
 
 
@@ -94,12 +95,12 @@ def _check_profile_changes(conn: Conn, changes: dict[str, Any]) -> dict[str, Any
     clean: dict[str, Any] = {}
     for field, value in changes.items():
         if field not in PROFILE_FIELDS:
-            raise InvalidProfileValue(f"Unknown profile field '{field}'.")
+            raise InvalidProfileValue(f"Unknown profile field '{field}'.", field=field)
         if value is None or value == "":
             clean[field] = None
             continue
         if not isinstance(value, str):
-            raise InvalidProfileValue(f"'{field}' must be text or null.")
+            raise InvalidProfileValue(f"'{field}' must be text or null.", field=field)
         clean[field] = _check_value(conn, field, value)
     return clean
 
@@ -117,7 +118,7 @@ def _check_value(conn: Conn, field: str, value: str) -> str | None:
         value == "other" or _exists(conn, "SELECT 1 FROM languages WHERE code = %s", value)
     ):
         return value
-    raise InvalidProfileValue(f"'{value}' is not one of the choices for '{field}'.")
+    raise InvalidProfileValue(f"'{value}' is not one of the choices for '{field}'.", field=field)
 
 
 def check_display_name(value: str) -> str | None:
@@ -126,13 +127,18 @@ def check_display_name(value: str) -> str | None:
     if not name:
         return None
     if any(unicodedata.category(ch).startswith("C") for ch in name):
-        raise InvalidProfileValue("The display name contains characters that cannot be shown.")
+        raise InvalidProfileValue(
+            "The display name contains characters that cannot be shown.", field="display_name"
+        )
     if len(name) > 30:
-        raise InvalidProfileValue("The display name can be at most 30 characters long.")
+        raise InvalidProfileValue(
+            "The display name can be at most 30 characters long.", field="display_name"
+        )
     if _EMAIL.search(name) or _PHONE.search(name):
         raise PersonalData(
             "Please don't use an e-mail address or phone number as your display name: "
-            "it is shown publicly on leaderboards."
+            "it is shown publicly on leaderboards.",
+            field="display_name",
         )
     return name
 

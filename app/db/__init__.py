@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -71,12 +72,15 @@ class Database:
         self._settings = settings
         self._pool: ConnectionPool[Conn] | None = None
         self._pid = 0
+        self._lock = threading.Lock()
 
     @property
     def pool(self) -> ConnectionPool[Conn]:
         if self._pool is None or self._pid != os.getpid():
-            self._pool = self._make_pool()
-            self._pid = os.getpid()
+            with self._lock:  # two threads' first requests must not both open a pool
+                if self._pool is None or self._pid != os.getpid():
+                    self._pool = self._make_pool()
+                    self._pid = os.getpid()
         return self._pool
 
     def _make_pool(self) -> ConnectionPool[Conn]:
@@ -97,7 +101,9 @@ class Database:
             configure=configure,
             check=ConnectionPool.check_connection,
             timeout=settings.db_connect_timeout,
-            reconnect_timeout=0,  # keep trying for ever: the database may come back
+            # A failed connect is not retried in the background; the next request that needs
+            # a connection tries again, so the pool recovers when the database comes back.
+            reconnect_timeout=0,
             open=False,
             name="crowdsource",
         )

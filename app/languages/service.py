@@ -20,3 +20,38 @@ SELECT l.code, l.name, l.native_name, l.script, l.direction,
 def list_languages(conn: Conn) -> list[dict[str, Any]]:
     """Active languages, by English name, with how many active sentences each has."""
     return conn.execute(_LIST_LANGUAGES).fetchall()
+
+
+_LANGUAGE_SETTINGS = """
+SELECT code, name, native_name, script, direction, is_active, max_recordings_per_item
+  FROM languages ORDER BY code
+"""
+
+
+def language_settings(conn: Conn) -> list[dict[str, Any]]:
+    """Every language (active or not) with the settings an operator can change."""
+    return conn.execute(_LANGUAGE_SETTINGS).fetchall()
+
+
+def configure_language(
+    conn: Conn, code: str, *, active: bool | None = None, max_recordings: int | None = None
+) -> dict[str, Any]:
+    """Open/close a language for contributions or change its per-sentence recording cap.
+
+    Raises NotFound for an unknown code and BadRequest for a cap outside 1-100.
+    """
+    from app.errors import BadRequest, NotFound
+
+    if max_recordings is not None and not 1 <= max_recordings <= 100:
+        raise BadRequest("the recording cap must be between 1 and 100")
+    row = conn.execute(
+        """UPDATE languages
+              SET is_active = coalesce(%(active)s, is_active),
+                  max_recordings_per_item = coalesce(%(cap)s, max_recordings_per_item)
+            WHERE code = %(code)s
+        RETURNING code, name, is_active, max_recordings_per_item""",
+        {"code": code, "active": active, "cap": max_recordings},
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"no language with code {code!r} (see `crowdsource languages list`)")
+    return row

@@ -33,7 +33,7 @@ def file_report(
     NoteRequired when the reason is "other" without a note.
     """
     if reason == "other" and not note:
-        raise NoteRequired("Please tell us briefly what is wrong.")
+        raise NoteRequired("Please tell us briefly what is wrong.", field="note")
     ensure_contributor(conn, reporter_id)
     if target == "sentence":
         column, table, row_id = "item_id", "dataset_rows", _sentence_id(conn, target_id)

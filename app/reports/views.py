@@ -18,13 +18,13 @@ def report() -> tuple[Response, int]:
     target = required_choice(body.get("target"), "target", TARGETS)
     reason = required_choice(body.get("reason"), "reason", REASONS)
     if body.get("id") in (None, ""):
-        raise MissingField("'id' is required.")
+        raise MissingField("'id' is required.", field="id")
     note = body.get("note")
     if note is not None and not isinstance(note, str):
-        raise InvalidField("'note' must be text.")
+        raise InvalidField("'note' must be text.", field="note")
     note = " ".join(note.split()) if note else None
     if note is not None and len(note) > 500:
-        raise InvalidField("'note' can be at most 500 characters long.")
+        raise InvalidField("'note' can be at most 500 characters long.", field="note")
     reporter = contributor_id_for_write()
     with deps.database().connection() as conn:
         created = file_report(conn, reporter, target, body["id"], reason, note)

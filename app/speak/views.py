@@ -63,7 +63,7 @@ def upload_recording() -> tuple[Response, int]:
     key = idempotency_key(request.form.get("idempotency_key"))
     upload = request.files.get("audio")
     if upload is None:
-        raise MissingField("'audio' is required: attach the recording as a file.")
+        raise MissingField("'audio' is required: attach the recording as a file.", field="audio")
     data = upload.read(settings.max_upload_bytes + 1)
     if len(data) > settings.max_upload_bytes:
         raise TooLarge(_too_large_message(settings.max_upload_bytes))

@@ -1,0 +1,149 @@
+"""Fixtures for the browser tests: the real app served on a local port, and a headless
+Chromium with a fake microphone (Debian's /usr/bin/chromium, driven by Playwright)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask, Response
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Error,
+    Page,
+    ViewportSize,
+    expect,
+    sync_playwright,
+)
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.settings import Settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # the tests may run as root in a container
+    "--use-fake-ui-for-media-stream",  # grant the microphone without a prompt
+    "--use-fake-device-for-media-stream",  # the "microphone" plays a steady tone
+    "--disable-background-networking",  # no calls to Google's servers
+    "--disable-component-update",
+    "--autoplay-policy=no-user-gesture-required",
+]
+# The policy the pages are built for: nothing inline, nothing from another host. The live server
+# sends it on every answer, so a page that breaks it fails its browser test (the browser logs
+# each violation as a console error, which the tests collect).
+STRICT_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "media-src 'self' blob:; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"
+PHONE: ViewportSize = {"width": 360, "height": 740}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+TIMEOUT_MS = 15_000  # the longest any single UI state may take to appear
+
+# new_person(viewport=PHONE, init_scripts=()) -> a page of a new visitor
+NewPerson = Callable[..., Page]
+
+
+def _watch_for_problems(page: Page, problems: list[str]) -> None:
+    """Collect the page's script errors and CSP violations into `problems`.
+
+    The browser's "Failed to load resource" lines are left out: the API answers 4xx on
+    purpose (a refused recording, say) and the pages show those answers to the volunteer.
+    """
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            problems.append(f"{page.url}: {message.text}")
+
+    def on_page_error(error: Error) -> None:
+        problems.append(f"{page.url}: {error}")
+
+    page.on("console", on_console)
+    page.on("pageerror", on_page_error)
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    """The running app: its base URL and the Flask app (for its storage and settings)."""
+
+    url: str
+    app: Flask
+
+
+@pytest.fixture
+def live_server(settings: Settings, database_url: str) -> Iterator[LiveServer]:
+    """The real app (fresh migrated database, local storage folder) on 127.0.0.1, threaded,
+    answering with a strict Content-Security-Policy."""
+    app = create_app(settings, database_url=database_url)
+
+    @app.after_request
+    def strict_csp(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", STRICT_CSP)
+        return response
+
+    # Open the pool before requests arrive on several threads at once (Database opens it
+    # lazily, and two first requests racing would each make one).
+    app.extensions["crowdsource.db"].pool  # noqa: B018
+    server = make_server("127.0.0.1", 0, app, threaded=True)  # port 0: the OS picks a free one
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        app.extensions["crowdsource.db"].close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium for the test run; each test opens its own contexts (people)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} not found: install Debian's chromium to run the browser tests")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_person(browser: Browser) -> Iterator[NewPerson]:
+    """Open pages for new visitors, each in its own context (own cookie, own local storage).
+
+    `init_scripts` run in every page before the page's own scripts (to set local storage or
+    replace a browser API). The test fails if any page had a script error or CSP violation.
+    """
+    contexts: list[BrowserContext] = []
+    problems: list[str] = []
+
+    def open_page(viewport: ViewportSize = PHONE, init_scripts: tuple[str, ...] = ()) -> Page:
+        context = browser.new_context(viewport=viewport)
+        context.set_default_timeout(TIMEOUT_MS)
+        for script in init_scripts:
+            context.add_init_script(script)
+        contexts.append(context)
+        page = context.new_page()
+        _watch_for_problems(page, problems)
+        return page
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert problems == []
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    """Where the tests save screenshots for a person to look at (gitignored)."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    return SCREENSHOTS
