@@ -23,6 +23,7 @@ from app.settings import Settings
 
 TEST_SECRET = "test-secret-key-not-for-production"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_AUDIO = PROJECT_ROOT / "tests" / "data" / "audio"  # see tests/data/README.md
 BIN = Path(sys.executable).parent
 
 

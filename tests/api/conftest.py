@@ -14,9 +14,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import SAMPLE_AUDIO
 
-AUDIO = PROJECT_ROOT.parent / "shared" / "data" / "audio"
+AUDIO = SAMPLE_AUDIO
 
 
 def clip(name: str) -> bytes:

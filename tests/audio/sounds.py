@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import wave
-from pathlib import Path
 from typing import Any
 
 import av
@@ -13,8 +12,9 @@ import numpy as np
 import numpy.typing as npt
 from av.audio.stream import AudioStream
 
-# This file is /work/main/tests/audio/sounds.py; the shared data is /work/shared/data/audio.
-AUDIO_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "audio"
+from tests.conftest import SAMPLE_AUDIO
+
+AUDIO_DIR = SAMPLE_AUDIO
 
 Samples = npt.NDArray[np.float32]
 
