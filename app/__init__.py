@@ -42,6 +42,7 @@ def create_app(
 
     from app.api.views import bp as api_bp
     from app.contributors.views import bp as contributors_bp
+    from app.dashboard.views import bp as dashboard_files_bp
     from app.health.views import bp as health_bp
     from app.languages.views import bp as languages_bp
     from app.reports.views import bp as reports_bp
@@ -50,7 +51,8 @@ def create_app(
     from app.web.views import bp as web_bp
 
     for blueprint in (
-        health_bp, api_bp, languages_bp, contributors_bp, speak_bp, validate_bp, reports_bp, web_bp,
+        health_bp, api_bp, languages_bp, contributors_bp, speak_bp, validate_bp, reports_bp,
+        dashboard_files_bp, web_bp,
     ):  # fmt: skip
         app.register_blueprint(blueprint)
     return app

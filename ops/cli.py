@@ -8,8 +8,10 @@ import logging
 import click
 
 from app.errors import CrowdsourceError
+from ops.generate import generate
 from ops.languages import languages
 from ops.migrate import migrate
+from ops.refresh import refresh
 from ops.serve import serve
 
 
@@ -56,6 +58,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
 cli.add_command(serve)
 cli.add_command(migrate)
 cli.add_command(languages)
+cli.add_command(generate)
+cli.add_command(refresh)
 
 
 def main() -> None:

@@ -6,6 +6,9 @@ into an empty database, so a fresh machine needs nothing but Python.
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from dataclasses import replace
 from typing import Any
 
@@ -14,11 +17,16 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from app import create_app
+from app.dashboard.publish import read_manifest
+from app.dashboard.refresh import refresh_dashboard
 from app.db import Database, redact_url
 from app.db.migrations import Migrator
+from app.errors import CrowdsourceError
 from app.sentences.demo import load_demo_sentences_if_empty
 from app.settings import Settings, with_secret_key
+from app.storage import Storage
 from ops.context import checked_storage, connect_database, settings_from_environment
+from ops.refresh import parse_duration
 
 
 @click.command()
@@ -36,6 +44,12 @@ from ops.context import checked_storage, connect_database, settings_from_environ
     default=None,
     help="Load demo sentences into an empty database (default: only when embedded).",
 )
+@click.option(
+    "--refresh-every",
+    metavar="DURATION",
+    help="Refresh the dashboard in the background this often, e.g. 4h, or 'off' "
+    "(default: 4h when embedded; off otherwise, where a CronJob does it).",
+)
 @click.option("--dev", is_flag=True, help="Use Flask's development server (reloads nothing).")
 def serve(
     host: str | None,
@@ -43,6 +57,7 @@ def serve(
     workers: int | None,
     migrate: bool,
     demo: bool | None,
+    refresh_every: str | None,
     dev: bool,
 ) -> None:
     """Serve the web app and the JSON API."""
@@ -65,6 +80,13 @@ def serve(
         if loaded:
             click.echo(f"loaded {loaded} demo sentences")
 
+    interval = _refresh_interval(refresh_every, settings)
+    if interval:
+        if read_manifest(storage) is None:
+            refresh_dashboard(url, storage)
+            click.echo("published the first dashboard")
+        _start_background_refresh(url, storage, interval)
+
     where = (
         f"embedded PostgreSQL in {settings.pgdata_dir}" if settings.embedded else redact_url(url)
     )
@@ -78,6 +100,30 @@ def serve(
         )
         return
     GunicornServer(settings, url).run()
+
+
+def _refresh_interval(option: str | None, settings: Settings) -> int | None:
+    if option is None:
+        return parse_duration("4h") if settings.embedded else None
+    if option.strip().lower() in ("off", "0", "no", "never"):
+        return None
+    return parse_duration(option)
+
+
+def _start_background_refresh(url: str, storage: Storage, interval: int) -> None:
+    """Refresh the dashboard every `interval` seconds in a daemon thread of this process (the
+    gunicorn master: workers are forked without it)."""
+    log = logging.getLogger("crowdsource.refresh")
+
+    def loop() -> None:
+        while True:
+            time.sleep(interval)
+            try:
+                refresh_dashboard(url, storage, report=log.info)
+            except CrowdsourceError as exc:
+                log.error("dashboard refresh failed: %s", exc.message)
+
+    threading.Thread(target=loop, name="dashboard-refresh", daemon=True).start()
 
 
 def _storage_place(settings: Settings) -> str:

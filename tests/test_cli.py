@@ -69,6 +69,8 @@ def test_serve_on_embedded_defaults_comes_up_and_a_second_start_reuses_the_data(
         counts = {lang["code"]: lang["sentence_count"] for lang in languages}
         assert counts["en"] >= 5 and counts["hi"] >= 5
         assert "हिन्दी" in requests.get(base, timeout=5).text
+        manifest = requests.get(f"{base}/public/dashboard/manifest.json", timeout=5)
+        assert manifest.status_code == 200 and manifest.json()["files"]["summary"]
 
         # Another command joins the same embedded server and leaves it running for `serve`.
         status = cli.run("migrate", "status", DATA_DIR=str(data_dir))
@@ -174,12 +176,18 @@ def test_dotenv_in_the_working_directory_is_read(cli: CLI) -> None:
 def test_languages_can_be_listed_opened_closed_and_capped(cli: CLI, database_url: str) -> None:
     env = {"DATABASE_URL": database_url, "SECRET_KEY": TEST_SECRET}
 
-    changed = cli.run("languages", "set", "ta", "--closed", "--max-recordings", "5", **env)
+    changed = cli.run(
+        "languages", "set", "ta", "--closed", "--max-recordings", "5", "--goal-hours", "200", **env
+    )
     listing = cli.run("languages", "list", **env)
 
-    assert changed.returncode == 0 and "ta (Tamil): closed, 5 per sentence" in changed.stdout
+    assert (
+        changed.returncode == 0
+        and "ta (Tamil): closed, 5 per sentence, goal 200 h" in changed.stdout
+    )
     assert any(
-        line.split() == ["ta", "Tamil", "Taml", "no", "5"] for line in listing.stdout.splitlines()
+        line.split() == ["ta", "Tamil", "Taml", "no", "5", "200"]
+        for line in listing.stdout.splitlines()
     )
     assert_one_clear_line(cli.run("languages", "set", "xx", "--open", **env), "no language")
     assert_one_clear_line(

@@ -23,7 +23,7 @@ def list_languages(conn: Conn) -> list[dict[str, Any]]:
 
 
 _LANGUAGE_SETTINGS = """
-SELECT code, name, native_name, script, direction, is_active, max_recordings_per_item
+SELECT code, name, native_name, script, direction, is_active, max_recordings_per_item, goal_hours
   FROM languages ORDER BY code
 """
 
@@ -34,23 +34,32 @@ def language_settings(conn: Conn) -> list[dict[str, Any]]:
 
 
 def configure_language(
-    conn: Conn, code: str, *, active: bool | None = None, max_recordings: int | None = None
+    conn: Conn,
+    code: str,
+    *,
+    active: bool | None = None,
+    max_recordings: int | None = None,
+    goal_hours: int | None = None,
 ) -> dict[str, Any]:
-    """Open/close a language for contributions or change its per-sentence recording cap.
+    """Open/close a language for contributions, change its per-sentence recording cap or its
+    dashboard goal (validated hours).
 
-    Raises NotFound for an unknown code and BadRequest for a cap outside 1-100.
+    Raises NotFound for an unknown code and BadRequest for a cap outside 1-100 or a goal < 1.
     """
     from app.errors import BadRequest, NotFound
 
     if max_recordings is not None and not 1 <= max_recordings <= 100:
         raise BadRequest("the recording cap must be between 1 and 100")
+    if goal_hours is not None and not 1 <= goal_hours <= 10_000_000:
+        raise BadRequest("the goal must be at least 1 hour")
     row = conn.execute(
         """UPDATE languages
               SET is_active = coalesce(%(active)s, is_active),
-                  max_recordings_per_item = coalesce(%(cap)s, max_recordings_per_item)
+                  max_recordings_per_item = coalesce(%(cap)s, max_recordings_per_item),
+                  goal_hours = coalesce(%(goal)s, goal_hours)
             WHERE code = %(code)s
-        RETURNING code, name, is_active, max_recordings_per_item""",
-        {"code": code, "active": active, "cap": max_recordings},
+        RETURNING code, name, is_active, max_recordings_per_item, goal_hours""",
+        {"code": code, "active": active, "cap": max_recordings, "goal": goal_hours},
     ).fetchone()
     if row is None:
         raise NotFound(f"no language with code {code!r} (see `crowdsource languages list`)")

@@ -41,10 +41,16 @@ def _unknown_language(code: str) -> tuple[str, int]:
     return render_template("not_found.html", code=code), 404
 
 
+def _dashboard_base() -> str:
+    """Where pages fetch the published dashboard files: the CDN, or "" for this app."""
+    return (deps.settings().cdn_base_url or "").rstrip("/")
+
+
 @bp.get("/")
 def home() -> str:
-    """The language list, each language with its Speak and Validate links."""
-    return render_template("index.html", languages=_languages())
+    """The language list, each language with its Speak and Validate links, and the headline
+    numbers (fetched by the page's script from the published summary, when there is one)."""
+    return render_template("index.html", languages=_languages(), dashboard_base=_dashboard_base())
 
 
 @bp.get("/speak")
@@ -91,3 +97,10 @@ def profile() -> str:
 def my_contributions() -> str:
     """The visitor's own recordings with their status, and their totals."""
     return render_template("contributions.html", active="contributions")
+
+
+@bp.get("/dashboard")
+def dashboard() -> str:
+    """The public dashboard: a shell whose script reads the published JSON files. It never
+    touches the database, so it costs nothing however many people look at it."""
+    return render_template("dashboard.html", dashboard_base=_dashboard_base(), active="dashboard")

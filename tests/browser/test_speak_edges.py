@@ -142,7 +142,10 @@ def test_reporting_a_sentence_needs_a_note_for_other_and_moves_on(
     page.get_by_role("button", name="Send report").click()
     expect(page.locator("#report-error")).to_contain_text("tell us what is wrong")
     page.get_by_role("textbox", name="Tell us more").fill("The last word is misspelt.")
-    page.get_by_role("button", name="Send report").click()
+    # The page reports, then skips the sentence: wait for the skip to be answered.
+    with page.expect_response(lambda response: response.url.endswith("/skip")) as skipped:
+        page.get_by_role("button", name="Send report").click()
+    assert skipped.value.status == 200
 
     expect(page.get_by_role("dialog")).to_be_hidden()
     expect(page.locator("#sentence")).not_to_have_text(first)

@@ -1,0 +1,164 @@
+"""The public dashboard documents, read from the materialized views (see docs/dashboard.md)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from app.contributors.service import AGE_GROUPS, GENDERS
+from app.db import Conn
+
+LEADERBOARD_SIZE = 10
+LEADERBOARD_MINIMUM_PEOPLE = 5
+NOT_GIVEN = "Not given"
+
+
+def hours(ms: Any) -> float:
+    """Milliseconds as decimal hours, rounded to 3 places."""
+    return round(int(ms or 0) / 3_600_000, 3)
+
+
+def build_documents(conn: Conn) -> dict[str, dict[str, Any]]:
+    """Every published document by name, read from the views in one snapshot."""
+    return {
+        "summary": _summary(conn),
+        "timeseries": _timeseries(conn),
+        "demographics": _demographics(conn),
+        "leaderboard": _leaderboard(conn),
+    }
+
+
+_LANGUAGE_TOTALS = """
+SELECT t.*, l.name, l.native_name, l.direction
+  FROM dashboard_language_totals t JOIN languages l ON l.code = t.language_code
+ ORDER BY t.ms_recorded DESC, l.name
+"""
+
+
+def _summary(conn: Conn) -> dict[str, Any]:
+    overall = conn.execute("SELECT * FROM dashboard_overall").fetchone() or {}
+    languages = []
+    for row in conn.execute(_LANGUAGE_TOTALS).fetchall():
+        validated = hours(row["ms_validated"])
+        goal = row["goal_hours"]
+        languages.append(
+            {
+                "code": row["language_code"],
+                "name": row["name"],
+                "native_name": row["native_name"],
+                "direction": row["direction"],
+                "hours_recorded": hours(row["ms_recorded"]),
+                "hours_validated": validated,
+                "recordings": int(row["recordings"]),
+                "accepted": int(row["accepted"]),
+                "rejected": int(row["rejected"]),
+                "speakers": int(row["speakers"]),
+                "validators": int(row["validators"]),
+                "goal_hours": goal,
+                "progress": round(validated / goal, 4) if goal else None,
+            }
+        )
+    totals = {
+        "hours_recorded": hours(overall.get("ms_recorded")),
+        "hours_validated": hours(overall.get("ms_validated")),
+        **{
+            name: int(overall.get(name) or 0)
+            for name in (
+                "recordings",
+                "accepted",
+                "rejected",
+                "speakers",
+                "validators",
+                "languages",
+            )
+        },
+    }
+    return {"totals": totals, "languages": languages}
+
+
+def _timeseries(conn: Conn) -> dict[str, Any]:
+    rows = conn.execute("SELECT * FROM dashboard_daily ORDER BY language_code, day").fetchall()
+    per_language: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        per_language[row["language_code"]].append(row)
+    everything: dict[Any, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        day = everything[row["day"]]
+        for field in ("recordings", "ms_recorded", "accepted", "ms_validated"):
+            day[field] += int(row[field])
+    return {
+        "languages": {code: _series(points) for code, points in per_language.items()},
+        "all": _series([{"day": day, **values} for day, values in sorted(everything.items())]),
+    }
+
+
+def _series(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Daily points with running totals (which can only grow)."""
+    series, recorded, validated = [], 0, 0
+    for point in points:
+        recorded += int(point["ms_recorded"])
+        validated += int(point["ms_validated"])
+        series.append(
+            {
+                "date": point["day"].isoformat(),
+                "hours_recorded": hours(point["ms_recorded"]),
+                "hours_validated": hours(point["ms_validated"]),
+                "recordings": int(point["recordings"]),
+                "accepted": int(point["accepted"]),
+                "cumulative_hours_recorded": hours(recorded),
+                "cumulative_hours_validated": hours(validated),
+            }
+        )
+    return series
+
+
+_DIMENSIONS = {"region": "by_region", "age_group": "by_age_group", "gender": "by_gender"}
+
+
+def _demographics(conn: Conn) -> dict[str, Any]:
+    regions = {r["code"]: r["name"] for r in conn.execute("SELECT code, name FROM regions")}
+    labels = {"region": regions, "age_group": AGE_GROUPS, "gender": GENDERS}
+    rows = conn.execute(
+        "SELECT * FROM dashboard_demographics"
+        " ORDER BY language_code, dimension, ms_recorded DESC, key"
+    ).fetchall()
+    grouped: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(
+        lambda: {name: [] for name in _DIMENSIONS.values()}
+    )
+    for row in rows:
+        key = row["key"] or None
+        grouped[row["language_code"]][_DIMENSIONS[row["dimension"]]].append(
+            {
+                "key": key,
+                "label": labels[row["dimension"]].get(key, key) if key else NOT_GIVEN,
+                "speakers": int(row["speakers"]),
+                "hours_recorded": hours(row["ms_recorded"]),
+            }
+        )
+    everything = grouped.pop("*", {name: [] for name in _DIMENSIONS.values()})
+    return {"languages": dict(grouped), "all": everything}
+
+
+def _leaderboard(conn: Conn) -> dict[str, Any]:
+    rows = conn.execute(
+        "SELECT * FROM dashboard_leaderboard WHERE rank <= %s ORDER BY language_code, rank",
+        (LEADERBOARD_SIZE,),
+    ).fetchall()
+    boards: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        board = boards.setdefault(
+            row["language_code"],
+            {"shown": row["people"] >= LEADERBOARD_MINIMUM_PEOPLE, "contributors": []},
+        )
+        if board["shown"]:
+            board["contributors"].append(
+                {
+                    "rank": int(row["rank"]),
+                    "display_name": row["display_name"],
+                    "recordings": int(row["recordings"]),
+                    "hours_recorded": hours(row["ms_recorded"]),
+                    "accepted": int(row["accepted"]),
+                    "validations": int(row["validations"]),
+                }
+            )
+    return {"minimum_people": LEADERBOARD_MINIMUM_PEOPLE, "languages": boards}

@@ -1,0 +1,28 @@
+"""Serving the published dashboard files from the bucket when no CDN is configured
+(embedded mode). Never touches the database."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+
+from app import deps
+from app.errors import InvalidKey, NotFound, ObjectNotFound
+from app.storage.base import validate_key
+
+bp = Blueprint("dashboard_files", __name__)
+
+
+@bp.get("/public/<path:name>")
+def public_file(name: str) -> Response:
+    """A published object under the bucket's public/ prefix, with its stored cache headers."""
+    key = f"public/{name}"
+    try:
+        validate_key(key)
+        stored = deps.storage().open(key)
+    except (InvalidKey, ObjectNotFound):
+        raise NotFound(f"There is no published file '{name[:100]}'.", code="not_found") from None
+    response = Response(stored.chunks, mimetype=stored.content_type, direct_passthrough=True)
+    response.headers["Content-Length"] = str(stored.size)
+    response.headers["Cache-Control"] = stored.cache_control or "public, max-age=60"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response

@@ -1,0 +1,27 @@
+// Home page: the headline numbers from the published dashboard summary. The page is complete
+// without them, so any failure (nothing published yet, offline) leaves the block hidden.
+
+import { count, hours, loadPublished } from "./published.js";
+import { byId } from "./ui.js";
+
+const block = byId("headline");
+const base = (block.dataset.dashboardBase || "").replace(/\/$/, "");
+
+async function showHeadline() {
+  try {
+    const { summary } = await loadPublished(base, ["summary"]);
+    const { totals } = summary;
+    const stats = {
+      "hours-recorded": hours(totals.hours_recorded),
+      "hours-validated": hours(totals.hours_validated),
+      speakers: count(totals.speakers),
+      languages: count(totals.languages),
+    };
+    for (const [id, text] of Object.entries(stats)) byId(`home-${id}`).textContent = text;
+    block.hidden = false;
+  } catch {
+    // Not published yet, or unreachable: the language list below is what matters.
+  }
+}
+
+showHeadline();
