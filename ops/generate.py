@@ -1,0 +1,814 @@
+"""`crowdsource generate`: a synthetic but consistent history, for benchmarks and demos.
+
+Everything follows from --seed. The small parts (days, people, vocabularies, vote patterns) are
+planned in Python; the bulk (sentences, recordings, votes) is made by the server itself with
+INSERT ... SELECT over generate_series and hash-based pseudo-random numbers, so ten million rows
+never cross the wire. Consistency comes from construction, not from repair passes:
+
+- sentence k of a language is recorded in "rounds" (recording j goes to sentence j mod S), the
+  way "fewest recordings first" fills them, so no sentence gets more than its language's cap;
+- the r-th recording of a sentence goes to pool rank s + r, so one person records it once;
+- votes are derived from the stored counts, by people of the same language pool who joined
+  before the recording, never its author.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+import time
+import unicodedata
+import uuid
+from bisect import bisect_right
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import click
+import psycopg
+from psycopg import sql
+
+from app.contributors.service import AGE_GROUPS, GENDERS
+from app.errors import CrowdsourceError
+from app.sentences.demo import demo_sentences
+from app.validate.service import verdict_for
+from ops.context import connect_database, settings_from_environment
+
+DEFAULT_MIX = "hi:26,bn:13,ta:12,te:10,mr:9,kn:8,ml:7,gu:6,en:9"
+VOCABULARY_SIZE = 120
+DIGIT_WORDS = 5  # a sentence's first five words spell its id in base VOCABULARY_SIZE: unique
+SCRAMBLE = 15_378_629_327  # ~0.618 * 120**5, prime to 120: id -> id * SCRAMBLE mod 120**5 is 1:1
+MAX_ITEM_ID = 2**63 // SCRAMBLE  # beyond, id * SCRAMBLE overflows a bigint
+JOIN_CURVE = 0.6  # share of a pool that has joined = (share of its recordings made) ** 0.6
+# fmt: off
+# Where speakers of a language mostly live (ISO 3166-2:IN); one in five lives anywhere.
+HOME_REGIONS = {
+    "hi": "UP BR MP RJ DL HR JH CG UK HP", "bn": "WB TR AS", "ta": "TN PY", "te": "AP TS",
+    "mr": "MH GA", "kn": "KA", "ml": "KL LD", "gu": "GJ DH", "pa": "PB CH HR", "or": "OD",
+    "as": "AS", "ur": "UP TS JK DL", "en": "KA MH DL TN TS WB", "ne": "SK WB", "mni": "MN",
+}
+AGE_SHARES = [8, 38, 27, 14, 7, 4, 1.5, 0.4, 0.1]  # in the order of AGE_GROUPS
+GENDER_SHARES = [40, 58, 0.7, 1.3]  # in the order of GENDERS
+BROWSERS = [("chrome", 70), ("safari", 12), ("firefox", 8), ("samsung", 5), ("edge", 5)]
+NAMES = [
+    "Asha", "Ravi", "Priya", "Arjun", "Meena", "Kiran", "Lakshmi", "Suresh", "Anita", "Vikram",
+    "Divya", "Rahul", "Kavya", "Manoj", "Sunita", "Arun", "Pooja", "Ganesh", "Deepa", "Sanjay",
+    "Nandini", "Imran", "Farah", "Joseph", "Mary", "Harpreet", "Gurpreet", "Tenzin", "Bipin",
+    "Rekha", "Selvi", "Murugan", "Anjali", "Rohan", "Ishita", "Abdul", "Zoya", "Vinod", "Shreya",
+]
+# Unicode block of each ISO 15924 script we make pseudo-words in (Latin is handled apart).
+SCRIPT_BLOCKS = {
+    "Deva": (0x0900, 0x097F), "Beng": (0x0980, 0x09FF), "Guru": (0x0A00, 0x0A7F),
+    "Gujr": (0x0A80, 0x0AFF), "Orya": (0x0B00, 0x0B7F), "Taml": (0x0B80, 0x0BFF),
+    "Telu": (0x0C00, 0x0C7F), "Knda": (0x0C80, 0x0CFF), "Mlym": (0x0D00, 0x0D7F),
+    "Arab": (0x0627, 0x064A), "Olck": (0x1C5A, 0x1C77), "Mtei": (0xABC0, 0xABE2),
+}
+# fmt: on
+END_MARK = {"Deva": "।", "Beng": "।", "Arab": "۔"}
+
+
+class GenerateError(CrowdsourceError):
+    code = "generate_refused"
+
+
+@dataclass
+class LanguagePlan:
+    """What one language gets: its recordings, sentences and pool of contributors."""
+
+    code: str
+    script: str
+    cap: int  # the language's max_recordings_per_item
+    share: float
+    recordings: int = 0
+    sentences: int = 0
+    rounds: int = 0  # the most recordings any of its sentences gets
+    pool_base: int = 0  # its contributors are people pool_base .. pool_base + pool_size - 1
+    pool_size: int = 0
+    founders: int = 0  # ranks below this have joined before the history starts
+    item_base: int = 0  # its sentences get ids item_base + 1 .. item_base + sentences
+    cumulative: list[int] | None = None  # recordings made before each day (days + 1 values)
+
+
+def parse_mix(text: str) -> dict[str, float]:
+    """`hi:26,ta:12,en` -> shares by code (a code without weight weighs 1/rank, Zipf-like)."""
+    mix: dict[str, float] = {}
+    for rank, part in enumerate(p.strip() for p in text.split(",") if p.strip()):
+        code, _, weight = part.partition(":")
+        try:
+            mix[code.strip()] = float(weight) if weight else 1.0 / (rank + 1)
+        except ValueError:
+            raise click.BadParameter(f"bad weight in {part!r}", param_hint="--languages") from None
+        if mix[code.strip()] <= 0:
+            raise click.BadParameter(
+                f"weight must be positive in {part!r}", param_hint="--languages"
+            )
+    if not mix:
+        raise click.BadParameter("no language given", param_hint="--languages")
+    return mix
+
+
+def allocate(total: int, shares: list[float], minimum: int = 0) -> list[int]:
+    """Split `total` into parts proportional to `shares` (largest remainder), each >= minimum."""
+    spare = total - minimum * len(shares)
+    exact = [spare * s / sum(shares) for s in shares]
+    parts = [math.floor(x) for x in exact]
+    by_remainder = sorted(range(len(shares)), key=lambda i: parts[i] - exact[i])
+    for i in by_remainder[: spare - sum(parts)]:
+        parts[i] += 1
+    return [minimum + p for p in parts]
+
+
+def vote_patterns(votes_to_decide: int) -> dict[str, list[tuple[int, int, float]]]:
+    """(accepts, rejects, weight) per status, each reachable under the verdict rule when the
+    minority votes come first; checked against the rule the app applies."""
+    v = votes_to_decide
+    candidates = {
+        "accepted": [(v, 0, 0.8), (v, 1, 0.2)],
+        "rejected": [(0, v, 0.6), (1, v, 0.4)],
+        "pending": [(0, 0, 0.45), (1, 0, 0.3), (0, 1, 0.1), (1, 1, 0.15)],
+    }
+    patterns: dict[str, list[tuple[int, int, float]]] = {}
+    for status, options in candidates.items():
+        patterns[status] = []
+        for accepts, rejects, weight in options:
+            majority = "reject" if status == "rejected" else "accept"
+            minority = min(accepts, rejects) if status != "pending" else rejects
+            order = [("accept" if majority == "reject" else "reject")] * minority
+            order += [majority] * (accepts + rejects - minority)
+            seen = [
+                verdict_for(order[:n].count("accept"), order[:n].count("reject"), votes_to_decide=v)
+                for n in range(len(order) + 1)
+            ]
+            if seen[-1] == status and all(s == "pending" for s in seen[:-1]):
+                patterns[status].append((accepts, rejects, weight))
+    return patterns
+
+
+def vocabulary(code: str, script: str, rng: random.Random) -> list[str]:
+    """VOCABULARY_SIZE distinct words: the demo sentences' words, then made-up ones."""
+    words = dict.fromkeys(
+        w.strip(".,;:!?।॥\"'()").lower()
+        for line in demo_sentences().get(code, [])
+        for w in line.split()
+    )
+    words.pop("", None)
+    letters, signs = script_letters(script)
+    while len(words) < VOCABULARY_SIZE:
+        syllables = [rng.choice(letters) + rng.choice([*signs, ""]) for _ in range(3)]
+        word = unicodedata.normalize("NFC", "".join(syllables[: rng.randint(2, 3)]))
+        words[word] = None
+    return list(words)[:VOCABULARY_SIZE]
+
+
+def script_letters(script: str) -> tuple[list[str], list[str]]:
+    """Consonants (or letters) and vowel signs of a script, for pseudo-words."""
+    if script not in SCRIPT_BLOCKS:
+        return list("bcdfghjklmnprstvyz"), list("aeiou")
+    low, high = SCRIPT_BLOCKS[script]
+    if high - low == 0x7F:  # a Brahmic block: consonants sit at offsets 0x15-0x39
+        low, high = low + 0x15, low + 0x39
+    letters = [
+        chr(c)
+        for c in range(low, high + 1)
+        if unicodedata.category(chr(c)) == "Lo"
+        and not unicodedata.name(chr(c)).endswith((" NNNA", " RRA", " LLLA"))
+    ]
+    base = SCRIPT_BLOCKS[script][0]
+    common = [0x3E, 0x3F, 0x40, 0x41, 0x42, 0x47, 0x48, 0x4B, 0x4C]  # aa i ii u uu e ai o au
+    if script in ("Taml", "Telu", "Knda", "Mlym"):
+        common += [0x46, 0x4A]  # short e and o
+    signs = [chr(base + c) for c in common if "VOWEL SIGN" in unicodedata.name(chr(base + c), "")]
+    return letters, signs
+
+
+@dataclass
+class Plan:
+    """The small, Python-made part of a run: the calendar, the languages and the people."""
+
+    now: datetime
+    first_day: datetime  # midnight (UTC) starting the first day of the history
+    day_count: int
+    languages: list[LanguagePlan]
+    people: list[tuple[Any, ...]]  # rows of gen_people
+    salt: str  # mixed into every made-up identifier, so --append never repeats one
+
+
+def day_weights(first_day: datetime, now: datetime, rng: random.Random) -> list[float]:
+    """Relative activity per day: growth over the history, busier weekends, a few campaign
+    days, some noise; today counts for the part of it that has passed."""
+    count = (now - first_day).days + 1
+    weights = []
+    for d in range(count):
+        rhythm = (1.0, 0.95, 0.95, 0.95, 1.0, 1.25, 1.3)[(first_day + timedelta(days=d)).weekday()]
+        campaign = 2.5 if rng.random() < 4 / max(count, 30) else 1.0
+        growth = math.exp(1.8 * (d + 0.5) / count)
+        weights.append(growth * rhythm * campaign * rng.uniform(0.85, 1.15))
+    weights[-1] *= (now - (first_day + timedelta(days=count - 1))) / timedelta(days=1)
+    return weights
+
+
+def make_plan(
+    options: dict[str, Any],
+    catalogue: dict[str, tuple[str, int]],
+    regions: list[str],
+    existing: tuple[int, int, int],
+) -> Plan:
+    """Split recordings, sentences and people between languages and days; make the people.
+
+    `catalogue` maps language code to (script, recording cap); `existing` holds the highest
+    dataset_rows and contributions ids and the number of contributors already there.
+    Raises GenerateError when the numbers cannot make a consistent history.
+    """
+    rng = random.Random(options["seed"])
+    mix = options["languages"]
+    unknown = [code for code in mix if code not in catalogue]
+    if unknown:
+        raise GenerateError(f"unknown language code(s): {', '.join(unknown)}")
+    votes = options["votes_to_decide"]
+    founders = max(5, votes + 2)  # enough people for every vote on the first recordings
+    if options["contributors"] < founders * len(mix):
+        raise GenerateError(
+            f"--contributors must be at least {founders * len(mix)} "
+            f"({founders} per language) for {len(mix)} language(s)"
+        )
+    now = options["now"]
+    first_day = datetime(now.year, now.month, now.day, tzinfo=UTC) - timedelta(
+        days=options["days"] - 1
+    )
+    weights = day_weights(first_day, now, rng)
+    running = [0.0]
+    for weight in weights:
+        running.append(running[-1] + weight)
+    codes = list(mix)
+    shares = [mix[c] for c in codes]
+    plans = [LanguagePlan(c, catalogue[c][0], catalogue[c][1], mix[c] / sum(shares)) for c in codes]
+    recordings = allocate(options["contributions"], shares)
+    pools = allocate(options["contributors"], shares, minimum=founders)
+    item_base, pool_base = existing[0], 0
+    for lang, m, n in zip(plans, recordings, pools, strict=True):
+        per_sentence = lang.cap
+        lang.recordings, lang.pool_size, lang.pool_base = m, n, pool_base
+        wanted = options["sentences_per_language"]
+        lang.sentences = wanted or math.ceil(m * 1.1 / per_sentence) + 10
+        lang.rounds = math.ceil(m / lang.sentences)
+        if lang.rounds > min(n, lang.cap):
+            raise GenerateError(
+                f"{lang.code}: {lang.sentences} sentences would need {lang.rounds} recordings "
+                f"each, more than its cap of {lang.cap} or its {n} contributors; "
+                "give more --sentences-per-language"
+            )
+        lang.founders = max(founders, lang.rounds)
+        lang.item_base = item_base
+        lang.cumulative = [round(m * r / running[-1]) for r in running]
+        item_base += lang.sentences
+        if item_base > MAX_ITEM_ID:
+            raise GenerateError(f"too many sentences: ids would pass {MAX_ITEM_ID:,}")
+        pool_base += n
+    salt = f"{options['seed']}/{existing[1]}"
+    people = [
+        person
+        for lang in plans
+        for person in make_pool(lang, first_day, now, regions, codes, salt, rng)
+    ]
+    return Plan(now, first_day, len(weights), plans, people, salt)
+
+
+def make_pool(
+    lang: LanguagePlan,
+    first_day: datetime,
+    now: datetime,
+    regions: list[str],
+    codes: list[str],
+    salt: str,
+    rng: random.Random,
+) -> list[tuple[Any, ...]]:
+    """The people who record `lang`, in the order they join, with their profiles.
+
+    A quarter give no profile at all; the others skip single fields now and then (so each
+    field is empty for about 30 %); one in ten chooses a display name.
+    """
+    assert lang.cumulative is not None
+    home = [r for r in HOME_REGIONS.get(lang.code, "").split() if r in regions] or regions
+    rows = []
+    for rank in range(lang.pool_size):
+        i = lang.pool_base + rank
+        if rank < lang.founders or lang.recordings == 0:
+            joined = first_day - timedelta(days=rng.uniform(0, 30))
+        else:
+            # the first recording this rank may make (see _RECORDINGS: `eligible`), minus one
+            share = (rank / lang.pool_size) ** (1 / JOIN_CURVE)
+            j = max(0, math.floor(share * lang.recordings) - 1)
+            day = bisect_right(lang.cumulative, j) - 1
+            joined = max(
+                first_day + timedelta(days=day) - timedelta(hours=rng.uniform(0, 6)),
+                first_day - timedelta(days=1),
+            )
+        silent = rng.random() < 0.25
+
+        def given(value: Any, *, silent: bool = silent) -> Any:
+            return None if silent or rng.random() < 0.07 else value
+
+        others = [c for c in codes if c != lang.code] or ["other"]
+        tongue = rng.choices([lang.code, rng.choice(others), "other"], [90, 8, 2])[0]
+        region = rng.choice(home) if rng.random() < 0.8 else rng.choice(regions)
+        name = None
+        if rng.random() < 0.1:
+            name = rng.choice(NAMES) + rng.choice(["", "", f" {chr(rng.randint(65, 90))}."])
+        rows.append(
+            (
+                i,
+                uuid.UUID(bytes=hashlib.md5(f"{salt}/person/{i}".encode()).digest()),
+                rank,
+                lang.pool_base,
+                name,
+                given(rng.choices(list(AGE_GROUPS), AGE_SHARES)[0]),
+                given(rng.choices(list(GENDERS), GENDER_SHARES)[0]),
+                given(tongue),
+                given(region),
+                min(joined, now),
+            )
+        )
+    return rows
+
+
+_TEMP_TABLES = """
+CREATE TEMP TABLE gen_people (
+    i integer PRIMARY KEY, id uuid NOT NULL, rank integer NOT NULL, pool_base integer NOT NULL,
+    display_name text, age_group text, gender text, mother_tongue text, region_code text,
+    joined timestamptz NOT NULL) ON COMMIT DROP;
+CREATE TEMP TABLE gen_languages (
+    code text PRIMARY KEY, recordings bigint, sentences bigint, rounds integer,
+    pool_base integer, pool_size integer, founders integer, item_base bigint) ON COMMIT DROP;
+CREATE TEMP TABLE gen_slots (
+    slot integer PRIMARY KEY, code text, day_start timestamptz, day_seconds float8,
+    j_start bigint, g_start bigint, n integer) ON COMMIT DROP;
+"""
+
+# u(k, stream): a uniform number in [0, 1) from the seed, a row's key and a stream number.
+_UNIFORM = """
+CREATE OR REPLACE FUNCTION pg_temp.u(k bigint, stream integer) RETURNS double precision
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT (hashint8extended(k, {seed} * 64 + stream) & 4503599627370495)::double precision
+           / 4503599627370496
+$$
+"""
+
+_CONTRIBUTORS = """
+INSERT INTO contributors (id, display_name, age_group, gender, mother_tongue, region_code,
+                          created_at, updated_at)
+SELECT id, display_name, age_group, gender, mother_tongue, region_code, joined, joined
+  FROM gen_people
+"""
+
+# The first DIGIT_WORDS words spell (id * SCRAMBLE) mod size^5, a one-to-one scramble of the id:
+# every sentence is unique and none starts like the next.
+_SENTENCES = """
+INSERT INTO dataset_rows (id, language_code, kind, text, source, contribution_count, created_at)
+OVERRIDING SYSTEM VALUE
+SELECT id, %(code)s, 'sentence',
+       w[1 + n %% z] || ' ' || w[1 + n / z %% z] || ' ' || w[1 + n / (z * z) %% z] || ' '
+       || w[1 + n / (z * z * z) %% z] || ' ' || w[1 + n / (z * z * z * z) %% z]
+       || CASE WHEN e > 0 THEN ' ' || w[1 + floor(z * pg_temp.u(id, 21))::int] ELSE '' END
+       || CASE WHEN e > 1 THEN ' ' || w[1 + floor(z * pg_temp.u(id, 22))::int] ELSE '' END
+       || CASE WHEN e > 2 THEN ' ' || w[1 + floor(z * pg_temp.u(id, 23))::int] ELSE '' END
+       || CASE WHEN e > 3 THEN ' ' || w[1 + floor(z * pg_temp.u(id, 24))::int] ELSE '' END
+       || %(mark)s,
+       'generated',
+       CASE WHEN k < %(recordings)s THEN (%(recordings)s - 1 - k) / %(sentences)s + 1 ELSE 0 END,
+       %(created)s
+  FROM (SELECT %(item_base)s + k + 1 AS id, k, %(words)s::text[] AS w, %(size)s::bigint AS z,
+               (%(item_base)s + k + 1) * %(scramble)s::bigint %% %(modulus)s::bigint AS n,
+               floor(5 * pg_temp.u(%(item_base)s + k + 1, 20))::int AS e
+          FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS k) AS s
+"""
+
+# Recording j of a language goes to its sentence j mod S, in round j / S, by pool rank s + round
+# where s < eligible - rounds + 1 (skewed: veterans record most); `eligible` counts the people
+# who had joined by the sentence's first round (make_pool computes the same join times).
+_RECORDINGS = """
+INSERT INTO contributions (
+    id, public_id, contributor_id, item_id, language_code, kind, idempotency_key, media_key,
+    media_type, size_bytes, duration_ms, snr_db, device, browser,
+    age_group, gender, mother_tongue, region_code,
+    status, accept_count, reject_count, created_at, decided_at)
+OVERRIDING SYSTEM VALUE
+SELECT r.id, r.public_id, p.id, r.item_id, r.code, 'recording', 'generated-' || r.id,
+       'recordings/' || r.code || '/' || left(r.public_id::text, 2) || '/' || r.public_id
+       || '.webm',
+       'audio/webm;codecs=opus', (r.duration_ms * (9 + 6 * pg_temp.u(r.id, 11)))::integer,
+       r.duration_ms, round((12 + 26 * pg_temp.u(r.id, 12))::numeric, 1)::real,
+       CASE WHEN pg_temp.u(r.id, 13) < 0.62 THEN 'mobile' ELSE 'desktop' END,
+       (%(browsers)s::text[])[width_bucket(pg_temp.u(r.id, 14), %(browser_cuts)s::float8[]) + 1],
+       p.age_group, p.gender, p.mother_tongue, p.region_code,
+       r.status, (%(accepts)s::smallint[])[r.pattern], (%(rejects)s::smallint[])[r.pattern],
+       r.created_at,
+       CASE WHEN r.status <> 'pending' THEN r.created_at + least(
+           interval '1 minute' + interval '3 days' * pg_temp.u(r.id, 7) ^ 3,
+           (%(now)s - r.created_at) * 0.95) END
+  FROM (
+    SELECT s.*, CASE s.status
+           WHEN 'accepted' THEN width_bucket(pg_temp.u(s.id, 6), %(accepted_cuts)s::float8[])
+           WHEN 'rejected' THEN %(rejected_from)s
+                                + width_bucket(pg_temp.u(s.id, 6), %(rejected_cuts)s::float8[])
+           ELSE %(pending_from)s + width_bucket(pg_temp.u(s.id, 6), %(pending_cuts)s::float8[])
+           END + 1 AS pattern
+      FROM (
+        SELECT q.id, q.code, q.created_at, l.item_base + q.j %% l.sentences + 1 AS item_id,
+               md5(%(salt)s::text || '/recording/' || q.id)::uuid AS public_id,
+               l.pool_base + q.j / l.sentences + floor(
+                   (greatest(l.founders, least(l.pool_size, ceil(
+                       l.pool_size * ((q.j %% l.sentences)::float8 / l.recordings) ^ %(curve)s
+                   )::integer)) - l.rounds + 1)
+                   * pg_temp.u(l.item_base + q.j %% l.sentences + 1, 3) ^ 2)::integer AS person,
+               2000 + floor(5500 * pg_temp.u(l.item_base + q.j %% l.sentences + 1, 8)
+                            + 2500 * pg_temp.u(q.id, 9))::integer AS duration_ms,
+               CASE WHEN q.created_at > %(now)s - interval '10 minutes'
+                         OR pg_temp.u(q.id, 4) < 0.08 + 0.6 * (q.j::float8 / l.recordings) ^ 4
+                    THEN 'pending'
+                    WHEN pg_temp.u(q.id, 5) < 0.875 THEN 'accepted'
+                    ELSE 'rejected' END AS status
+          FROM (
+            SELECT t.code, t.j, t.id, t.day_start + make_interval(secs => t.day_seconds * CASE
+                       WHEN pg_temp.u(t.id, 1) < 0.4 THEN 0.52 + 0.21 * pg_temp.u(t.id, 2)
+                       ELSE pg_temp.u(t.id, 2) END) AS created_at  -- evenings in India
+              FROM (SELECT sl.code, sl.day_start, sl.day_seconds, sl.j_start + i AS j,
+                           %(id_base)s::bigint + sl.g_start + i + 1 AS id
+                      FROM gen_slots sl, generate_series(0, sl.n - 1) AS i
+                     WHERE sl.slot BETWEEN %(first)s AND %(last)s) AS t
+          ) AS q
+          JOIN gen_languages l USING (code)
+      ) AS s
+  ) AS r
+  JOIN gen_people p ON p.i = r.person
+"""
+
+# Votes follow the stored counts: the minority first, the deciding vote at decided_at. Voters
+# are pool ranks below the author's (or founders), so they had joined; never the author.
+_VOTES = """
+INSERT INTO validations (contribution_id, validator_id, verdict, created_at)
+SELECT v.id, p.id,
+       CASE WHEN v.status = 'rejected'
+            THEN CASE WHEN v.m < v.accept_count THEN 'accept' ELSE 'reject' END
+            ELSE CASE WHEN v.m < v.reject_count THEN 'reject' ELSE 'accept' END END,
+       v.created_at + (coalesce(v.decided_at, v.created_at
+                                + (%(now)s - v.created_at) * 0.9 * pg_temp.u(v.id, 15))
+                       - v.created_at) * (v.m + 1) / v.votes
+  FROM (
+    SELECT c.id, c.status, c.accept_count, c.reject_count, c.created_at, c.decided_at, m,
+           c.accept_count + c.reject_count AS votes,
+           a.pool_base + (a.rank + 1 + m + floor(
+               (w.ring - c.accept_count - c.reject_count) * pg_temp.u(c.id, 16) ^ 2)::integer
+           ) %% w.ring AS voter
+      FROM contributions c
+      JOIN gen_people a ON a.id = c.contributor_id
+      JOIN gen_languages l ON l.code = c.language_code
+      CROSS JOIN LATERAL (SELECT greatest(a.rank + 1, l.founders) AS ring) AS w
+      CROSS JOIN LATERAL generate_series(0, c.accept_count + c.reject_count - 1) AS m
+     WHERE c.id BETWEEN %(first)s AND %(last)s
+  ) AS v
+  JOIN gen_people p ON p.i = v.voter
+"""
+
+_SET_IDENTITY = """
+SELECT setval(pg_get_serial_sequence(%(table)s, 'id'), max(id)) FROM {table} HAVING count(*) > 0
+"""
+
+
+class Progress:
+    """One line per phase (and every few seconds within a long one), with timings."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.last_line = self.started
+
+    def done(self, name: str, rows: int, since: float) -> None:
+        seconds = time.monotonic() - since
+        rate = f"{rows / seconds:>11,.0f} rows/s" if rows and seconds > 0 else ""
+        click.echo(f"  {name:<16}{rows:>13,} rows {seconds:>7.1f} s {rate}".rstrip())
+        self.last_line = time.monotonic()
+
+    def partial(self, name: str, rows: int, total: int, since: float) -> None:
+        if time.monotonic() - self.last_line >= 5:
+            seconds = time.monotonic() - since
+            click.echo(f"  {name:<16}{rows:>13,} of {total:,} ({rows / total:.0%}) {seconds:.1f} s")
+            self.last_line = time.monotonic()
+
+
+def batches(sizes: list[int], batch_size: int) -> list[tuple[int, int, int]]:
+    """Consecutive runs of items whose sizes add up to about batch_size: (first, last, rows)."""
+    runs, first, rows = [], 0, 0
+    for index, size in enumerate(sizes):
+        rows += size
+        if rows >= batch_size or index == len(sizes) - 1:
+            runs.append((first, index, rows))
+            first, rows = index + 1, 0
+    return runs
+
+
+def _cuts(weights: list[float]) -> list[float]:
+    """Thresholds for width_bucket: cumulative shares, without the final 1."""
+    total, running, cuts = sum(weights), 0.0, []
+    for weight in weights[:-1]:
+        running += weight
+        cuts.append(running / total)
+    return cuts
+
+
+def fill(
+    conn: psycopg.Connection[Any],
+    plan: Plan,
+    options: dict[str, Any],
+    existing: tuple[int, int, int],
+    progress: Progress,
+) -> dict[str, int]:
+    """Insert the planned history in the caller's transaction; return the rows made per table."""
+    conn.execute(sql.SQL(_UNIFORM).format(seed=sql.Literal(options["seed"])))
+    conn.execute(_TEMP_TABLES)
+    with conn.cursor().copy("COPY gen_people FROM STDIN") as copy:
+        for person in plan.people:
+            copy.write_row(person)
+    with conn.cursor().copy("COPY gen_languages FROM STDIN") as copy:
+        for lang in plan.languages:
+            copy.write_row(
+                (
+                    lang.code,
+                    lang.recordings,
+                    lang.sentences,
+                    lang.rounds,
+                    lang.pool_base,
+                    lang.pool_size,
+                    lang.founders,
+                    lang.item_base,
+                )
+            )
+    slot_sizes: list[int] = []
+    with conn.cursor().copy("COPY gen_slots FROM STDIN") as copy:
+        recorded = 0
+        for day in range(plan.day_count):
+            start = plan.first_day + timedelta(days=day)
+            seconds = (min(start + timedelta(days=1), plan.now) - start).total_seconds()
+            for lang in plan.languages:
+                assert lang.cumulative is not None
+                n = lang.cumulative[day + 1] - lang.cumulative[day]
+                if n > 0:
+                    copy.write_row(
+                        (
+                            len(slot_sizes),
+                            lang.code,
+                            start,
+                            seconds,
+                            lang.cumulative[day],
+                            recorded,
+                            n,
+                        )
+                    )
+                    slot_sizes.append(n)
+                    recorded += n
+    conn.execute("ANALYZE gen_people, gen_languages, gen_slots")
+    made = {}
+
+    since = time.monotonic()
+    made["contributors"] = conn.execute(_CONTRIBUTORS).rowcount
+    progress.done("contributors", made["contributors"], since)
+
+    since, made["sentences"] = time.monotonic(), 0
+    sentence_total = sum(lang.sentences for lang in plan.languages)
+    rng = random.Random(options["seed"])
+    for lang in plan.languages:
+        words = vocabulary(lang.code, lang.script, rng)
+        for first, last, rows in batches([1] * lang.sentences, options["batch_size"]):
+            conn.execute(
+                _SENTENCES,
+                {
+                    "code": lang.code,
+                    "words": words,
+                    "size": VOCABULARY_SIZE,
+                    "modulus": VOCABULARY_SIZE**DIGIT_WORDS,
+                    "scramble": SCRAMBLE,
+                    "mark": END_MARK.get(lang.script, "."),
+                    "recordings": lang.recordings,
+                    "sentences": lang.sentences,
+                    "item_base": lang.item_base,
+                    "first": first,
+                    "last": last,
+                    "created": plan.first_day - timedelta(days=45),
+                },
+            )
+            made["sentences"] += rows
+            progress.partial("sentences", made["sentences"], sentence_total, since)
+    progress.done("sentences", made["sentences"], since)
+
+    patterns = vote_patterns(options["votes_to_decide"])
+    ordered = [p for status in ("accepted", "rejected", "pending") for p in patterns[status]]
+    parameters = {
+        "now": plan.now,
+        "salt": plan.salt,
+        "id_base": existing[1],
+        "curve": JOIN_CURVE,
+        "browsers": [b for b, _ in BROWSERS],
+        "browser_cuts": _cuts([w for _, w in BROWSERS]),
+        "accepts": [a for a, _, _ in ordered],
+        "rejects": [r for _, r, _ in ordered],
+        "accepted_cuts": _cuts([w for *_, w in patterns["accepted"]]),
+        "rejected_cuts": _cuts([w for *_, w in patterns["rejected"]]),
+        "pending_cuts": _cuts([w for *_, w in patterns["pending"]]),
+        "rejected_from": len(patterns["accepted"]),
+        "pending_from": len(patterns["accepted"]) + len(patterns["rejected"]),
+    }
+    since, made["recordings"] = time.monotonic(), 0
+    total = sum(slot_sizes)
+    for first, last, rows in batches(slot_sizes, options["batch_size"]):
+        conn.execute(_RECORDINGS, {**parameters, "first": first, "last": last})
+        made["recordings"] += rows
+        progress.partial("recordings", made["recordings"], total, since)
+    progress.done("recordings", made["recordings"], since)
+
+    conn.execute("ANALYZE contributions")  # the votes' plan needs to know the table grew
+    since, made["votes"] = time.monotonic(), 0
+    for first in range(existing[1] + 1, existing[1] + total + 1, options["batch_size"]):
+        last = min(first + options["batch_size"] - 1, existing[1] + total)
+        made["votes"] += conn.execute(
+            _VOTES, {"now": plan.now, "first": first, "last": last}
+        ).rowcount
+        progress.partial("votes", last - existing[1], total, since)
+    progress.done("votes", made["votes"], since)
+
+    for table in ("dataset_rows", "contributions"):
+        conn.execute(sql.SQL(_SET_IDENTITY).format(table=sql.Identifier(table)), {"table": table})
+    return made
+
+
+_CHECKS = """
+SELECT to_regclass('validations') IS NOT NULL AS migrated,
+       (SELECT count(*) FROM contributions) AS contributions,
+       (SELECT coalesce(max(id), 0) FROM dataset_rows) AS max_item,
+       (SELECT coalesce(max(id), 0) FROM contributions) AS max_contribution,
+       (SELECT count(*) FROM contributors) AS contributors
+"""
+
+
+def generate_history(url: str, options: dict[str, Any]) -> str:
+    """Fill the database at `url` with a synthetic history in one transaction, then vacuum and
+    analyze what changed; return the one-line summary.
+
+    Raises GenerateError when the database is not migrated, already holds contributions
+    (without options["append"]) or the numbers cannot make a consistent history.
+    """
+    progress = Progress()
+    with psycopg.connect(url) as conn:
+        conn.execute("SET statement_timeout = 0")
+        conn.execute("SET synchronous_commit = off")  # one commit at the end; nothing to wait for
+        conn.execute("SET work_mem = '64MB'")
+        conn.execute("SET temp_buffers = '64MB'")
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext('crowdsource.generate'))")
+        try:
+            row = conn.execute(_CHECKS).fetchone()
+        except psycopg.errors.UndefinedTable:
+            row = None
+        if row is None or not row[0]:
+            raise GenerateError("the database has no schema yet: run `crowdsource migrate up`")
+        if row[1] and not options["append"]:
+            raise GenerateError(
+                f"the database already holds {row[1]:,} contributions; "
+                "give --append to add a generated history to them"
+            )
+        existing = (row[2], row[3], row[4])
+        catalogue = {
+            code: (script, cap)
+            for code, script, cap in conn.execute(
+                "SELECT code, script, max_recordings_per_item FROM languages"
+            )
+        }
+        regions = [code for (code,) in conn.execute("SELECT code FROM regions ORDER BY code")]
+        plan = make_plan(options, catalogue, regions, existing)
+        click.echo(
+            f"generating {options['contributions']:,} recordings by {len(plan.people):,} "
+            f"contributors in {len(plan.languages)} language(s) over {plan.day_count} days "
+            f"(seed {options['seed']})"
+        )
+        made = fill(conn, plan, options, existing, progress)
+        since = time.monotonic()
+        conn.commit()
+        progress.done("commit", 0, since)
+    if options["vacuum"]:
+        since = time.monotonic()
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("SET statement_timeout = 0")
+            conn.execute("VACUUM (ANALYZE) contributors, dataset_rows, contributions, validations")
+        progress.done("vacuum analyze", 0, since)
+    with psycopg.connect(url) as conn:
+        shares: dict[str, int] = dict(
+            conn.execute(
+                "SELECT status, count(*) FROM contributions WHERE id > %s GROUP BY status",
+                (existing[1],),
+            ).fetchall()
+        )
+    recordings = max(made["recordings"], 1)
+    breakdown = ", ".join(
+        f"{shares.get(s, 0) / recordings:.1%} {s}" for s in ("accepted", "rejected", "pending")
+    )
+    return (
+        f"generated {made['contributors']:,} contributors, {made['sentences']:,} sentences, "
+        f"{made['recordings']:,} recordings ({breakdown}) and {made['votes']:,} votes "
+        f"in {time.monotonic() - progress.started:.1f} s"
+    )
+
+
+@click.command()
+@click.option(
+    "--contributors",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="People to make (at least 5 per language).",
+)
+@click.option(
+    "--contributions",
+    type=click.IntRange(min=0),
+    default=100_000,
+    show_default=True,
+    help="Recordings to make.",
+)
+@click.option(
+    "--days",
+    type=click.IntRange(min=1, max=3650),
+    default=365,
+    show_default=True,
+    help="Length of the history, ending now.",
+)
+@click.option(
+    "--languages",
+    "mix",
+    default=DEFAULT_MIX,
+    show_default=True,
+    help="Language codes, each with an optional weight (code:weight); codes without "
+    "one get Zipf-like shares in the order given.",
+)
+@click.option(
+    "--sentences-per-language",
+    type=click.IntRange(min=1),
+    help="Sentences per language [default: enough that none gets more recordings "
+    "than its language's cap, usually 3].",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0, max=2**40),
+    default=1,
+    show_default=True,
+    help="Same seed, same history (relative to now).",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1000),
+    default=250_000,
+    show_default=True,
+    help="Rows per INSERT statement.",
+)
+@click.option("--append", is_flag=True, help="Add to a database that already has contributions.")
+@click.option(
+    "--vacuum/--no-vacuum",
+    default=True,
+    show_default=True,
+    help="VACUUM ANALYZE the filled tables at the end.",
+)
+def generate(
+    contributors: int,
+    contributions: int,
+    days: int,
+    mix: str,
+    sentences_per_language: int | None,
+    seed: int,
+    batch_size: int,
+    append: bool,
+    vacuum: bool,
+) -> None:
+    """Fill the database with a synthetic history, for benchmarks and demos.
+
+    Makes contributors (a quarter without any profile, one in ten with a display name),
+    sentences in each language's script, recordings spread over the last DAYS days (growing,
+    busier at weekends and Indian evenings) with demographics copied from their author, and
+    votes consistent with each recording's status (about 70 % accepted, 10 % rejected, 20 %
+    pending, most of them recent). Everything is made by the database server in one
+    transaction; 10 million recordings take a few minutes.
+
+    No audio is written to storage: media_key names objects that do not exist, so playing a
+    generated recording fails. Refuses a database that already holds contributions unless
+    --append is given (which adds new people and sentences; it never touches existing rows).
+    """
+    settings = settings_from_environment()
+    url = connect_database(settings)
+    options = {
+        "contributors": contributors,
+        "contributions": contributions,
+        "days": days,
+        "languages": parse_mix(mix),
+        "sentences_per_language": sentences_per_language,
+        "seed": seed,
+        "batch_size": batch_size,
+        "append": append,
+        "vacuum": vacuum,
+        "votes_to_decide": settings.votes_to_decide,
+        "now": datetime.now(UTC),
+    }
+    click.echo(generate_history(url, options))
