@@ -52,10 +52,11 @@ def read_manifest(storage: Storage) -> dict[str, Any] | None:
     return manifest
 
 
-def prune_old_versions(storage: Storage, *, keep: int = KEEP_VERSIONS) -> int:
-    """Remove all but the newest `keep` versions (versions sort by time); return how many."""
-    versions = sorted({key.split("/")[3] for key in storage.list(f"{PREFIX}/v/")})
-    stale = versions[: -max(keep, 1)]  # the newest one is what the manifest points at
+def prune_old_versions(storage: Storage, *, current: str, keep: int = KEEP_VERSIONS) -> int:
+    """Remove all but the newest `keep` versions (versions sort by time), never `current` (the
+    one the manifest points at); return how many were removed."""
+    versions = sorted({key.split("/")[3] for key in storage.list(f"{PREFIX}/v/")} - {current})
+    stale = versions[: -(keep - 1)] if keep > 1 else versions
     for version in stale:
         for key in list(storage.list(f"{PREFIX}/v/{version}/")):
             storage.delete(key)

@@ -7,7 +7,6 @@ Each run is recorded in `dashboard_refreshes` with the time every step took.
 from __future__ import annotations
 
 import contextlib
-import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -96,7 +95,8 @@ def _lock(conn: Conn, wait_seconds: float) -> bool:
 def _run(conn: Conn, storage: Storage, report: Callable[[str], None]) -> RefreshResult:
     now = datetime.now(UTC)
     result = RefreshResult(
-        version=f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}",
+        # Versions sort by time (refreshes never overlap, so microseconds make them unique).
+        version=f"{now:%Y%m%d-%H%M%S-%f}",
         generated_at=now.isoformat(timespec="seconds"),
     )
     run = conn.execute("INSERT INTO dashboard_refreshes DEFAULT VALUES RETURNING id").fetchone()
@@ -114,7 +114,7 @@ def _run(conn: Conn, storage: Storage, report: Callable[[str], None]) -> Refresh
         step = "publish"
         with _timed(result, step, report):
             publish(storage, result.version, result.generated_at, documents)
-            prune_old_versions(storage)
+            prune_old_versions(storage, current=result.version)
     except (psycopg.Error, CrowdsourceError) as exc:
         reason = exc.message if isinstance(exc, CrowdsourceError) else describe_db_error(exc)
         _finish(conn, run["id"], result, status="failed", error=f"{step}: {reason}")
