@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
-from app import deps
-from app.languages.service import list_languages
+from app.languages.cached import active_languages
 
 bp = Blueprint("languages", __name__, url_prefix="/api/v1")
 
 
 @bp.get("/languages")
 def languages() -> Response:
-    with deps.database().connection() as conn:
-        return jsonify({"languages": list_languages(conn)})
+    return jsonify({"languages": active_languages()})

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, render_template
 
 from app import deps
-from app.languages.service import list_languages
+from app.languages.cached import active_languages
 
 bp = Blueprint("web", __name__)
 
@@ -32,8 +32,7 @@ def _find_language(code: str) -> dict[str, Any] | None:
 
 
 def _languages() -> list[dict[str, Any]]:
-    with deps.database().connection() as conn:
-        return list_languages(conn)
+    return active_languages()
 
 
 def _unknown_language(code: str) -> tuple[str, int]:
