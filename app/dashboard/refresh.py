@@ -71,6 +71,8 @@ def refresh_dashboard(
             f"cannot connect to the database: {describe_db_error(exc)}"
         ) from None
     with conn:
+        # The level-1 views sort and hash millions of rows: let them do it in memory.
+        conn.execute("SET work_mem = '64MB'")
         if not _lock(conn, wait_seconds):
             report("another refresh is running; this one did nothing")
             return None
