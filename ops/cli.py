@@ -8,7 +8,9 @@ import logging
 import click
 
 from app.errors import CrowdsourceError
+from ops.export import export
 from ops.generate import generate
+from ops.ingest import ingest
 from ops.languages import languages
 from ops.migrate import migrate
 from ops.refresh import refresh
@@ -60,6 +62,8 @@ cli.add_command(migrate)
 cli.add_command(languages)
 cli.add_command(generate)
 cli.add_command(refresh)
+cli.add_command(export)
+cli.add_command(ingest)
 
 
 def main() -> None:

@@ -1,0 +1,225 @@
+"""README.md of an export: a datasheet saying what is in it, how it was split, who spoke it
+(in aggregate), under which licence, and how to check it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from app.export.privacy import MIN_SPEAKERS_FOR_DEMOGRAPHICS, SPEAKER_ID_HEX
+from app.export.splits import SplitPlan, base_sample_size
+from app.export.writer import COLUMNS, DEMOGRAPHICS, DURATION, SPLIT_FILES, STATUS_FILES
+
+_DIMENSIONS = ("age", "gender", "mother_tongue", "state")
+
+
+@dataclass
+class FileStats:
+    """Clips, milliseconds and distinct speakers of one TSV."""
+
+    clips: int = 0
+    ms: int = 0
+    speakers: set[str] = field(default_factory=set)
+
+    def add(self, speaker: str, duration_ms: int) -> None:
+        """Count one clip."""
+        self.clips += 1
+        self.ms += duration_ms
+        self.speakers.add(speaker)
+
+    @property
+    def hours(self) -> str:
+        """Hours, to two decimals."""
+        return f"{self.ms / 3_600_000:.2f}"
+
+
+@dataclass
+class Demographics:
+    """Clips and distinct speakers per value of each demographic column (validated clips)."""
+
+    clips: dict[str, Counter[str]] = field(default_factory=dict)
+    speakers: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+
+    def add(self, fields: list[str], speaker: str) -> None:
+        """Count one validated clip's age, gender, mother tongue and state."""
+        for name, index in zip(_DIMENSIONS, DEMOGRAPHICS, strict=True):
+            value = fields[index] or "not given"
+            self.clips.setdefault(name, Counter())[value] += 1
+            self.speakers.setdefault(name, {}).setdefault(value, set()).add(speaker)
+
+
+@dataclass
+class Summary:
+    """Everything the datasheet reports."""
+
+    language_code: str
+    language_name: str
+    native_name: str
+    exported_at: datetime
+    licence: str
+    audio: str
+    max_per_sentence: int
+    speakers_total: int
+    demographics_published: bool
+    files: dict[str, FileStats]
+    plan: SplitPlan
+    held_out_reported: int
+    reports: int
+    missing: int
+    demographics: Demographics
+
+
+def render_readme(summary: Summary) -> str:
+    """The datasheet as Markdown."""
+    s = summary
+    lines = [
+        f"# {s.language_name} ({s.native_name}) speech: Crowdsource export, {s.language_code}",
+        "",
+        f"Exported {s.exported_at:%Y-%m-%d %H:%M} UTC. Licence: **{s.licence}**"
+        + (" (public domain dedication)." if s.licence == "CC0-1.0" else "."),
+        "",
+        "Sentences read aloud by volunteers in their browsers, each recording checked by other "
+        "volunteers (Correct / Incorrect). Only recordings accepted by the validators are in "
+        "the training splits.",
+        "",
+        "## Contents",
+        "",
+        "| File | Clips | Hours | Speakers | What |",
+        "|---|---:|---:|---:|---|",
+    ]
+    what = {
+        "validated.tsv": "accepted recordings",
+        "invalidated.tsv": "rejected recordings",
+        "other.tsv": "recordings still waiting for enough votes",
+        "train.tsv": "training split (accepted only)",
+        "dev.tsv": "development split (accepted only)",
+        "test.tsv": "test split (accepted only)",
+    }
+    for name in [*STATUS_FILES.values(), *SPLIT_FILES.values()]:
+        stats = s.files[name]
+        lines.append(
+            f"| `{name}` | {stats.clips:,} | {stats.hours} | {len(stats.speakers):,} | "
+            f"{what[name]} |"
+        )
+    lines += [
+        "",
+        f"`reported.tsv` lists {s.reports:,} reports (target, reason and number of people; "
+        "never who reported or their notes). `clip_durations.tsv` gives every clip's duration "
+        "in milliseconds. " + _audio_sentence(s.audio),
+        "",
+    ]
+    if s.missing:
+        lines += [
+            f"{s.missing:,} recording(s) whose audio could not be read were left out of every "
+            "file.",
+            "",
+        ]
+    lines += _splits(s)
+    lines += _demographics(s)
+    lines += _columns()
+    lines += [
+        "## Privacy",
+        "",
+        f"`client_id` is an HMAC-SHA256 of the contributor's anonymous id keyed with a secret "
+        f"salt, cut to {SPEAKER_ID_HEX} hex digits: the same speaker has the same id in every "
+        "export made with the same salt, and nobody without the salt can link it to a person "
+        "or a browser. No names, e-mail addresses or raw ids are included. Demographics are "
+        f"what speakers chose to give when recording; they are withheld for a language with "
+        f"fewer than {MIN_SPEAKERS_FOR_DEMOGRAPHICS} speakers. Do not try to identify the "
+        "speakers.",
+        "",
+        "## Integrity",
+        "",
+        "`SHA256SUMS` holds the SHA-256 of every file; check it with `sha256sum -c SHA256SUMS`.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _audio_sentence(audio: str) -> str:
+    if audio == "original":
+        return (
+            "`clips/` holds the audio as uploaded (WebM/Opus, Ogg, MP4, WAV... by browser); "
+            "the file extension says which."
+        )
+    return f"`clips/` holds the audio as 16 kHz mono 16-bit {audio.upper()}."
+
+
+def _splits(s: Summary) -> list[str]:
+    sizes = s.plan.sizes()
+    return [
+        "## How the splits were made",
+        "",
+        f"1. Accepted recordings, at most {s.max_per_sentence} per sentence (the earliest "
+        f"recorded): {s.plan.eligible:,} recordings; {s.plan.dropped_duplicates:,} further "
+        "recordings of the same sentences stay in `validated.tsv` only. "
+        f"{s.held_out_reported:,} accepted recording(s) reported by enough people to leave the "
+        "validation queue (or of such a sentence) were kept out of the splits.",
+        "2. Dev and test each aim at the sample size for a 99 % confidence level and a 1 % "
+        "margin of error, with the finite-population correction, taking the training set as "
+        f"the population: n0 = z²·p(1−p)/e² ≈ {base_sample_size():,.0f}, "
+        "n(T) = ⌈n0 / (1 + (n0 − 1)/T)⌉, with T the largest training size such that "
+        "T + 2·n(T) fits. So dev and test never exceed a third of the recordings each. "
+        f"Targets here: dev {s.plan.target_dev:,}, test {s.plan.target_test:,}.",
+        "3. Whole speakers are assigned, fewest recordings first: to test while they fit under "
+        "its target, then to dev, then to train. No speaker is in two splits. "
+        f"Result: train {sizes['train']:,}, dev {sizes['dev']:,}, test {sizes['test']:,}.",
+        "",
+    ]
+
+
+def _demographics(s: Summary) -> list[str]:
+    lines = ["## Speakers", ""]
+    validated = s.files["validated.tsv"]
+    lines.append(
+        f"{s.speakers_total:,} people recorded in this language; "
+        f"{len(validated.speakers):,} of them have accepted recordings."
+    )
+    lines.append("")
+    if not s.demographics_published:
+        lines += [
+            f"Demographics are withheld: fewer than {MIN_SPEAKERS_FOR_DEMOGRAPHICS} speakers "
+            "recorded in this language, so they could identify someone. The age, gender, "
+            "mother tongue and state columns are empty.",
+            "",
+        ]
+        return lines
+    if not validated.clips:
+        return lines
+    lines += [
+        "Of the accepted recordings (clips, their share, and distinct speakers):",
+        "",
+    ]
+    for name in _DIMENSIONS:
+        counts = s.demographics.clips.get(name, Counter())
+        title = name.replace("_", " ")
+        lines += [f"| {title} | clips | share | speakers |", "|---|---:|---:|---:|"]
+        for value, clips in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            speakers = len(s.demographics.speakers[name][value])
+            lines.append(f"| {value} | {clips:,} | {clips / validated.clips:.1%} | {speakers:,} |")
+        lines.append("")
+    return lines
+
+
+def _columns() -> list[str]:
+    meaning = {
+        "client_id": "the speaker's salted hash (see Privacy)",
+        "path": "the clip, relative to this folder",
+        "sentence_id": "the sentence's id (the same sentence has the same id)",
+        "sentence": "the text that was read",
+        "up_votes": "validators who said Correct",
+        "down_votes": "validators who said Incorrect",
+        "age": "age group, e.g. twenties",
+        "gender": "female, male, transgender, other",
+        "mother_tongue": "a language code, or other",
+        "state": "state or union territory of India",
+        "locale": "the language code",
+        "duration_ms": "the clip's duration in milliseconds",
+        "snr_db": "estimated signal-to-noise ratio (WADA-SNR), dB",
+    }
+    assert set(meaning) == set(COLUMNS) and COLUMNS[DURATION] == "duration_ms"
+    lines = ["## Columns of every recordings TSV", ""]
+    lines += [f"- `{column}`: {meaning[column]}" for column in COLUMNS]
+    lines += ["", "Empty means not given (or withheld)."]
+    return [*lines, ""]
