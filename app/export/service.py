@@ -20,7 +20,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from app.export.audio import AUDIO_MODES, ClipJob, ClipResult, clip_path, run_pool, write_clip
+from app.export.audio import (
+    AUDIO_MODES,
+    ClipJob,
+    ClipResult,
+    clip_path,
+    run_pool,
+    transcoder_pool,
+    write_clip,
+)
 from app.export.datasheet import Demographics, FileStats, Summary, render_readme
 from app.export.privacy import SpeakerIds, demographics_allowed
 from app.export.rows import (
@@ -232,21 +240,24 @@ def _write_audio(
         for fields in _part_rows(state, status)
     )
 
-    def work(job: ClipJob) -> ClipResult:
-        return write_clip(source, job, state.out_dir, options.audio, state.clips.get(job.path))
-
     missing: set[str] = set()
     progress("clips", 0, total)
-    for done, clip in enumerate(run_pool(work, jobs, options.workers), start=1):
-        if clip.problem is not None:
-            missing.add(clip.path)
-            state.clips.pop(clip.path, None)
-        elif clip.reused:
-            result.clips_reused += 1
-        else:
-            state.record_clip(clip.path, clip.size, clip.sha256, clip.duration_ms)
-            result.clips_written += 1
-        progress("clips", done, total)
+    with transcoder_pool(options.workers if options.audio != "original" else 1) as transcoder:
+
+        def work(job: ClipJob) -> ClipResult:
+            known = state.clips.get(job.path)
+            return write_clip(source, job, state.out_dir, options.audio, known, transcoder)
+
+        for done, clip in enumerate(run_pool(work, jobs, options.workers), start=1):
+            if clip.problem is not None:
+                missing.add(clip.path)
+                state.clips.pop(clip.path, None)
+            elif clip.reused:
+                result.clips_reused += 1
+            else:
+                state.record_clip(clip.path, clip.size, clip.sha256, clip.duration_ms)
+                result.clips_written += 1
+            progress("clips", done, total)
     result.left_out = sorted(missing)
     return missing
 
