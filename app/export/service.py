@@ -3,9 +3,9 @@
 Three phases, each restartable:
 
 1. Read: one consistent database snapshot, streamed into part files (rows by status).
-2. Audio: every clip fetched from storage and copied or transcoded, in a thread pool,
-   each one recorded in the state folder as it lands (see state.py); a rerun verifies and
-   skips what is already there.
+2. Audio: every clip fetched from storage by a pool of threads and copied, or transcoded
+   by a pool of processes; each one recorded in the state folder as it lands (see state.py),
+   so a rerun verifies and skips what is already there.
 3. Write: the TSVs (recordings whose audio could not be read are left out), the splits,
    clip_durations.tsv, reported.tsv, README.md, SHA256SUMS, the tarball; then the upload for
    a bucket output.
