@@ -1,4 +1,5 @@
-"""WSGI entry point for gunicorn in containers: `gunicorn app.wsgi:app`.
+"""WSGI entry point for gunicorn in containers:
+`gunicorn --config python:app.gunicorn_conf app.wsgi:app` (the image's command).
 
 Expects a configured database (DATABASE_URL or DB_HOST) whose schema is migrated by
 `crowdsource migrate up` (a Job on Kubernetes). For local use, run `crowdsource serve`.

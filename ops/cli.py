@@ -11,6 +11,7 @@ from app.errors import CrowdsourceError
 from ops.export import export
 from ops.generate import generate
 from ops.ingest import ingest
+from ops.k8s import k8s
 from ops.languages import languages
 from ops.migrate import migrate
 from ops.refresh import refresh
@@ -64,6 +65,7 @@ cli.add_command(generate)
 cli.add_command(refresh)
 cli.add_command(export)
 cli.add_command(ingest)
+cli.add_command(k8s)
 
 
 def main() -> None:

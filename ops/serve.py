@@ -10,7 +10,6 @@ import logging
 import threading
 import time
 from dataclasses import replace
-from typing import Any
 
 import click
 from flask import Flask
@@ -22,6 +21,7 @@ from app.dashboard.refresh import refresh_dashboard
 from app.db import Database, redact_url
 from app.db.migrations import Migrator
 from app.errors import CrowdsourceError
+from app.gunicorn_conf import gunicorn_options
 from app.sentences.demo import load_demo_sentences_if_empty
 from app.settings import Settings, with_secret_key
 from app.storage import Storage
@@ -141,24 +141,8 @@ class GunicornServer(BaseApplication):
         super().__init__()
 
     def load_config(self) -> None:
-        s = self._settings
-        options: dict[str, Any] = {
-            "bind": f"{s.host}:{s.port}",
-            "workers": s.workers,
-            "threads": s.threads,
-            "worker_class": "gthread",
-            "timeout": 60,
-            "graceful_timeout": 20,
-            "accesslog": "-",
-            "errorlog": "-",
-            "loglevel": s.log_level.lower(),
-            "limit_request_line": 8190,
-            "forwarded_allow_ips": "127.0.0.1",
-            "control_socket_disable": True,  # we do not use gunicornc; keeps $HOME untouched
-        }
-        for key, value in options.items():
-            if key in self.cfg.settings:  # control_socket_* exist from gunicorn 24 on
-                self.cfg.set(key, value)
+        for key, value in gunicorn_options(self._settings).items():
+            self.cfg.set(key, value)
 
     def load(self) -> Flask:
         return create_app(self._settings, database_url=self._database_url)

@@ -1,0 +1,85 @@
+"""gunicorn's options for the app, in one place: `crowdsource serve` and containers share them.
+
+In a container this module is gunicorn's config file:
+
+    gunicorn --config python:app.gunicorn_conf app.wsgi:app
+
+It then reads the settings from the environment (and a `.env` in the working directory, like
+`app.wsgi`) and binds HOST:PORT with WEB_CONCURRENCY workers of THREADS threads. A malformed
+setting stops gunicorn with one line `crowdsource: error: ...` on stderr. Options given on
+gunicorn's command line or in GUNICORN_CMD_ARGS still win, as gunicorn reads them after this file.
+
+Imported as a library (by `crowdsource serve`) it only defines `gunicorn_options`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from app.errors import SettingsError
+from app.settings import Settings, load_settings
+
+# gunicorn trusts X-Forwarded-* headers only from these peers. Behind a Kubernetes ingress the
+# operator sets FORWARDED_ALLOW_IPS (gunicorn's own variable) to the ingress's addresses.
+DEFAULT_FORWARDED_ALLOW_IPS = "127.0.0.1"
+
+
+def gunicorn_options(
+    settings: Settings, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """gunicorn's settings for the app, by gunicorn's names, leaving out any this gunicorn lacks.
+
+    `environ` (default: os.environ) is read for FORWARDED_ALLOW_IPS only: when set, its value is
+    passed on unchanged, so an operator's value is never replaced by ours (gunicorn reads the
+    variable when it is imported, before a `.env` file is loaded; passing it here covers both).
+    """
+    env = os.environ if environ is None else environ
+    options: dict[str, Any] = {
+        "bind": f"{settings.host}:{settings.port}",
+        "workers": settings.workers,
+        "threads": settings.threads,
+        "worker_class": "gthread",
+        "timeout": 60,
+        "graceful_timeout": 20,
+        "accesslog": "-",
+        "errorlog": "-",
+        "loglevel": settings.log_level.lower(),
+        "limit_request_line": 8190,
+        "forwarded_allow_ips": env.get("FORWARDED_ALLOW_IPS", DEFAULT_FORWARDED_ALLOW_IPS),
+        "control_socket_disable": True,  # we do not use gunicornc; keeps $HOME untouched
+    }
+    known = _known_gunicorn_settings()  # control_socket_* exist from gunicorn 24 on
+    return {key: value for key, value in options.items() if key in known}
+
+
+def _known_gunicorn_settings() -> set[str]:
+    from gunicorn.config import KNOWN_SETTINGS
+
+    return {setting.name for setting in KNOWN_SETTINGS}
+
+
+def _options_from_environment() -> dict[str, Any]:
+    """The options for the environment of this process; exits with one line on a bad setting."""
+    from dotenv import load_dotenv
+
+    load_dotenv(Path.cwd() / ".env", override=False)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        sys.exit(f"crowdsource: error: {exc.message}")
+    return gunicorn_options(settings)
+
+
+def _loaded_as_gunicorn_config() -> bool:
+    """True when gunicorn's command line (`gunicorn` or `python -m gunicorn`) imports this module
+    for `--config python:app.gunicorn_conf`; False when `crowdsource serve` imports it."""
+    return "gunicorn.app.wsgiapp" in sys.modules
+
+
+if _loaded_as_gunicorn_config():
+    # gunicorn takes every module-level name that is one of its settings (bind, workers...).
+    globals().update(_options_from_environment())

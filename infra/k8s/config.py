@@ -1,0 +1,229 @@
+"""Stack configuration (`crowdsource:*` keys in Pulumi.<stack>.yaml) → the component's AppArgs.
+
+Every key is documented in docs/deploy.md. A wrong key or value stops the program with one line
+naming it, before any resource is registered.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any
+
+import pulumi
+import pulumi_random as random
+
+from infra.k8s.spec import PRESETS, AppArgs, Database, InClusterPostgres, Ingress, Size, Storage
+
+_QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$")
+_CRON_FIELD = re.compile(r"^[0-9*/,\-]+$")
+_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+
+_SIZE_KEYS = {
+    "cpu": "cpu",
+    "memory": "memory",
+    "minReplicas": "min_replicas",
+    "maxReplicas": "max_replicas",
+    "targetCpuPercent": "target_cpu_percent",
+    "workers": "workers",
+    "threads": "threads",
+}
+_INGRESS_KEYS = {"className", "host", "tlsSecret", "annotations", "controllerNamespace"}
+_STORAGE_KEYS = {
+    "backend", "bucket", "region", "endpointUrl", "project", "volumeSize", "accessMode",
+    "storageClass",
+}  # fmt: skip
+_DATABASE_KEYS = {"host", "port", "name", "user", "sslmode", "cidrs"}
+_POSTGRES_KEYS = {"enabled", "volumeSize", "storageClass", "image"}
+
+
+class ConfigError(ValueError):
+    """A stack-config key is missing or wrong; the message names it."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"crowdsource:{key}: {problem}")
+
+
+def _object(config: pulumi.Config, key: str, allowed: set[str]) -> dict[str, Any]:
+    value = config.get_object(key) or {}
+    if not isinstance(value, dict):
+        raise ConfigError(key, "expected a map of settings")
+    unknown = sorted(set(value) - allowed)
+    if unknown:
+        raise ConfigError(
+            key, f"unknown setting {unknown[0]!r} (known: {', '.join(sorted(allowed))})"
+        )
+    return value
+
+
+def _quantity(key: str, value: Any) -> str:
+    text = str(value)
+    if not _QUANTITY.match(text):
+        raise ConfigError(key, f"{text!r} is not a Kubernetes quantity such as 250m, 2 or 512Mi")
+    return text
+
+
+def _int(key: str, value: Any, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ConfigError(key, f"expected a whole number from {low} to {high}")
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(key, f"expected a whole number from {low} to {high}") from None
+    if not low <= number <= high:
+        raise ConfigError(key, f"{number} is outside {low}..{high}")
+    return number
+
+
+def _strings(key: str, value: Any) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise ConfigError(key, "expected a map of names to text values")
+    return {k: str(v) for k, v in value.items()}
+
+
+def read_size(config: pulumi.Config, stack: str) -> Size:
+    """The preset (key `preset`, default: the stack's name when it is one, else dev) with any
+    `size` overrides on top."""
+    preset_name = config.get("preset") or (stack if stack in PRESETS else "dev")
+    if preset_name not in PRESETS:
+        raise ConfigError("preset", f"{preset_name!r} is not one of {', '.join(PRESETS)}")
+    overrides = _object(config, "size", set(_SIZE_KEYS))
+    changes: dict[str, Any] = {}
+    for key, value in overrides.items():
+        field = _SIZE_KEYS[key]
+        if field in ("cpu", "memory"):
+            changes[field] = _quantity(f"size.{key}", value)
+        elif field == "target_cpu_percent":
+            changes[field] = _int(f"size.{key}", value, 1, 100)
+        else:
+            changes[field] = _int(f"size.{key}", value, 1, 500)
+    size = replace(PRESETS[preset_name], **changes)
+    if size.min_replicas > size.max_replicas:
+        raise ConfigError("size", "minReplicas is larger than maxReplicas")
+    return size
+
+
+def read_ingress(config: pulumi.Config) -> Ingress:
+    raw = _object(config, "ingress", _INGRESS_KEYS)
+    host = raw.get("host")
+    if host is not None and not re.match(r"^[a-z0-9.-]+$", str(host)):
+        raise ConfigError("ingress.host", f"{host!r} is not a DNS name")
+    return Ingress(
+        class_name=raw.get("className", "nginx"),
+        host=host,
+        tls_secret=raw.get("tlsSecret"),
+        annotations=_strings("ingress.annotations", raw.get("annotations", {})),
+        controller_namespace=raw.get("controllerNamespace", "ingress-nginx"),
+    )
+
+
+def read_storage(config: pulumi.Config) -> Storage:
+    raw = _object(config, "storage", _STORAGE_KEYS)
+    backend = raw.get("backend", "local")
+    if backend not in ("local", "s3", "gcs"):
+        raise ConfigError("storage.backend", f"{backend!r} is not one of local, s3, gcs")
+    if backend != "local" and not raw.get("bucket"):
+        raise ConfigError("storage.bucket", f"required for the {backend} backend")
+    if raw.get("accessMode", "ReadWriteOnce") not in ("ReadWriteOnce", "ReadWriteMany"):
+        raise ConfigError("storage.accessMode", "expected ReadWriteOnce or ReadWriteMany")
+    return Storage(
+        backend=backend,
+        bucket=raw.get("bucket"),
+        region=raw.get("region"),
+        endpoint_url=raw.get("endpointUrl"),
+        project=raw.get("project"),
+        volume_size=_quantity("storage.volumeSize", raw.get("volumeSize", "20Gi")),
+        access_mode=raw.get("accessMode", "ReadWriteOnce"),
+        storage_class=raw.get("storageClass"),
+    )
+
+
+def generated_secret(name: str) -> pulumi.Output[str]:
+    """A random value kept (encrypted) in the stack's state: stable across `pulumi up` runs."""
+    return random.RandomPassword(name, length=48, special=False).result
+
+
+def read_database(
+    config: pulumi.Config,
+) -> tuple[Database | None, InClusterPostgres | None]:
+    """An external database (`database` + secret `databasePassword`), or the in-cluster one
+    (`postgres.enabled: true`)."""
+    pg = _object(config, "postgres", _POSTGRES_KEYS)
+    db = _object(config, "database", _DATABASE_KEYS)
+    if pg.get("enabled", False) is True:
+        if db:
+            raise ConfigError("database", "remove it, or set postgres.enabled to false")
+        password = config.get_secret("databasePassword") or generated_secret("postgres-password")
+        return None, InClusterPostgres(
+            password=password,
+            volume_size=_quantity("postgres.volumeSize", pg.get("volumeSize", "10Gi")),
+            storage_class=pg.get("storageClass"),
+            image=pg.get("image", "postgres:16-alpine"),
+        )
+    if not db.get("host"):
+        raise ConfigError(
+            "database.host",
+            "required (or set postgres.enabled: true for a PostgreSQL inside the cluster)",
+        )
+    external_password = config.get_secret("databasePassword")
+    if external_password is None:
+        raise ConfigError(
+            "databasePassword",
+            "required: pulumi config set --secret crowdsource:databasePassword …",
+        )
+    return (
+        Database(
+            host=str(db["host"]),
+            password=external_password,
+            name=str(db.get("name", "crowdsource")),
+            user=str(db.get("user", "crowdsource")),
+            port=_int("database.port", db.get("port", 5432), 1, 65535),
+            sslmode=str(db.get("sslmode", "require")),
+            cidrs=tuple(db.get("cidrs", ["0.0.0.0/0"])),
+        ),
+        None,
+    )
+
+
+def read_app_args(config: pulumi.Config, stack: str, **overrides: Any) -> AppArgs:
+    """All component inputs from stack config. Cloud programs pass what they built (database,
+    storage, ingress, annotations) as `overrides`, which win over config."""
+    image = config.get("image") or overrides.pop("image", None)
+    if not image:
+        raise ConfigError("image", "required: the app image, e.g. ghcr.io/org/crowdsource@sha256:…")
+    namespace = config.get("namespace") or "crowdsource"
+    if not _NAME.match(namespace):
+        raise ConfigError("namespace", f"{namespace!r} is not a valid Kubernetes name")
+    schedule = config.get("refreshSchedule") or "0 */4 * * *"
+    fields = schedule.split()
+    if len(fields) != 5 or not all(_CRON_FIELD.match(f) for f in fields):
+        raise ConfigError("refreshSchedule", f"{schedule!r} is not a 5-field cron schedule")
+    values: dict[str, Any] = {
+        "image": image,
+        "namespace": namespace,
+        "size": read_size(config, stack),
+        "ingress": read_ingress(config),
+        "storage": read_storage(config),
+        "settings": _strings("settings", config.get_object("settings") or {}),
+        "service_account_annotations": _strings(
+            "serviceAccountAnnotations", config.get_object("serviceAccountAnnotations") or {}
+        ),
+        "refresh_schedule": schedule,
+        "max_upload_mb": _int("maxUploadMb", config.get("maxUploadMb") or 5, 1, 100),
+        "instance": stack,
+    }
+    if "database" not in overrides and "postgres" not in overrides:
+        values["database"], values["postgres"] = read_database(config)
+    values["secret_key"] = config.get_secret("secretKey") or generated_secret("secret-key")
+    # Keys for a self-hosted S3 (MinIO…). On AWS and GCP the pods use IRSA / Workload Identity.
+    key_id = config.get_secret("storageAccessKeyId")
+    key_secret = config.get_secret("storageSecretAccessKey")
+    if (key_id is None) != (key_secret is None):
+        raise ConfigError("storageAccessKeyId", "set both storage keys or neither")
+    if key_id is not None and key_secret is not None:
+        values["secret_env"] = {"AWS_ACCESS_KEY_ID": key_id, "AWS_SECRET_ACCESS_KEY": key_secret}
+    values.update(overrides)
+    try:
+        return AppArgs(**values)
+    except ValueError as exc:
+        raise ConfigError("config", str(exc)) from None

@@ -1,0 +1,150 @@
+"""How traffic reaches web pods (Service, Ingress), and what pods may reach (NetworkPolicy)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import pulumi
+
+from infra.k8s.manifests import APP_COMPONENTS, Manifest, meta, selector
+from infra.k8s.spec import APP_NAME, APP_PORT, AppArgs
+
+
+def _dns_egress() -> dict[str, Any]:
+    return {
+        "to": [
+            {
+                "namespaceSelector": {
+                    "matchLabels": {"kubernetes.io/metadata.name": "kube-system"}
+                },
+            }
+        ],
+        "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+    }
+
+
+def _storage_port(args: AppArgs) -> int | None:
+    if args.storage.backend == "local":
+        return None
+    endpoint = args.storage.endpoint_url
+    if endpoint:
+        parts = urlsplit(endpoint)
+        return parts.port or (80 if parts.scheme == "http" else 443)
+    return 443
+
+
+def network_policy(args: AppArgs) -> Manifest:
+    """App pods accept traffic only from the ingress controller on the app port, and talk only to
+    DNS, the database and the storage API (cloud APIs have no fixed addresses: port 443)."""
+    sources = args.ingress.sources
+    if sources is None:
+        sources = [
+            {
+                "namespaceSelector": {
+                    "matchLabels": {
+                        "kubernetes.io/metadata.name": args.ingress.controller_namespace
+                    }
+                }
+            }
+        ]
+    egress = [_dns_egress()]
+    if args.postgres is not None:
+        egress.append(
+            {
+                "to": [{"podSelector": {"matchLabels": selector(args, "postgres")}}],
+                "ports": [{"protocol": "TCP", "port": 5432}],
+            }
+        )
+    elif args.database is not None:
+        egress.append(
+            {
+                "to": [{"ipBlock": {"cidr": cidr}} for cidr in args.database.cidrs],
+                "ports": [{"protocol": "TCP", "port": args.database.port}],
+            }
+        )
+    port = _storage_port(args)
+    if port is not None:
+        # 443 also carries the cloud identity exchanges (STS for IRSA, the GKE metadata server
+        # is node-local and needs no rule).
+        egress.append(
+            {
+                "to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}],
+                "ports": [{"protocol": "TCP", "port": port}],
+            }
+        )
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": meta(args, APP_NAME, "web"),
+        "spec": {
+            "podSelector": {
+                "matchLabels": {
+                    "app.kubernetes.io/name": APP_NAME,
+                    "app.kubernetes.io/instance": args.instance,
+                },
+                "matchExpressions": [
+                    {
+                        "key": "app.kubernetes.io/component",
+                        "operator": "In",
+                        "values": list(APP_COMPONENTS),
+                    }
+                ],
+            },
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [{"from": list(sources), "ports": [{"protocol": "TCP", "port": APP_PORT}]}],
+            "egress": egress,
+        },
+    }
+
+
+def service(args: AppArgs) -> Manifest:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": meta(args, APP_NAME, "web", annotations=dict(args.service_annotations)),
+        "spec": {
+            "type": "ClusterIP",
+            "selector": selector(args, "web"),
+            "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}],
+        },
+    }
+
+
+# Request-body limits are controller settings; nginx has one, ALB and GCE have no limit of their own
+# (the app refuses bodies above MAX_UPLOAD_MB with 413 either way).
+_BODY_LIMIT_ANNOTATION = {"nginx": "nginx.ingress.kubernetes.io/proxy-body-size"}
+
+
+def ingress(args: AppArgs) -> Manifest:
+    spec_in = args.ingress
+    annotations: dict[str, pulumi.Input[str]] = {}
+    limit_key = _BODY_LIMIT_ANNOTATION.get(spec_in.class_name or "")
+    if limit_key:
+        annotations[limit_key] = f"{args.max_upload_mb + 1}m"
+    annotations.update(spec_in.annotations)
+    rule: dict[str, Any] = {
+        "http": {
+            "paths": [
+                {
+                    "path": "/",
+                    "pathType": "Prefix",
+                    "backend": {"service": {"name": APP_NAME, "port": {"name": "http"}}},
+                }
+            ]
+        }
+    }
+    spec: dict[str, Any] = {}
+    if spec_in.class_name:
+        spec["ingressClassName"] = spec_in.class_name
+    if spec_in.host:
+        rule["host"] = spec_in.host
+        if spec_in.tls_secret:
+            spec["tls"] = [{"hosts": [spec_in.host], "secretName": spec_in.tls_secret}]
+    spec["rules"] = [rule]
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": meta(args, APP_NAME, "web", annotations=annotations),
+        "spec": spec,
+    }

@@ -1,0 +1,134 @@
+"""Typed inputs of the Kubernetes component, and the sizing presets.
+
+Values that come from other resources (a database endpoint, a bucket name, a generated password)
+may be Pulumi inputs; everything else is plain data, so a stack file reads like what it sets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pulumi
+
+APP_NAME = "crowdsource"
+APP_PORT = 8080
+TMP_DIR = "/tmp"
+MEDIA_DIR = "/data/media"
+# The image's user (see the Dockerfile); the pods run as it, never as root.
+APP_UID = 10001
+
+
+@dataclass(frozen=True)
+class Size:
+    """Pod size and autoscaling of the web Deployment."""
+
+    cpu: str
+    memory: str
+    min_replicas: int
+    max_replicas: int
+    target_cpu_percent: int
+    workers: int
+    threads: int
+
+
+# The original platform's HPA profiles: dev on small pods that scale early (10 % CPU), test on
+# 2-CPU pods at 40 %. Prod keeps test's pods and target and may grow further.
+PRESETS: Mapping[str, Size] = {
+    "dev": Size("250m", "250Mi", 1, 10, 10, workers=1, threads=4),
+    "test": Size("2", "2Gi", 3, 10, 40, workers=4, threads=4),
+    "prod": Size("2", "2Gi", 3, 20, 40, workers=4, threads=4),
+}
+
+
+@dataclass(frozen=True)
+class Database:
+    """An existing PostgreSQL (managed or self-hosted). The password reaches pods via the Secret."""
+
+    host: pulumi.Input[str]
+    password: pulumi.Input[str]
+    name: pulumi.Input[str] = "crowdsource"
+    user: pulumi.Input[str] = "crowdsource"
+    port: int = 5432
+    sslmode: str = "require"
+    # Where the database lives, for the egress NetworkPolicy (default: anywhere on port 5432).
+    cidrs: Sequence[str] = ("0.0.0.0/0",)
+
+
+@dataclass(frozen=True)
+class InClusterPostgres:
+    """A single PostgreSQL pod with a volume, for clusters without a managed database."""
+
+    password: pulumi.Input[str]
+    volume_size: str = "10Gi"
+    storage_class: str | None = None
+    image: str = "postgres:16-alpine"
+    name: str = "crowdsource"
+    user: str = "crowdsource"
+
+
+@dataclass(frozen=True)
+class Storage:
+    """Where recordings and dashboard JSON go. `local` mounts a volume at MEDIA_DIR: with
+    ReadWriteOnce, every pod must share one node (single-node dev clusters); use s3 or gcs,
+    or a ReadWriteMany class, anywhere else."""
+
+    backend: Literal["local", "s3", "gcs"] = "local"
+    bucket: pulumi.Input[str] | None = None
+    region: pulumi.Input[str] | None = None
+    endpoint_url: str | None = None
+    project: pulumi.Input[str] | None = None
+    volume_size: str = "20Gi"
+    access_mode: str = "ReadWriteOnce"
+    storage_class: str | None = None
+
+
+@dataclass(frozen=True)
+class Ingress:
+    """The public entry. `annotations` are the controller's own (ALB, GCE, nginx…)."""
+
+    class_name: str | None = "nginx"
+    host: str | None = None
+    tls_secret: str | None = None
+    annotations: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    # Who may open connections to the pods: NetworkPolicy peers. Default: the ingress
+    # controller's namespace. ALB (target type ip) and GCE NEGs connect from address ranges.
+    sources: Sequence[Mapping[str, Any]] | None = None
+    controller_namespace: str = "ingress-nginx"
+
+
+@dataclass(frozen=True)
+class AppArgs:
+    """Everything the component needs; see infra/k8s/config.py for the stack-config keys."""
+
+    image: str
+    secret_key: pulumi.Input[str]
+    namespace: str = APP_NAME
+    size: Size = PRESETS["dev"]
+    database: Database | None = None
+    postgres: InClusterPostgres | None = None
+    storage: Storage = field(default_factory=Storage)
+    ingress: Ingress = field(default_factory=Ingress)
+    # Plain settings for the ConfigMap (LOG_LEVEL, VOTES_TO_DECIDE, CDN_BASE_URL…).
+    settings: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    # Extra secret environment (e.g. keys for a self-hosted S3 such as MinIO).
+    secret_env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    # IRSA (eks.amazonaws.com/role-arn) or Workload Identity (iam.gke.io/gcp-service-account).
+    service_account_annotations: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    # E.g. GKE's cloud.google.com/backend-config naming a BackendConfig.
+    service_annotations: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    refresh_schedule: str = "0 */4 * * *"
+    max_upload_mb: int = 5
+    instance: str = "default"
+
+    def __post_init__(self) -> None:
+        if (self.database is None) == (self.postgres is None):
+            raise ValueError("give exactly one of database (external) or postgres (in-cluster)")
+        if self.storage.backend in ("s3", "gcs") and not self.storage.bucket:
+            raise ValueError(f"storage backend {self.storage.backend} needs a bucket")
+        size = self.size
+        if not 1 <= size.min_replicas <= size.max_replicas:
+            raise ValueError("autoscaling needs 1 <= min <= max replicas")
+        if not 1 <= size.target_cpu_percent <= 100:
+            raise ValueError("the CPU target is a percentage between 1 and 100")
