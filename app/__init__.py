@@ -13,7 +13,7 @@ from app import errors_http
 from app.contributors import identity
 from app.db import Database, resolve_database_url
 from app.settings import Settings, load_settings
-from app.storage import Storage, make_storage
+from app.storage import Storage, make_dashboard_storage, make_storage
 
 
 def create_app(
@@ -32,7 +32,8 @@ def create_app(
     app.extensions["crowdsource.db"] = Database(
         database_url or resolve_database_url(settings), settings
     )
-    app.extensions["crowdsource.storage"] = storage or make_storage(settings)
+    app.extensions["crowdsource.storage"] = storage = storage or make_storage(settings)
+    app.extensions["crowdsource.dashboard_storage"] = make_dashboard_storage(settings, storage)
 
     # Uploads are checked against max_upload_bytes in the route; this stops larger bodies early.
     app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes + 64 * 1024

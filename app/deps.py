@@ -19,3 +19,8 @@ def database() -> Database:
 
 def storage() -> Storage:
     return current_app.extensions["crowdsource.storage"]
+
+
+def dashboard_storage() -> Storage:
+    """Where the published dashboard lives (its own bucket, or the recordings storage)."""
+    return current_app.extensions["crowdsource.dashboard_storage"]

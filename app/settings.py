@@ -39,6 +39,8 @@ class Settings:
     # Object storage.
     storage_backend: str = "local"
     bucket_name: str = "crowdsource"
+    # The published dashboard's own bucket (behind the CDN); None: the recordings bucket.
+    dashboard_bucket_name: str | None = None
     storage_dir: Path | None = None  # local backend root; default data_dir / "storage"
     s3_endpoint_url: str | None = None
     aws_region: str | None = None
@@ -91,6 +93,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "(3-63 characters: lower-case letters, digits, '.', '-')",
         )
 
+    dashboard_bucket = env.text("DASHBOARD_BUCKET_NAME")
+    if dashboard_bucket is not None:
+        if storage_backend == "local":
+            raise SettingsError("DASHBOARD_BUCKET_NAME", "needs STORAGE_BACKEND s3 or gcs")
+        if not _BUCKET_RE.fullmatch(dashboard_bucket):
+            raise SettingsError(
+                "DASHBOARD_BUCKET_NAME", f"{dashboard_bucket!r} is not a valid bucket name"
+            )
+
     pool_min = env.number("DB_POOL_MIN", default=1, minimum=0, maximum=100)
     pool_max = env.number("DB_POOL_MAX", default=10, minimum=1, maximum=500)
     if pool_max < pool_min:
@@ -126,6 +137,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ),
         storage_backend=storage_backend,
         bucket_name=bucket_name or "crowdsource",
+        dashboard_bucket_name=dashboard_bucket,
         storage_dir=env.path("STORAGE_DIR"),
         s3_endpoint_url=env.url("S3_ENDPOINT_URL"),
         aws_region=env.text("AWS_REGION") or env.text("AWS_DEFAULT_REGION"),

@@ -8,6 +8,7 @@ import logging
 import click
 
 from app.errors import CrowdsourceError
+from ops.cost import cost
 from ops.export import export
 from ops.generate import generate
 from ops.ingest import ingest
@@ -66,6 +67,7 @@ cli.add_command(refresh)
 cli.add_command(export)
 cli.add_command(ingest)
 cli.add_command(k8s)
+cli.add_command(cost)
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ from dotenv import load_dotenv
 
 from app.db import check_database, resolve_database_url
 from app.settings import Settings, load_settings
-from app.storage import Storage, make_storage
+from app.storage import Storage, make_dashboard_storage, make_storage
 
 
 def settings_from_environment() -> Settings:
@@ -29,4 +29,13 @@ def checked_storage(settings: Settings) -> Storage:
     """The configured storage backend, after checking the bucket is reachable."""
     storage = make_storage(settings)
     storage.check()
+    return storage
+
+
+def checked_dashboard_storage(settings: Settings, recordings: Storage | None = None) -> Storage:
+    """Where the dashboard is published (DASHBOARD_BUCKET_NAME, else the recordings storage),
+    after checking it is reachable."""
+    storage = make_dashboard_storage(settings, recordings)
+    if storage is not recordings:
+        storage.check()
     return storage

@@ -9,23 +9,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import click
 
-from app.errors import CrowdsourceError
+from ops.stacks import SECRET_ENV, InfraError, capture_stack, load_stack_file
 
-# Secret stack-config keys → the environment variables render reads them from (Pulumi keeps
-# them encrypted in the stack file, which only the Pulumi CLI can decrypt).
-SECRET_ENV = {
-    "crowdsource:databasePassword": "DB_PASS",
-    "crowdsource:secretKey": "SECRET_KEY",
-    "crowdsource:storageAccessKeyId": "AWS_ACCESS_KEY_ID",
-    "crowdsource:storageSecretAccessKey": "AWS_SECRET_ACCESS_KEY",
-}
 # kubectl applies files in name order: everything the migration Job needs, then the Job, then
 # the app. The app comes in a second folder, applied after the Job has completed.
 SETUP_KINDS = [
@@ -37,19 +28,6 @@ APP_KINDS = [
     "NetworkPolicy", "CronJob",
 ]  # fmt: skip
 SETUP_DIR, APP_DIR = "1-setup", "2-app"
-
-
-class RenderError(CrowdsourceError):
-    code = "render_failed"
-
-
-def project_dir() -> Path:
-    """The checkout holding Pulumi.yaml: the working directory or one above it, else the one
-    this package lives in."""
-    for folder in [Path.cwd(), *Path.cwd().parents, Path(__file__).resolve().parent.parent]:
-        if (folder / "Pulumi.yaml").is_file() and (folder / "infra").is_dir():
-            return folder
-    raise RenderError("no Pulumi.yaml with infra/ here: run this in a Crowdsource checkout")
 
 
 @click.group()
@@ -84,47 +62,21 @@ def render(stack_name: str, out_dir: Path) -> None:
 
 def render_objects(stack_name: str) -> list[dict[str, Any]]:
     """Runs the stack's program under mocks and returns its Kubernetes objects."""
-    root = project_dir()
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-    try:
-        from infra.capture import capture
-        from infra.k8s.config import ConfigError
-        from infra.program import main
-        from infra.stacks import StackError, load_stack
-    except ImportError as exc:
-        raise RenderError(
-            f"the Pulumi SDKs are missing ({exc.name}): pip install -e '.[infra]'"
-        ) from None
-    try:
-        stack = load_stack(root, stack_name)
-    except StackError as exc:
-        raise RenderError(str(exc)) from None
+    stack = load_stack_file(stack_name)
     if stack.target != "k8s":
-        raise RenderError(
+        raise InfraError(
             f"stack {stack_name!r} targets {stack.target}; render writes k8s stacks only "
             "(cloud stacks create their cluster with pulumi up)"
         )
-    config = dict(stack.config)
-    for key, variable in SECRET_ENV.items():
-        if os.environ.get(variable):
-            config[key] = os.environ[variable]
-    try:
-        captured = capture(main, stack=stack_name, config=config, secret_keys=tuple(SECRET_ENV))
-    except ConfigError as exc:
-        message = str(exc)
-        for key, variable in SECRET_ENV.items():
-            if message.startswith(f"{key}:"):
-                message = f"{key} is secret: set {variable} in the environment to render it"
-        raise RenderError(message) from None
-    return captured.kubernetes_objects()
+    secrets = {key: os.environ[var] for key, var in SECRET_ENV.items() if os.environ.get(var)}
+    return capture_stack(stack, secrets).kubernetes_objects()
 
 
 def _check_out_dir(out_dir: Path) -> None:
     if out_dir.exists():
         unexpected = sorted(p.name for p in out_dir.iterdir() if p.name not in (SETUP_DIR, APP_DIR))
         if unexpected:
-            raise RenderError(
+            raise InfraError(
                 f"{out_dir} holds other files ({unexpected[0]}…): give an empty or new folder"
             )
 

@@ -9,7 +9,7 @@ import click
 
 from app.dashboard.refresh import refresh_dashboard
 from app.errors import CrowdsourceError
-from ops.context import checked_storage, connect_database, settings_from_environment
+from ops.context import checked_dashboard_storage, connect_database, settings_from_environment
 
 _DURATION = re.compile(r"(\d+)\s*([smhd])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -47,7 +47,7 @@ def refresh(wait_seconds: float, every: str | None) -> None:
     interval = parse_duration(every) if every else None
     settings = settings_from_environment()
     url = connect_database(settings)
-    storage = checked_storage(settings)
+    storage = checked_dashboard_storage(settings)
     if interval is None:
         refresh_dashboard(url, storage, wait_seconds=wait_seconds, report=click.echo)
         return

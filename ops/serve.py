@@ -25,7 +25,12 @@ from app.gunicorn_conf import gunicorn_options
 from app.sentences.demo import load_demo_sentences_if_empty
 from app.settings import Settings, with_secret_key
 from app.storage import Storage
-from ops.context import checked_storage, connect_database, settings_from_environment
+from ops.context import (
+    checked_dashboard_storage,
+    checked_storage,
+    connect_database,
+    settings_from_environment,
+)
 from ops.refresh import parse_duration
 
 
@@ -82,10 +87,11 @@ def serve(
 
     interval = _refresh_interval(refresh_every, settings)
     if interval:
-        if read_manifest(storage) is None:
-            refresh_dashboard(url, storage)
+        published = checked_dashboard_storage(settings, storage)
+        if read_manifest(published) is None:
+            refresh_dashboard(url, published)
             click.echo("published the first dashboard")
-        _start_background_refresh(url, storage, interval)
+        _start_background_refresh(url, published, interval)
 
     where = (
         f"embedded PostgreSQL in {settings.pgdata_dir}" if settings.embedded else redact_url(url)

@@ -18,7 +18,7 @@ def public_file(name: str) -> Response:
     key = f"public/{name}"
     try:
         validate_key(key)
-        stored = deps.storage().open(key)
+        stored = deps.dashboard_storage().open(key)
     except (InvalidKey, ObjectNotFound):
         raise NotFound(f"There is no published file '{name[:100]}'.", code="not_found") from None
     response = Response(stored.chunks, mimetype=stored.content_type, direct_passthrough=True)

@@ -6,6 +6,7 @@ Callers use `make_storage(settings)` and the `Storage` methods only; keys come f
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from app.errors import InvalidKey, ObjectNotFound, SettingsError, StorageError, StorageUnavailable
@@ -21,6 +22,7 @@ __all__ = [
     "StorageError",
     "StorageUnavailable",
     "StoredObject",
+    "make_dashboard_storage",
     "make_storage",
     "validate_key",
     "validate_prefix",
@@ -55,3 +57,11 @@ def make_storage(settings: Settings) -> Storage:
         "STORAGE_BACKEND",
         f"unknown value {settings.storage_backend!r} (expected one of: local, s3, gcs)",
     )
+
+
+def make_dashboard_storage(settings: Settings, recordings: Storage | None = None) -> Storage:
+    """Where the published dashboard goes: its own bucket when DASHBOARD_BUCKET_NAME is set
+    (a CDN reads only that one), else the recordings storage (`recordings` when given)."""
+    if settings.dashboard_bucket_name is None:
+        return recordings or make_storage(settings)
+    return make_storage(replace(settings, bucket_name=settings.dashboard_bucket_name))
