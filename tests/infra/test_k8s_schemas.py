@@ -87,7 +87,7 @@ def test_render_names_the_missing_secret(cli, tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip() == (
         "crowdsource: error: crowdsource:databasePassword is secret: "
-        "set DB_PASS in the environment to render it"
+        "set DB_PASS in the environment"
     )
 
 
