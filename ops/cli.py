@@ -8,6 +8,7 @@ import logging
 import click
 
 from app.errors import CrowdsourceError
+from ops.bench import bench
 from ops.cost import cost
 from ops.export import export
 from ops.generate import generate
@@ -68,6 +69,7 @@ cli.add_command(export)
 cli.add_command(ingest)
 cli.add_command(k8s)
 cli.add_command(cost)
+cli.add_command(bench)
 
 
 def main() -> None:
