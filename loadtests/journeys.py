@@ -1,0 +1,209 @@
+"""The three contributor journeys, as Locust users of the JSON API (docs/api.md).
+
+Each user is one anonymous person: its HTTP session keeps the `cs_id` cookie the app sets on
+the first write. A journey is a generator that makes one request per step; the single Locust
+task advances it one step, so the think time falls between requests (as a person pauses
+between two takes) and a per-user request cap counts real requests.
+
+What counts as a failure: a 5xx, a timeout or connection error, or a 4xx the journey did not
+expect. The journeys never provoke a 4xx on purpose (a take is uploaded once per sentence
+offered, a vote once per clip offered), so `409 already_recorded` or `422 silent` mean a bug.
+An empty queue is not a failure: the person moves on, as a real one would.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+from locust import HttpUser, task
+from locust.exception import StopUser
+
+from loadtests.clips import load_clips
+
+TIMEOUT_S = 30
+API = "/api/v1"
+
+
+class Admission:
+    """How many users a run may start. Locust respawns users that stop themselves while it
+    is still ramping up; a per-user request cap needs a cap on users too, or the run grows."""
+
+    limit: ClassVar[int | None] = None
+    admitted: ClassVar[int] = 0
+
+    @classmethod
+    def admit(cls) -> bool:
+        if cls.limit is not None and cls.admitted >= cls.limit:
+            return False
+        cls.admitted += 1
+        return True
+
+
+class Journey(HttpUser):
+    """A person who repeats one journey; the run configures the class attributes."""
+
+    abstract = True
+    requests_per_user: ClassVar[int | None] = None
+    think_time_s: ClassVar[tuple[float, float]] = (0.5, 1.5)
+    _clips: ClassVar[list[bytes]] = []
+
+    def wait_time(self) -> float:
+        low, high = self.think_time_s
+        return random.uniform(low, high)
+
+    def on_start(self) -> None:
+        self.admitted = Admission.admit()
+        self.requests_made = 0
+        self.steps: Iterator[None] = iter(())
+        self.known_languages: list[dict[str, Any]] = []
+
+    @task
+    def next_step(self) -> None:
+        """Make the next request of the journey, starting a new journey when one ends."""
+        cap = self.requests_per_user
+        if not self.admitted or (cap is not None and self.requests_made >= cap):
+            raise StopUser()
+        for _attempt in range(2):  # a journey that just ended is followed by a fresh one
+            try:
+                next(self.steps)
+                self.requests_made += 1
+                return
+            except StopIteration:
+                self.steps = self.journey()
+
+    def journey(self) -> Iterator[None]:
+        """The requests of one journey; yields after each."""
+        raise NotImplementedError
+
+    def call(self, method: str, path: str, name: str, ok: tuple[int, ...], **kw: Any) -> Any:
+        """One request, recorded under `name`; a success when the status is in `ok`. Returns
+        the JSON body of a success (None otherwise, or for a body that is not JSON)."""
+        with self.client.request(
+            method, path, name=name, timeout=TIMEOUT_S, catch_response=True, **kw
+        ) as response:
+            if response.status_code not in ok:
+                response.failure(f"{response.status_code}: {_error_of(response)}")
+                return None
+            response.success()
+            try:
+                return response.json()
+            except ValueError:
+                return None
+
+    def fetch_languages(self) -> list[dict[str, Any]]:
+        """GET /languages, as the home page a person starts from; kept for later journeys."""
+        body = self.call("GET", f"{API}/languages", "GET languages", (200,))
+        self.known_languages = (body or {}).get("languages", [])
+        return self.known_languages
+
+    @classmethod
+    def clips(cls) -> list[bytes]:
+        if not cls._clips:
+            Journey._clips = load_clips()
+        return cls._clips
+
+
+class SpeakerUser(Journey):
+    """Opens a language, gets 5 sentences, records each, then reads the thank-you totals."""
+
+    abstract = False
+
+    def on_start(self) -> None:
+        super().on_start()
+        self.finished_languages: set[str] = set()
+
+    def journey(self) -> Iterator[None]:
+        if not self.known_languages:
+            self.fetch_languages()
+            yield
+        open_here = [
+            lang["code"]
+            for lang in self.known_languages
+            if lang.get("sentence_count") and lang["code"] not in self.finished_languages
+        ]
+        if not open_here:  # recorded all there is: this person moves on
+            raise StopUser()
+        code = random.choice(open_here)
+        body = self.call(
+            "GET", f"{API}/languages/{code}/sentences?count=5", "GET sentences", (200,)
+        )
+        yield
+        sentences = (body or {}).get("sentences", [])
+        if not sentences:  # exhausted for this person: try another language next time
+            self.finished_languages.add(code)
+            return
+        for sentence in sentences:
+            self.call(
+                "POST",
+                f"{API}/recordings",
+                "POST recording",
+                (200, 201),
+                data={"item_id": str(sentence["id"]), "idempotency_key": uuid.uuid4().hex},
+                files={"audio": ("take.wav", random.choice(self.clips()), "audio/wav")},
+            )
+            yield
+        self.call("GET", f"{API}/me", "GET me", (200,))
+        yield
+
+
+class ValidatorUser(Journey):
+    """Gets clips to check, listens to each, votes on most and skips a few."""
+
+    abstract = False
+    skip_share: ClassVar[float] = 0.1
+    accept_share: ClassVar[float] = 0.8
+
+    def journey(self) -> Iterator[None]:
+        if not self.known_languages:
+            self.fetch_languages()
+            yield
+        if not self.known_languages:
+            return
+        code = random.choice(self.known_languages)["code"]
+        body = self.call("GET", f"{API}/languages/{code}/clips?count=5", "GET clips", (200,))
+        yield
+        for clip in (body or {}).get("clips", []):  # empty: nothing waiting, move on
+            self.call("GET", clip["audio_url"], "GET audio", (200,))
+            yield
+            if random.random() < self.skip_share:
+                self.call("POST", f"{API}/recordings/{clip['id']}/skip", "POST clip skip", (200,))
+            else:
+                verdict = "accept" if random.random() < self.accept_share else "reject"
+                self.call(
+                    "POST",
+                    f"{API}/recordings/{clip['id']}/votes",
+                    "POST vote",
+                    (200, 201),
+                    json={"verdict": verdict},
+                )
+            yield
+
+
+class DashboardReader(Journey):
+    """Reads the public dashboard the way its page does: the manifest, then its files, from
+    the CDN (or the app when there is none)."""
+
+    abstract = False
+    base_url: ClassVar[str | None] = None  # None: the host under test
+
+    def journey(self) -> Iterator[None]:
+        base = (self.base_url or self.host or "").rstrip("/")
+        # 404: nothing published yet (no `crowdsource refresh` ran); the page shows "no data".
+        manifest = self.call(
+            "GET", f"{base}/public/dashboard/manifest.json", "GET dashboard manifest", (200, 404)
+        )
+        yield
+        for key in ((manifest or {}).get("files") or {}).values():
+            self.call("GET", f"{base}/{key}", "GET dashboard file", (200,))
+            yield
+
+
+def _error_of(response: Any) -> str:
+    """The API's error code, or a short reason, for the failure message (grouped by Locust)."""
+    try:
+        return str(response.json()["error"]["code"])
+    except (ValueError, KeyError, TypeError):
+        return str(getattr(response, "error", None) or response.reason or "no answer")[:80]
