@@ -1,0 +1,123 @@
+"""GKE Autopilot: Google runs the nodes (the Fargate-like choice), we pay for pods' requests.
+
+Private nodes, Workload Identity, the release channel from config, and a kubeconfig that
+authenticates with `gke-gcloud-auth-plugin` (no static credentials in the stack state).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pulumi_gcp as gcp
+
+from infra.gcp.network import PODS_RANGE, SERVICES_RANGE, Network
+from infra.gcp.settings import GcpSettings
+
+AUTH_PLUGIN = "gke-gcloud-auth-plugin"
+
+
+def create_cluster(
+    name: str,
+    settings: GcpSettings,
+    network: Network,
+    node_account: gcp.serviceaccount.Account,
+    opts: pulumi.ResourceOptions,
+) -> gcp.container.Cluster:
+    """A regional Autopilot cluster in the VPC's subnetwork, its pods on the secondary ranges,
+    its nodes running as `node_account`."""
+    authorized = None
+    if settings.authorized_networks:
+        authorized = gcp.container.ClusterMasterAuthorizedNetworksConfigArgs(
+            cidr_blocks=[
+                gcp.container.ClusterMasterAuthorizedNetworksConfigCidrBlockArgs(
+                    cidr_block=cidr, display_name=f"operators-{i}"
+                )
+                for i, cidr in enumerate(settings.authorized_networks)
+            ]
+        )
+    return gcp.container.Cluster(
+        f"{name}-cluster",
+        name=name,
+        # A region, not a zone: Autopilot spreads the control plane and pods across its zones.
+        location=settings.region,
+        enable_autopilot=True,
+        network=network.vpc.id,
+        subnetwork=network.subnet.id,
+        ip_allocation_policy=gcp.container.ClusterIpAllocationPolicyArgs(
+            cluster_secondary_range_name=PODS_RANGE,
+            services_secondary_range_name=SERVICES_RANGE,
+        ),
+        # Nodes get no public IP (egress goes through Cloud NAT). The control plane keeps its
+        # public endpoint so `pulumi up` can reach it; `authorizedNetworks` narrows who may.
+        private_cluster_config=gcp.container.ClusterPrivateClusterConfigArgs(
+            enable_private_nodes=True,
+            enable_private_endpoint=False,
+        ),
+        master_authorized_networks_config=authorized,
+        # Autopilot always runs Workload Identity; stating the pool keeps the plan honest about
+        # which identities pods can take (the provider accepts it with Autopilot since 5.30).
+        workload_identity_config=gcp.container.ClusterWorkloadIdentityConfigArgs(
+            workload_pool=f"{settings.project}.svc.id.goog"
+        ),
+        release_channel=gcp.container.ClusterReleaseChannelArgs(channel=settings.release_channel),
+        # Autopilot takes the nodes' identity here (gcloud's --service-account); access is
+        # decided by the account's IAM roles, so the scope is the broad cloud-platform one.
+        cluster_autoscaling=gcp.container.ClusterClusterAutoscalingArgs(
+            auto_provisioning_defaults=gcp.container.ClusterClusterAutoscalingAutoProvisioningDefaultsArgs(
+                service_account=node_account.email,
+                oauth_scopes=["https://www.googleapis.com/auth/cloud-platform"],
+            )
+        ),
+        deletion_protection=settings.deletion_protection,
+        opts=opts,
+    )
+
+
+def kubeconfig(cluster: gcp.container.Cluster) -> pulumi.Output[str]:
+    """A kubeconfig for the cluster that gets short-lived tokens from the gcloud credentials of
+    whoever runs `pulumi up` (install gke-gcloud-auth-plugin: `gcloud components install …`)."""
+
+    def build(parts: list[str]) -> str:
+        cluster_name, endpoint, ca = parts
+        return json.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "clusters": [
+                    {
+                        "name": cluster_name,
+                        "cluster": {
+                            "server": f"https://{endpoint}",
+                            "certificate-authority-data": ca,
+                        },
+                    }
+                ],
+                "contexts": [
+                    {
+                        "name": cluster_name,
+                        "context": {"cluster": cluster_name, "user": cluster_name},
+                    }
+                ],
+                "current-context": cluster_name,
+                "users": [
+                    {
+                        "name": cluster_name,
+                        "user": {
+                            "exec": {
+                                "apiVersion": "client.authentication.k8s.io/v1beta1",
+                                "command": AUTH_PLUGIN,
+                                "installHint": "gcloud components install gke-gcloud-auth-plugin",
+                                "provideClusterInfo": True,
+                            }
+                        },
+                    }
+                ],
+            },
+            indent=2,
+        )
+
+    text = pulumi.Output.all(
+        cluster.name, cluster.endpoint, cluster.master_auth.cluster_ca_certificate
+    ).apply(build)
+    return pulumi.Output.secret(text)

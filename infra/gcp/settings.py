@@ -1,0 +1,175 @@
+"""GCP stack config → one typed `GcpSettings`, checked before anything is registered.
+
+The provider keys `gcp:project` and `gcp:region` say where; the object `crowdsource:gcp` says how
+big and how protected (docs/deploy.md lists every key). A wrong key stops the program with one line.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+from infra.k8s.config import ConfigError
+
+_DOMAIN = re.compile(r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_CHANNELS = ("RAPID", "REGULAR", "STABLE")
+_AVAILABILITY = ("ZONAL", "REGIONAL")
+_TOP_KEYS = {
+    "domain", "cdnDomain", "releaseChannel", "deletionProtection", "sql", "network",
+    "rateLimit", "recordingsNoncurrentDays", "authorizedNetworks",
+}  # fmt: skip
+_SQL_KEYS = {"tier", "availability", "diskSizeGb", "backupsRetained", "slowQueryMs"}
+_NETWORK_KEYS = {"nodes", "pods", "services", "database"}
+_RATE_KEYS = {"count", "intervalSec"}
+# The only windows Cloud Armor accepts for rate_limit_threshold.interval_sec.
+_INTERVALS = (10, 30, 60, 120, 180, 240, 300, 600, 900, 1200, 1800, 2700, 3600)
+
+
+class ProviderConfigError(ConfigError):
+    """A `gcp:` provider key is missing (ConfigError names `crowdsource:` keys)."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        ValueError.__init__(self, f"gcp:{key}: {problem}")
+
+
+@dataclass(frozen=True)
+class NetworkRanges:
+    """Address plan of the VPC. The defaults leave room for ~4,000 nodes' worth of pods."""
+
+    nodes: str = "10.10.0.0/20"
+    pods: str = "10.16.0.0/14"
+    services: str = "10.20.0.0/20"
+    # Cloud SQL's private IPs come from this range (private service access, VPC peering).
+    database: str = "10.30.0.0/16"
+
+
+@dataclass(frozen=True)
+class SqlSettings:
+    tier: str = "db-custom-1-3840"
+    availability: str = "ZONAL"
+    disk_size_gb: int = 20
+    backups_retained: int = 7
+    slow_query_ms: int = 1000
+
+
+@dataclass(frozen=True)
+class GcpSettings:
+    project: str
+    region: str
+    domain: str  # the app's host name; its managed certificate needs DNS pointing at appAddress
+    cdn_domain: str  # the dashboard CDN's host name (DNS → cdnAddress)
+    release_channel: str = "REGULAR"
+    deletion_protection: bool = False
+    sql: SqlSettings = SqlSettings()
+    network: NetworkRanges = NetworkRanges()
+    rate_limit_count: int = 600
+    rate_limit_interval_sec: int = 60
+    recordings_noncurrent_days: int = 30
+    authorized_networks: tuple[str, ...] = ()
+
+
+def _object(key: str, value: Any, allowed: set[str]) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(key, "expected a map of settings")
+    unknown = sorted(set(value) - allowed)
+    if unknown:
+        raise ConfigError(
+            key, f"unknown setting {unknown[0]!r} (known: {', '.join(sorted(allowed))})"
+        )
+    return value
+
+
+def _int(key: str, value: Any, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+        raise ConfigError(key, f"expected a whole number from {low} to {high}")
+    if not low <= int(value) <= high:
+        raise ConfigError(key, f"{value} is outside {low}..{high}")
+    return int(value)
+
+
+def _cidr(key: str, value: Any) -> str:
+    try:
+        return str(ipaddress.ip_network(str(value)))
+    except ValueError:
+        raise ConfigError(key, f"{value!r} is not a CIDR range such as 10.10.0.0/20") from None
+
+
+def _domain(key: str, value: Any) -> str:
+    if not value:
+        raise ConfigError(key, "required: the DNS name its managed certificate is issued for")
+    if not _DOMAIN.match(str(value)):
+        raise ConfigError(key, f"{value!r} is not a DNS name")
+    return str(value)
+
+
+def _choice(key: str, value: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ConfigError(key, f"{value!r} is not one of {', '.join(choices)}")
+    return value
+
+
+def _interval(value: Any) -> int:
+    seconds = _int("gcp.rateLimit.intervalSec", value, 10, 3600)
+    if seconds not in _INTERVALS:
+        raise ConfigError(
+            "gcp.rateLimit.intervalSec",
+            f"{seconds} is not one of {', '.join(map(str, _INTERVALS))}",
+        )
+    return seconds
+
+
+def read_settings(config: pulumi.Config) -> GcpSettings:
+    """`gcp:project`, `gcp:region` and the `crowdsource:gcp` object, checked."""
+    provider = pulumi.Config("gcp")
+    project, region = provider.get("project"), provider.get("region")
+    if not project:
+        raise ProviderConfigError("project", "required: pulumi config set gcp:project MY-PROJECT")
+    if not region:
+        raise ProviderConfigError("region", "required: pulumi config set gcp:region asia-south1")
+    raw = _object("gcp", config.get_object("gcp"), _TOP_KEYS)
+    sql_raw = _object("gcp.sql", raw.get("sql"), _SQL_KEYS)
+    net_raw = _object("gcp.network", raw.get("network"), _NETWORK_KEYS)
+    rate_raw = _object("gcp.rateLimit", raw.get("rateLimit"), _RATE_KEYS)
+    defaults = SqlSettings()
+    sql = SqlSettings(
+        tier=str(sql_raw.get("tier", defaults.tier)),
+        availability=_choice(
+            "gcp.sql.availability", sql_raw.get("availability", "ZONAL"), _AVAILABILITY
+        ),
+        disk_size_gb=_int("gcp.sql.diskSizeGb", sql_raw.get("diskSizeGb", 20), 10, 65536),
+        backups_retained=_int("gcp.sql.backupsRetained", sql_raw.get("backupsRetained", 7), 1, 365),
+        slow_query_ms=_int("gcp.sql.slowQueryMs", sql_raw.get("slowQueryMs", 1000), 0, 600000),
+    )
+    ranges = NetworkRanges()
+    network = NetworkRanges(
+        **{k: _cidr(f"gcp.network.{k}", net_raw.get(k, getattr(ranges, k))) for k in _NETWORK_KEYS}
+    )
+    deletion_protection = raw.get("deletionProtection", False)
+    if not isinstance(deletion_protection, bool):
+        raise ConfigError("gcp.deletionProtection", "expected true or false")
+    return GcpSettings(
+        project=project,
+        region=region,
+        domain=_domain("gcp.domain", raw.get("domain")),
+        cdn_domain=_domain("gcp.cdnDomain", raw.get("cdnDomain")),
+        release_channel=_choice(
+            "gcp.releaseChannel", raw.get("releaseChannel", "REGULAR"), _CHANNELS
+        ),
+        deletion_protection=deletion_protection,
+        sql=sql,
+        network=network,
+        rate_limit_count=_int("gcp.rateLimit.count", rate_raw.get("count", 600), 1, 1_000_000),
+        rate_limit_interval_sec=_interval(rate_raw.get("intervalSec", 60)),
+        recordings_noncurrent_days=_int(
+            "gcp.recordingsNoncurrentDays", raw.get("recordingsNoncurrentDays", 30), 1, 3650
+        ),
+        authorized_networks=tuple(
+            _cidr("gcp.authorizedNetworks", c) for c in raw.get("authorizedNetworks") or []
+        ),
+    )
