@@ -60,6 +60,7 @@ class Registered:
     parent: str
     dependencies: list[str]
     outputs: dict[str, Any] = field(default_factory=dict)
+    provider: str = ""  # "<provider urn>::<id>" when one was given explicitly or inherited
 
     @property
     def plain_inputs(self) -> dict[str, Any]:
@@ -165,6 +166,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                     parent=request.parent,
                     dependencies=list(request.dependencies),
                     outputs=dict(self.resources[response.urn].state),
+                    provider=request.provider,
                 )
             )
         return response

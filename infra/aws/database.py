@@ -1,0 +1,124 @@
+"""RDS PostgreSQL 16 in the private subnets, reachable only from the cluster's pods.
+
+Encrypted with its own KMS key, TLS enforced by the parameter group, automated backups,
+Performance Insights; prod adds a standby in another zone (multi-AZ), deletion protection and a
+final snapshot. The master password is generated once and kept (encrypted) in the stack's state;
+the app gets it through the Kubernetes Secret.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+from infra.aws.network import Network
+from infra.aws.settings import AwsSettings
+
+ENGINE_VERSION = "16"  # the major version; AWS applies minor upgrades in the maintenance window
+PORT = 5432
+DB_NAME = "crowdsource"
+DB_USER = "crowdsource"
+# Statements slower than this are logged (exported to CloudWatch with the postgresql log).
+SLOW_STATEMENT_MS = 500
+
+
+class RdsPostgres(pulumi.ComponentResource):
+    """The instance with its subnet group, parameter group, security group and KMS key."""
+
+    def __init__(
+        self,
+        name: str,
+        settings: AwsSettings,
+        network: Network,
+        client_security_group_id: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("crowdsource:aws:Database", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        rds = settings.rds
+
+        self.security_group = aws.ec2.SecurityGroup(
+            f"{name}-sg",
+            description="PostgreSQL: only from the EKS cluster's pods",
+            vpc_id=network.vpc.id,
+            opts=child,
+        )
+        # One rule, from one security group: the cluster's, which every Fargate pod carries.
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-from-cluster",
+            security_group_id=self.security_group.id,
+            referenced_security_group_id=client_security_group_id,
+            ip_protocol="tcp",
+            from_port=PORT,
+            to_port=PORT,
+            description="PostgreSQL from the EKS cluster security group",
+            opts=child,
+        )
+        subnets = aws.rds.SubnetGroup(
+            f"{name}-subnets",
+            description="Private subnets only",
+            subnet_ids=[s.id for s in network.private_subnets],
+            opts=child,
+        )
+        parameters = aws.rds.ParameterGroup(
+            f"{name}-params",
+            family="postgres16",
+            description="Crowdsource: TLS only, slow statements logged",
+            parameters=[
+                {"name": "rds.force_ssl", "value": "1", "apply_method": "pending-reboot"},
+                {"name": "log_min_duration_statement", "value": str(SLOW_STATEMENT_MS)},
+            ],
+            opts=child,
+        )
+        self.key = aws.kms.Key(
+            f"{name}-key",
+            description=f"RDS storage and Performance Insights for {settings.cluster_name}",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            opts=child,
+        )
+        # No special characters: RDS refuses some ('/', '@', '"', ' ') and 40 letters and
+        # digits are plenty.
+        self.password = random.RandomPassword(
+            f"{name}-password", length=40, special=False, opts=child
+        ).result
+        protected = rds.deletion_protection
+        self.instance = aws.rds.Instance(
+            name,
+            engine="postgres",
+            engine_version=ENGINE_VERSION,
+            instance_class=rds.instance_class,
+            db_name=DB_NAME,
+            username=DB_USER,
+            password=self.password,
+            port=PORT,
+            allocated_storage=rds.allocated_storage_gb,
+            max_allocated_storage=rds.max_allocated_storage_gb,
+            storage_type="gp3",
+            storage_encrypted=True,
+            kms_key_id=self.key.arn,
+            db_subnet_group_name=subnets.name,
+            vpc_security_group_ids=[self.security_group.id],
+            parameter_group_name=parameters.name,
+            publicly_accessible=False,
+            multi_az=rds.multi_az,
+            backup_retention_period=rds.backup_retention_days,
+            backup_window="20:00-21:00",  # 01:30-02:30 in India, the quietest hour
+            maintenance_window="sun:21:30-sun:22:30",
+            copy_tags_to_snapshot=True,
+            auto_minor_version_upgrade=True,
+            performance_insights_enabled=True,
+            performance_insights_kms_key_id=self.key.arn,
+            performance_insights_retention_period=rds.performance_insights_retention_days,
+            enabled_cloudwatch_logs_exports=["postgresql", "upgrade"],
+            deletion_protection=protected,
+            # A protected database also leaves a snapshot behind if it is ever deleted.
+            skip_final_snapshot=not protected,
+            final_snapshot_identifier=f"{settings.cluster_name}-final" if protected else None,
+            delete_automated_backups=not protected,
+            apply_immediately=not protected,
+            opts=child,
+        )
+        self.address = self.instance.address
+        self.register_outputs({"endpoint": self.instance.endpoint})

@@ -1,0 +1,217 @@
+"""The AWS stack's own config keys (`crowdsource:network`, `cluster`, `rds`, `cdn`, `waf`,
+`domain`, `certificateArn`, `logRetentionDays`, and the standard `aws:region`), read and checked
+in one place. A wrong key or value stops the program with one line naming it, as for the
+Kubernetes keys (infra/k8s/config.py); every key is listed in docs/deploy.md."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+from infra.k8s.config import ConfigError
+
+_NETWORK_KEYS = {"cidr", "natPerAz", "zones"}
+_CLUSTER_KEYS = {"version", "publicEndpoint", "privateEndpoint", "publicAccessCidrs"}
+_RDS_KEYS = {
+    "instanceClass", "allocatedStorageGb", "maxAllocatedStorageGb", "multiAz",
+    "deletionProtection", "backupRetentionDays", "performanceInsightsRetentionDays",
+}  # fmt: skip
+_CDN_KEYS = {"priceClass"}
+_WAF_KEYS = {"rateLimit"}
+# Keys of the k8s target that the AWS program fills in itself from what it builds.
+_BUILT_HERE = ("database", "postgres", "storage", "ingress", "kubeContext")
+_PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
+_ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$")
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    cidr: str = "10.0.0.0/16"
+    # One NAT gateway per AZ survives the loss of a zone; one in total is cheaper (dev).
+    nat_per_az: bool = False
+    # Three availability zones; by default the region's a, b and c.
+    zones: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    # In EKS standard support until March 2027; versions past it cost 6x per cluster hour.
+    version: str = "1.35"
+    public_endpoint: bool = True  # `pulumi up` and kubectl reach the API from outside the VPC
+    private_endpoint: bool = True  # pods and Fargate nodes reach it without leaving the VPC
+    public_access_cidrs: tuple[str, ...] = ("0.0.0.0/0",)
+
+
+@dataclass(frozen=True)
+class RdsSettings:
+    instance_class: str = "db.t4g.medium"
+    allocated_storage_gb: int = 20
+    max_allocated_storage_gb: int = 100  # storage autoscaling ceiling
+    multi_az: bool = False
+    deletion_protection: bool = False
+    backup_retention_days: int = 7
+    performance_insights_retention_days: int = 7  # 7 days is the free tier
+
+
+@dataclass(frozen=True)
+class AwsSettings:
+    """Everything the AWS program reads from stack config, apart from the app's own keys."""
+
+    stack: str
+    region: str
+    network: NetworkSettings
+    cluster: ClusterSettings
+    rds: RdsSettings
+    domain: str | None = None
+    certificate_arn: str | None = None
+    # PriceClass_200 is the cheapest class with edge locations in India (100 has none there).
+    cdn_price_class: str = "PriceClass_200"
+    # Requests per IP per 5 minutes before WAF blocks. Generous: Indian mobile carriers put many
+    # contributors behind one CGNAT address.
+    waf_rate_limit: int = 2000
+    log_retention_days: int = 30
+
+    @property
+    def cluster_name(self) -> str:
+        return f"crowdsource-{self.stack}"
+
+
+def _object(config: pulumi.Config, key: str, allowed: set[str]) -> dict[str, Any]:
+    value = config.get_object(key) or {}
+    if not isinstance(value, dict):
+        raise ConfigError(key, "expected a map of settings")
+    unknown = sorted(set(value) - allowed)
+    if unknown:
+        raise ConfigError(
+            key, f"unknown setting {unknown[0]!r} (known: {', '.join(sorted(allowed))})"
+        )
+    return value
+
+
+def _bool(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if str(value).lower() in ("true", "false"):
+        return str(value).lower() == "true"
+    raise ConfigError(key, f"expected true or false, not {value!r}")
+
+
+def _int(key: str, value: Any, low: int, high: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(key, f"expected a whole number from {low} to {high}") from None
+    if isinstance(value, bool) or not low <= number <= high:
+        raise ConfigError(key, f"{value!r} is outside {low}..{high}")
+    return number
+
+
+def _cidr(key: str, value: Any) -> str:
+    try:
+        network = ipaddress.ip_network(str(value))
+    except ValueError:
+        raise ConfigError(key, f"{value!r} is not a CIDR block such as 10.0.0.0/16") from None
+    if network.version != 4 or not 16 <= network.prefixlen <= 20:
+        raise ConfigError(key, "expected an IPv4 block from /16 to /20 (six subnets are cut)")
+    return str(network)
+
+
+def read_settings(config: pulumi.Config, stack: str) -> AwsSettings:
+    """The AWS keys of the stack, with defaults sized for dev."""
+    for key in _BUILT_HERE:
+        if config.get(key) is not None:
+            raise ConfigError(key, "the aws target builds this itself: remove the key")
+    region = pulumi.Config("aws").get("region")
+    if not region:
+        raise ConfigError("aws:region", "required: pulumi config set aws:region ap-south-1")
+
+    net = _object(config, "network", _NETWORK_KEYS)
+    network = NetworkSettings(
+        cidr=_cidr("network.cidr", net.get("cidr", NetworkSettings.cidr)),
+        nat_per_az=_bool("network.natPerAz", net.get("natPerAz", False)),
+        zones=_zones(region, net.get("zones")),
+    )
+    cl = _object(config, "cluster", _CLUSTER_KEYS)
+    version = str(cl.get("version", ClusterSettings.version))
+    if not re.match(r"^1\.\d{2}$", version):
+        raise ConfigError("cluster.version", f"{version!r} is not a Kubernetes version like 1.35")
+    cluster = ClusterSettings(
+        version=version,
+        public_endpoint=_bool("cluster.publicEndpoint", cl.get("publicEndpoint", True)),
+        private_endpoint=_bool("cluster.privateEndpoint", cl.get("privateEndpoint", True)),
+        public_access_cidrs=tuple(
+            _cidr_any("cluster.publicAccessCidrs", c)
+            for c in cl.get("publicAccessCidrs", ["0.0.0.0/0"])
+        ),
+    )
+    if not (cluster.public_endpoint or cluster.private_endpoint):
+        raise ConfigError("cluster", "enable the public or the private endpoint (or both)")
+
+    db = _object(config, "rds", _RDS_KEYS)
+    instance_class = str(db.get("instanceClass", RdsSettings.instance_class))
+    if not re.match(r"^db\.[a-z0-9]+\.[a-z0-9]+$", instance_class):
+        raise ConfigError("rds.instanceClass", f"{instance_class!r} is not like db.m7g.xlarge")
+    allocated = _int("rds.allocatedStorageGb", db.get("allocatedStorageGb", 20), 20, 65536)
+    rds = RdsSettings(
+        instance_class=instance_class,
+        allocated_storage_gb=allocated,
+        max_allocated_storage_gb=_int(
+            "rds.maxAllocatedStorageGb", db.get("maxAllocatedStorageGb", 100), allocated, 65536
+        ),
+        multi_az=_bool("rds.multiAz", db.get("multiAz", False)),
+        deletion_protection=_bool("rds.deletionProtection", db.get("deletionProtection", False)),
+        backup_retention_days=_int(
+            "rds.backupRetentionDays", db.get("backupRetentionDays", 7), 1, 35
+        ),
+        performance_insights_retention_days=_int(
+            "rds.performanceInsightsRetentionDays",
+            db.get("performanceInsightsRetentionDays", 7),
+            7,
+            731,
+        ),
+    )
+
+    domain = config.get("domain")
+    if domain is not None and not re.match(r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$", domain):
+        raise ConfigError("domain", f"{domain!r} is not a DNS name")
+    certificate_arn = config.get("certificateArn")
+    if certificate_arn is not None and not _ACM_ARN.match(certificate_arn):
+        raise ConfigError("certificateArn", f"{certificate_arn!r} is not an ACM certificate ARN")
+    if domain and not certificate_arn:
+        raise ConfigError("certificateArn", "required with a domain (an ACM certificate for it)")
+    price_class = _object(config, "cdn", _CDN_KEYS).get("priceClass", "PriceClass_200")
+    if price_class not in _PRICE_CLASSES:
+        raise ConfigError("cdn.priceClass", f"{price_class!r} is not one of {_PRICE_CLASSES}")
+    rate = _object(config, "waf", _WAF_KEYS).get("rateLimit", 2000)
+    return AwsSettings(
+        stack=stack,
+        region=region,
+        network=network,
+        cluster=cluster,
+        rds=rds,
+        domain=domain,
+        certificate_arn=certificate_arn,
+        cdn_price_class=price_class,
+        waf_rate_limit=_int("waf.rateLimit", rate, 10, 2_000_000_000),
+        log_retention_days=_int("logRetentionDays", config.get("logRetentionDays") or 30, 1, 3653),
+    )
+
+
+def _zones(region: str, value: Any) -> tuple[str, ...]:
+    """Named in config rather than looked up, so a preview is repeatable and subnets never move
+    when AWS opens a zone."""
+    zones = tuple(str(z) for z in value) if value else tuple(f"{region}{s}" for s in "abc")
+    if len(zones) != 3 or len(set(zones)) != 3 or not all(z.startswith(region) for z in zones):
+        raise ConfigError("network.zones", f"expected three distinct zones of {region}")
+    return zones
+
+
+def _cidr_any(key: str, value: Any) -> str:
+    try:
+        return str(ipaddress.ip_network(str(value)))
+    except ValueError:
+        raise ConfigError(key, f"{value!r} is not a CIDR block") from None

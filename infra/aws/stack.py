@@ -1,0 +1,206 @@
+"""The `aws` target: the whole environment with one `pulumi up`.
+
+Order of construction (Pulumi works out the real order from the data flow; this is the reading
+order): network → EKS (Fargate, OIDC, CoreDNS) → buckets, WAF, CloudFront → RDS → ECR → the
+app's IRSA role → the Kubernetes provider for the new cluster → logging, metrics-server and the
+load balancer controller → the app (infra/k8s) wired to all of it. Every AWS resource goes
+through one explicit provider that tags it with the project and the stack.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from infra.aws import iam, registry, waf
+from infra.aws.addons import ClusterAddons
+from infra.aws.buckets import PrivateBucket
+from infra.aws.cdn import DashboardCdn
+from infra.aws.cluster import Cluster
+from infra.aws.database import RdsPostgres
+from infra.aws.network import Network
+from infra.aws.settings import AwsSettings, read_settings
+from infra.k8s import CrowdsourceApp, Database, Ingress, Storage
+from infra.k8s.config import ConfigError, read_app_args
+from infra.k8s.spec import APP_NAME
+
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+
+
+def default_tags(stack: str) -> dict[str, str]:
+    """Tags on every AWS resource (the provider adds them), for cost reports and clean-up."""
+    return {"project": "crowdsource", "stack": stack, "managed-by": "pulumi"}
+
+
+def alb_annotations(
+    settings: AwsSettings, web_acl_arn: pulumi.Input[str]
+) -> dict[str, pulumi.Input[str]]:
+    """What the AWS Load Balancer Controller needs on the app's Ingress. Fargate pods have no
+    node port, so the ALB targets pod IPs directly (target-type ip)."""
+    attributes = ",".join(
+        [
+            "idle_timeout.timeout_seconds=60",
+            "routing.http.drop_invalid_header_fields.enabled=true",
+            "routing.http.x_amzn_tls_version_and_cipher_suite.enabled=true",
+        ]
+    )
+    tags = ",".join(f"{k}={v}" for k, v in default_tags(settings.stack).items())
+    annotations: dict[str, pulumi.Input[str]] = {
+        "alb.ingress.kubernetes.io/scheme": "internet-facing",
+        "alb.ingress.kubernetes.io/target-type": "ip",
+        "alb.ingress.kubernetes.io/healthcheck-path": "/readyz",
+        "alb.ingress.kubernetes.io/success-codes": "200",
+        "alb.ingress.kubernetes.io/load-balancer-attributes": attributes,
+        "alb.ingress.kubernetes.io/wafv2-acl-arn": web_acl_arn,
+        # The controller creates the ALB, so the provider's default tags do not reach it.
+        "alb.ingress.kubernetes.io/tags": tags,
+    }
+    if settings.certificate_arn:
+        annotations |= {
+            "alb.ingress.kubernetes.io/listen-ports": '[{"HTTP": 80}, {"HTTPS": 443}]',
+            "alb.ingress.kubernetes.io/ssl-redirect": "443",
+            "alb.ingress.kubernetes.io/certificate-arn": settings.certificate_arn,
+            "alb.ingress.kubernetes.io/ssl-policy": TLS_POLICY,
+        }
+    else:  # dev without a domain: plain HTTP on the ALB's own name
+        annotations["alb.ingress.kubernetes.io/listen-ports"] = '[{"HTTP": 80}]'
+    return annotations
+
+
+def _config_strings(config: pulumi.Config, key: str) -> dict[str, str]:
+    value = config.get_object(key) or {}
+    if not isinstance(value, dict):
+        raise ConfigError(key, "expected a map of names to text values")
+    return {str(k): str(v) for k, v in value.items()}
+
+
+def load_balancer_hostname(ingress: k8s.networking.v1.Ingress) -> pulumi.Output[str]:
+    """The ALB's DNS name, from the Ingress status the controller fills in (pulumi-kubernetes
+    waits for it before it reports the Ingress ready)."""
+
+    def hostname(status: Any) -> str:
+        balancer = getattr(status, "load_balancer", None)
+        entries = getattr(balancer, "ingress", None) or []
+        return str(getattr(entries[0], "hostname", None) or "") if entries else ""
+
+    return ingress.status.apply(hostname)
+
+
+def deploy(config: pulumi.Config) -> CrowdsourceApp:
+    """Builds the environment and the app; exports where to find them."""
+    stack = pulumi.get_stack()
+    settings = read_settings(config, stack)
+    namespace = config.get("namespace") or "crowdsource"
+
+    provider = aws.Provider(
+        "aws", region=settings.region, default_tags={"tags": default_tags(stack)}
+    )
+    # Components hand the provider to their children; lone resources name it themselves.
+    in_aws = pulumi.ResourceOptions(providers={"aws": provider})
+    with_aws = pulumi.ResourceOptions(provider=provider)
+    network = Network("network", settings, in_aws)
+    cluster = Cluster("eks", settings, network, namespace, in_aws)
+
+    protected = settings.rds.deletion_protection
+    # Recordings are the dataset: a protected stack keeps the bucket if it is not empty.
+    recordings = PrivateBucket(
+        "recordings", versioned=True, force_destroy=not protected, opts=in_aws
+    )
+    recordings.set_policy()
+    # The dashboard is regenerated every refresh: nothing in it is worth keeping.
+    dashboard = PrivateBucket("dashboard", versioned=False, force_destroy=True, opts=in_aws)
+
+    alb_acl = waf.web_acl(
+        "alb-waf", scope="REGIONAL", rate_limit=settings.waf_rate_limit,
+        metric_prefix=f"{settings.cluster_name}-alb", opts=with_aws,
+    )  # fmt: skip
+    cdn_acl = waf.web_acl(
+        "cdn-waf", scope="CLOUDFRONT", rate_limit=settings.waf_rate_limit,
+        metric_prefix=f"{settings.cluster_name}-cdn", opts=with_aws,
+    )  # fmt: skip
+    cdn = DashboardCdn("dashboard-cdn", settings, dashboard, cdn_acl.arn, in_aws)
+    dashboard.set_policy([cdn.bucket_read_statement(dashboard)])
+
+    database = RdsPostgres("db", settings, network, cluster.security_group_id, in_aws)
+    ecr = registry.repository(
+        "ecr", repository_name=settings.cluster_name, force_delete=not protected, opts=with_aws
+    )
+    app_role = iam.irsa_role(
+        "app",
+        oidc_provider=cluster.oidc_provider,
+        namespace=namespace,
+        service_account=APP_NAME,
+        policy=iam.app_policy(recordings.bucket.arn, dashboard.bucket.arn),
+        opts=with_aws,
+    )
+
+    # The cluster's API answers only once the control plane exists, and pods run only once
+    # their Fargate profiles and CoreDNS do.
+    kubernetes = k8s.Provider(
+        "eks",
+        kubeconfig=cluster.kubeconfig,
+        opts=pulumi.ResourceOptions(depends_on=[*cluster.fargate_profiles, cluster.coredns]),
+    )
+    addons = ClusterAddons(
+        "addons",
+        cluster,
+        network.vpc.id,
+        pulumi.ResourceOptions(providers={"aws": provider, "kubernetes": kubernetes}),
+    )
+
+    cdn_url = pulumi.Output.concat("https://", cdn.domain_name)
+    args = read_app_args(
+        config,
+        stack,
+        database=Database(
+            host=database.address,
+            password=database.password,
+            sslmode="require",  # rds.force_ssl refuses anything else
+            cidrs=(network.cidr,),
+        ),
+        storage=Storage(backend="s3", bucket=recordings.bucket.bucket, region=settings.region),
+        ingress=Ingress(
+            class_name="alb",
+            host=settings.domain,
+            annotations=alb_annotations(settings, alb_acl.arn),
+            # The ALB connects from its addresses in the public subnets. (Fargate does not
+            # enforce NetworkPolicies today; the policy documents intent and holds elsewhere.)
+            sources=[{"ipBlock": {"cidr": network.cidr}}],
+        ),
+        service_account_annotations={
+            **_config_strings(config, "serviceAccountAnnotations"),
+            "eks.amazonaws.com/role-arn": app_role.arn,
+        },
+        settings={
+            **_config_strings(config, "settings"),
+            "CDN_BASE_URL": cdn_url,
+            "DASHBOARD_BUCKET_NAME": dashboard.bucket.bucket,
+        },
+    )
+    app = CrowdsourceApp(
+        "crowdsource",
+        args,
+        pulumi.ResourceOptions(providers={"kubernetes": kubernetes}, depends_on=[addons]),
+    )
+
+    if settings.domain:
+        url: pulumi.Output[str] = pulumi.Output.from_input(f"https://{settings.domain}/")
+    else:
+        hostname = load_balancer_hostname(cast(k8s.networking.v1.Ingress, app.ingress))
+        url = hostname.apply(lambda host: f"http://{host}/" if host else "")
+    # The validate page plays recordings from presigned S3 URLs: only the app's origin may
+    # read them cross-origin.
+    recordings.allow_reads_from(url.apply(lambda u: u.rstrip("/")))
+    pulumi.export("url", url)
+    pulumi.export("cdnUrl", cdn_url)
+    pulumi.export("databaseEndpoint", database.instance.endpoint)
+    pulumi.export("ecrRepositoryUrl", ecr.repository_url)
+    pulumi.export("clusterName", cluster.cluster.name)
+    pulumi.export("region", settings.region)
+    pulumi.export("kubeconfig", pulumi.Output.secret(cluster.kubeconfig))
+    pulumi.export("namespace", args.namespace)
+    pulumi.export("migrationJob", app.migration_job_name)
+    return app
