@@ -8,6 +8,7 @@ runs every target's rules on every stack.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -43,6 +44,8 @@ OBJECT_ROLES = (
 # What a service-account key file looks like wherever it ends up.
 _KEY_MARKERS = ('"private_key"', '"type": "service_account"', "BEGIN PRIVATE KEY")
 _KEY_ENV = "GOOGLE_APPLICATION_CREDENTIALS"
+# One named Kubernetes ServiceAccount in one namespace: no wildcards, no principalSet.
+_ONE_KSA = re.compile(r"^serviceAccount:[a-z0-9.:-]+\.svc\.id\.goog\[[a-z0-9-]+/[a-z0-9-]+\]$")
 
 
 def _of(resources: Sequence[Resource], *types: str) -> list[Resource]:
@@ -298,9 +301,7 @@ def check_workload_identity_scoped(resources: Sequence[Resource]) -> Iterable[st
             continue
         workload_accounts.add(_account_email(r.props.get("serviceAccountId")))
         for member in _members(r.props):
-            if not (member.startswith("serviceAccount:") and member.endswith("]")) or "[*" in (
-                member
-            ):
+            if not _ONE_KSA.match(member):
                 yield f"{r.name}: {member} is not one Kubernetes ServiceAccount"
     for r in resources:
         if not r.type.startswith("gcp:") or r.type in (SA_IAM_MEMBER, SA_IAM_BINDING):
