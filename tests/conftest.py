@@ -3,9 +3,12 @@ per test (cloned from a migrated template), the app on top of it, and a CLI runn
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +28,16 @@ TEST_SECRET = "test-secret-key-not-for-production"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_AUDIO = PROJECT_ROOT / "tests" / "data" / "audio"  # see tests/data/README.md
 BIN = Path(sys.executable).parent
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A temporary folder of this run's own. pytest's default (numbered folders under one
+    root, the oldest deleted at start) lets one run delete the embedded PostgreSQL of another
+    run going on at the same time. This one is removed at exit, after the embedded server has
+    stopped (atexit runs handlers last-registered first, and pgserver registers its own later)."""
+    if config.option.basetemp is None and not hasattr(config, "workerinput"):
+        config.option.basetemp = tempfile.mkdtemp(prefix="crowdsource-pytest-")
+        atexit.register(shutil.rmtree, config.option.basetemp, ignore_errors=True)
 
 
 def _url_for(admin_url: str, dbname: str) -> str:
