@@ -11,10 +11,12 @@ from app.errors import CrowdsourceError
 from ops.bench import bench
 from ops.cost import cost
 from ops.export import export
+from ops.functional import functional_test
 from ops.generate import generate
 from ops.ingest import ingest
 from ops.k8s import k8s
 from ops.languages import languages
+from ops.loadtest import loadtest
 from ops.migrate import migrate
 from ops.refresh import refresh
 from ops.serve import serve
@@ -69,6 +71,8 @@ cli.add_command(export)
 cli.add_command(ingest)
 cli.add_command(k8s)
 cli.add_command(cost)
+cli.add_command(loadtest)
+cli.add_command(functional_test)
 cli.add_command(bench)
 
 
