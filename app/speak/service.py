@@ -104,13 +104,14 @@ def pick_sentences_to_record(
     ).fetchall()
 
 
+_GET_SENTENCE = """
+SELECT id, language_code, text FROM dataset_rows WHERE id = %s AND kind = 'sentence' AND is_active
+"""
+
+
 def get_sentence(conn: Conn, item_id: int) -> dict[str, Any]:
     """The active sentence `item_id`; raises UnknownItem."""
-    row = conn.execute(
-        "SELECT id, language_code, text FROM dataset_rows"
-        " WHERE id = %s AND kind = 'sentence' AND is_active",
-        (item_id,),
-    ).fetchone()
+    row = conn.execute(_GET_SENTENCE, (item_id,)).fetchone()
     if row is None:
         raise UnknownItem(f"There is no sentence with id {item_id} to record.")
     return row
@@ -129,18 +130,12 @@ def skip_sentence(conn: Conn, contributor_id: uuid.UUID, item_id: int) -> None:
 
 def find_recording_by_key(conn: Conn, contributor_id: uuid.UUID, key: str) -> dict[str, Any] | None:
     """The recording this person already made with idempotency key `key`, if any."""
-    return conn.execute(
-        _RECORDING_COLUMNS + " WHERE contributor_id = %s AND idempotency_key = %s",
-        (contributor_id, key),
-    ).fetchone()
+    return conn.execute(_FIND_BY_KEY, (contributor_id, key)).fetchone()
 
 
 def check_not_recorded(conn: Conn, contributor_id: uuid.UUID, item_id: int) -> None:
     """Raise AlreadyRecorded if this person has a recording of `item_id`."""
-    row = conn.execute(
-        "SELECT 1 FROM contributions WHERE contributor_id = %s AND item_id = %s",
-        (contributor_id, item_id),
-    ).fetchone()
+    row = conn.execute(_RECORDED_BY, (contributor_id, item_id)).fetchone()
     if row is not None:
         raise AlreadyRecorded("You have already recorded this sentence. Thank you!")
 
@@ -148,6 +143,11 @@ def check_not_recorded(conn: Conn, contributor_id: uuid.UUID, item_id: int) -> N
 _RECORDING_COLUMNS = """
 SELECT public_id::text AS id, item_id, language_code AS language, duration_ms, status
   FROM contributions
+"""
+_FIND_BY_KEY = _RECORDING_COLUMNS + " WHERE contributor_id = %s AND idempotency_key = %s"
+_RECORDED_BY = "SELECT 1 FROM contributions WHERE contributor_id = %s AND item_id = %s"
+_COUNT_RECORDING = """
+UPDATE dataset_rows SET contribution_count = contribution_count + 1 WHERE id = %s
 """
 
 _INSERT_RECORDING = """
@@ -206,10 +206,7 @@ def save_recording(conn: Conn, storage: Storage, new: NewRecording) -> tuple[dic
                     "browser": new.browser,
                 },
             ).fetchone()
-            conn.execute(
-                "UPDATE dataset_rows SET contribution_count = contribution_count + 1 WHERE id = %s",
-                (new.sentence["id"],),
-            )
+            conn.execute(_COUNT_RECORDING, (new.sentence["id"],))
     except psycopg.errors.UniqueViolation as exc:
         storage.delete(key)
         existing = find_recording_by_key(conn, new.contributor_id, new.idempotency_key)

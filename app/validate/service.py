@@ -62,13 +62,15 @@ def pick_clips_to_validate(
     ).fetchall()
 
 
+_GET_RECORDING = """
+SELECT id, public_id, contributor_id, language_code, media_key, media_type, status
+  FROM contributions WHERE public_id = %s AND kind = 'recording'
+"""
+
+
 def get_recording(conn: Conn, public_id: uuid.UUID) -> dict[str, Any]:
     """The recording with this public id (id, contributor, media); raises UnknownRecording."""
-    row = conn.execute(
-        "SELECT id, public_id, contributor_id, language_code, media_key, media_type, status"
-        " FROM contributions WHERE public_id = %s AND kind = 'recording'",
-        (public_id,),
-    ).fetchone()
+    row = conn.execute(_GET_RECORDING, (public_id,)).fetchone()
     if row is None:
         raise UnknownRecording(f"There is no recording with id '{public_id}'.")
     return row
@@ -88,6 +90,11 @@ _LOCK_RECORDING = """
 SELECT id, contributor_id, accept_count, reject_count, status
   FROM contributions WHERE public_id = %s AND kind = 'recording'
    FOR NO KEY UPDATE
+"""
+
+_INSERT_VOTE = """
+INSERT INTO validations (contribution_id, validator_id, verdict) VALUES (%s, %s, %s)
+    ON CONFLICT (contribution_id, validator_id) DO NOTHING RETURNING id
 """
 
 _STORE_COUNTS = """
@@ -122,11 +129,7 @@ def cast_vote(
     if recording["contributor_id"] == validator_id:
         raise OwnRecording("You can't validate your own recording.")
     ensure_contributor(conn, validator_id)
-    inserted = conn.execute(
-        "INSERT INTO validations (contribution_id, validator_id, verdict) VALUES (%s, %s, %s)"
-        " ON CONFLICT (contribution_id, validator_id) DO NOTHING RETURNING id",
-        (recording["id"], validator_id, verdict),
-    ).fetchone()
+    inserted = conn.execute(_INSERT_VOTE, (recording["id"], validator_id, verdict)).fetchone()
     if inserted is None:
         previous = conn.execute(
             "SELECT verdict FROM validations WHERE contribution_id = %s AND validator_id = %s",
