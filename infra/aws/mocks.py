@@ -26,6 +26,12 @@ def _bucket(name: str, inputs: Outputs) -> Outputs:
     }
 
 
+def _auto_name(name: str, inputs: Outputs) -> Outputs:
+    """Pulumi names a resource `<logical name>-<7 hex>` when the program gives no name; without
+    it, a reference such as `subnet_group.name` would stay unknown under the mocks."""
+    return {"name": inputs.get("name") or f"{name}-e5f6a7b"}
+
+
 def _cluster(name: str, inputs: Outputs) -> Outputs:
     cluster = inputs.get("name", name)
     oidc_id = "EXAMPLED539D4633E53DE1B71EXAMPLE"
@@ -68,6 +74,8 @@ OUTPUTS: dict[str, Callable[[str, Outputs], Outputs]] = {
     "aws:eks/cluster:Cluster": _cluster,
     "aws:wafv2/webAcl:WebAcl": _web_acl,
     "aws:rds/instance:Instance": _rds,
+    "aws:rds/subnetGroup:SubnetGroup": _auto_name,
+    "aws:rds/parameterGroup:ParameterGroup": _auto_name,
     "aws:iam/role:Role": lambda name, inputs: {
         "arn": f"arn:aws:iam::{ACCOUNT}:role/{name}",
         "name": name,

@@ -10,7 +10,6 @@ autoscaler keeps 3 or more pods is priced with PROD_USAGE, any other with DEV_US
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -105,16 +104,26 @@ PROD_USAGE = Usage("prod traffic", 1.0, 100, 100, 10, 100, 10, 1000, 1000, 10_00
 DEV_USAGE = Usage("dev traffic", 0.1, 10, 2, 0.2, 1, 0.1, 10, 10, 100, 3, 5)
 
 
+# Fargate's pod sizes: vCPU → the memory sizes (GB) it can be paired with (AWS's table).
+FARGATE_SIZES: dict[float, tuple[float, ...]] = {
+    0.25: (0.5, 1, 2),
+    0.5: tuple(range(1, 5)),
+    1: tuple(range(2, 9)),
+    2: tuple(range(4, 17)),
+    4: tuple(range(8, 31)),
+    8: tuple(range(16, 61, 4)),
+    16: tuple(range(32, 121, 8)),
+}
+
+
 def fargate_size(vcpu: float, memory: float) -> tuple[float, float]:
-    """The Fargate size a pod is billed at: the smallest vCPU/memory combination (AWS's table)
-    that holds its requests plus the 256 MiB overhead."""
+    """The Fargate size a pod is billed at: the smallest vCPU/memory pair that holds its
+    requests plus the 256 MiB overhead."""
     need = memory + FARGATE_POD_OVERHEAD_GIB
-    # vCPU → (smallest memory, largest memory, step) in GB
-    combos = ((0.25, 0.5, 2, 0.5), (0.5, 1, 4, 1), (1, 2, 8, 1), (2, 4, 16, 1), (4, 8, 30, 1),
-              (8, 16, 60, 4), (16, 32, 120, 8))  # fmt: skip
-    for cpu, low, high, step in combos:
-        if cpu >= vcpu and need <= high:
-            return cpu, max(low, math.ceil(need / step) * step)
+    for cpu, sizes in FARGATE_SIZES.items():
+        fits = [gb for gb in sizes if gb >= need]
+        if cpu >= vcpu and fits:
+            return cpu, fits[0]
     raise ValueError(f"no Fargate size holds {vcpu} vCPU and {memory} GiB")
 
 

@@ -46,6 +46,10 @@ class ClusterSettings:
     public_access_cidrs: tuple[str, ...] = ("0.0.0.0/0",)
 
 
+# The original platform's database size (4 vCPU / 16 GiB): prod's default class.
+PROD_INSTANCE_CLASS = "db.m7g.xlarge"
+
+
 @dataclass(frozen=True)
 class RdsSettings:
     instance_class: str = "db.t4g.medium"
@@ -152,7 +156,11 @@ def read_settings(config: pulumi.Config, stack: str) -> AwsSettings:
         raise ConfigError("cluster", "enable the public or the private endpoint (or both)")
 
     db = _object(config, "rds", _RDS_KEYS)
-    instance_class = str(db.get("instanceClass", RdsSettings.instance_class))
+    # A prod stack (preset prod, or a name ending in "prod") defaults to the seed's size, a
+    # standby and deletion protection: forgetting a key must never make prod fragile.
+    prod = config.get("preset") == "prod" or stack.endswith("prod")
+    default_class = PROD_INSTANCE_CLASS if prod else RdsSettings.instance_class
+    instance_class = str(db.get("instanceClass", default_class))
     if not re.match(r"^db\.[a-z0-9]+\.[a-z0-9]+$", instance_class):
         raise ConfigError("rds.instanceClass", f"{instance_class!r} is not like db.m7g.xlarge")
     allocated = _int("rds.allocatedStorageGb", db.get("allocatedStorageGb", 20), 20, 65536)
@@ -162,8 +170,8 @@ def read_settings(config: pulumi.Config, stack: str) -> AwsSettings:
         max_allocated_storage_gb=_int(
             "rds.maxAllocatedStorageGb", db.get("maxAllocatedStorageGb", 100), allocated, 65536
         ),
-        multi_az=_bool("rds.multiAz", db.get("multiAz", False)),
-        deletion_protection=_bool("rds.deletionProtection", db.get("deletionProtection", False)),
+        multi_az=_bool("rds.multiAz", db.get("multiAz", prod)),
+        deletion_protection=_bool("rds.deletionProtection", db.get("deletionProtection", prod)),
         backup_retention_days=_int(
             "rds.backupRetentionDays", db.get("backupRetentionDays", 7), 1, 35
         ),
