@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app import errors_http
+from app import errors_http, security
 from app.contributors import identity
 from app.db import Database, resolve_database_url
 from app.settings import Settings, load_settings
@@ -39,6 +39,7 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes + 64 * 1024
 
     errors_http.init_app(app)
+    security.init_app(app, settings, storage)
     identity.init_app(app)
 
     from app.api.views import bp as api_bp

@@ -20,7 +20,7 @@ Obj = dict[str, Any]
 ERROR_STATUS = {
     "invalid_session": 400, "not_json": 400, "invalid_json": 400, "missing_field": 400,
     "empty_upload": 400, "invalid_input": 400,
-    "link_expired": 403, "own_recording": 403,
+    "link_expired": 403, "own_recording": 403, "cross_site_request": 403,
     "unknown_language": 404, "unknown_item": 404, "unknown_recording": 404,
     "object_not_found": 404,
     "already_recorded": 409, "already_voted": 409,
@@ -127,6 +127,8 @@ def _op(
         for status, response in responses.items():
             if 200 <= status < 300:
                 response["headers"] = {**response.get("headers", {}), **_SET_COOKIE}
+    if method != "GET":  # every state change is refused when another site's page sends it
+        errors = (*errors, "cross_site_request")
     merged = {**responses, **_errors(*errors, "internal_error")}
     operation: Obj = {"operationId": operation_id, "tags": [tag], "summary": summary}
     if description:
@@ -263,7 +265,9 @@ recordings. JSON in and out (uploads are `multipart/form-data`).
 
 Every error is `{"error": {"code", "message"}}`; the codes each response can carry are listed
 with it (`x-error-codes`). A 503 tells the client to retry later. An unknown path answers
-`404 not_found`, a method a path does not have `405 method_not_allowed`.
+`404 not_found`, a method a path does not have `405 method_not_allowed`. A state-changing
+request whose `Origin` names another site (or that the browser marks `Sec-Fetch-Site:
+cross-site`) is refused with `403 cross_site_request`.
 
 Nobody logs in: the first write sets `cs_id`, a signed HttpOnly cookie holding an anonymous
 contributor id. A cookie whose signature fails is cleared and the request refused with

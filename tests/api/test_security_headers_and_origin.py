@@ -1,0 +1,132 @@
+"""Every page and API answer carries the security headers; another site's page cannot change
+anything (the strict Origin check of ADR 0007)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app.settings import Settings
+from app.storage import make_storage
+from tests.api.conftest import count_rows, error_of, record
+
+
+def _get_paths(app: Flask) -> list[str]:
+    """Every GET route of the app, with `hi` for a language code and a sample for other
+    parameters (a 404 page must carry the headers too)."""
+    samples = {"code": "hi", "name": "dashboard/manifest.json", "item_id": "1",
+               "public_id": "00000000-0000-0000-0000-000000000000"}  # fmt: skip
+    paths = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in (rule.methods or set()):
+            continue
+        path = rule.rule
+        for argument in rule.arguments:
+            path = path.replace(f"<{argument}>", samples.get(argument, "x"))
+            path = path.replace(f"<path:{argument}>", samples.get(argument, "x"))
+            path = path.replace(f"<int:{argument}>", samples.get(argument, "1"))
+            path = path.replace(f"<uuid:{argument}>", samples["public_id"])
+        paths.append(path)
+    return sorted(set(paths))
+
+
+def test_every_page_and_answer_carries_the_security_headers(app: Flask, client: FlaskClient):
+    paths = _get_paths(app)
+    assert {"/", "/speak/hi", "/validate/hi", "/dashboard", "/api/v1/languages"} <= set(paths)
+    for path in [*paths, "/no/such/page", "/static/site.css"]:
+        response = client.get(path)
+        headers = response.headers
+        assert response.status_code < 500, (path, response.status_code)
+        csp = headers["Content-Security-Policy"]
+        assert "script-src 'self';" in csp, path
+        assert "'unsafe-inline'" not in csp and "'unsafe-eval'" not in csp, path
+        assert "frame-ancestors 'none'" in csp, path
+        assert "object-src 'none'" in csp, path
+        assert headers["X-Content-Type-Options"] == "nosniff", path
+        assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin", path
+        assert "microphone=(self)" in headers["Permissions-Policy"], path
+        assert "Strict-Transport-Security" not in headers, f"{path}: HSTS over plain HTTP"
+
+
+def test_hsts_and_secure_cookie_only_over_tls(client: FlaskClient, add_sentences):
+    (item,) = add_sentences(1)
+    from tests.api.conftest import clip, upload
+
+    response = upload(client, item, clip("hi_1.wav"))
+    assert response.status_code == 201
+    assert "Secure" not in response.headers["Set-Cookie"]
+    assert "HttpOnly" in response.headers["Set-Cookie"]
+    assert "SameSite=Lax" in response.headers["Set-Cookie"]
+
+    tls = client.application.test_client()
+    response = tls.put("/api/v1/me/profile", json={}, base_url="https://localhost")
+    assert response.status_code == 200
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_the_dashboard_cdn_is_the_only_other_host_pages_may_fetch(settings: Settings, tmp_path):
+    from app.security.headers import content_security_policy
+
+    with_cdn = Settings(**{**settings.__dict__, "cdn_base_url": "https://d1.cloudfront.net/x/"})
+    policy = content_security_policy(with_cdn, make_storage(with_cdn))
+    assert "connect-src 'self' https://d1.cloudfront.net;" in policy
+    assert "media-src 'self' blob:;" in policy  # local storage: the app streams the audio
+
+
+@pytest.mark.parametrize(
+    ("headers", "refused"),
+    [
+        ({"Origin": "https://evil.example"}, True),
+        ({"Origin": "null"}, True),
+        ({"Sec-Fetch-Site": "cross-site"}, True),
+        ({"Origin": "http://localhost"}, False),  # our own page
+        ({"Sec-Fetch-Site": "same-origin"}, False),
+        ({}, False),  # not a browser page: curl, the load and functional tests
+    ],
+)
+def test_a_cross_site_vote_is_refused_and_changes_nothing(
+    person, add_sentences, db, headers, refused
+):
+    (item,) = add_sentences(1)
+    recording = record(person(), item)
+    voter = person()
+    response = voter.post(
+        f"/api/v1/recordings/{recording}/votes", json={"verdict": "accept"}, headers=headers
+    )
+    if refused:
+        assert error_of(response) == (403, "cross_site_request")
+        assert count_rows(db, "validations") == 0
+        assert "Set-Cookie" not in response.headers
+    else:
+        assert response.status_code == 201, response.get_json()
+        assert count_rows(db, "validations") == 1
+
+
+def test_a_cross_site_upload_is_refused_before_anything_is_stored(
+    client: FlaskClient, app: Flask, add_sentences, db
+):
+    from tests.api.conftest import clip, stored_objects
+
+    (item,) = add_sentences(1)
+    response = client.post(
+        "/api/v1/recordings",
+        data={
+            "item_id": str(item),
+            "idempotency_key": "k" * 32,
+            "audio": (io.BytesIO(clip("hi_1.wav")), "a.wav"),
+        },
+        content_type="multipart/form-data",
+        headers={"Origin": "https://evil.example"},
+    )
+    assert error_of(response) == (403, "cross_site_request")
+    assert count_rows(db, "contributions") == 0
+    assert stored_objects(app) == []
+
+
+def test_reading_is_allowed_from_anywhere(client: FlaskClient):
+    response = client.get("/api/v1/languages", headers={"Origin": "https://evil.example"})
+    assert response.status_code == 200
