@@ -305,16 +305,13 @@ def check_s3_grants_scoped(props: dict[str, Any]) -> str | None:
     return None
 
 
-def check_default_tags(resources: Sequence[Resource]) -> Iterable[str]:
-    """Every AWS provider tags what it creates with the project and the stack."""
-    providers = _of(resources, PROVIDER)
-    if not providers and any(r.type.startswith("aws:") for r in resources):
-        yield "AWS resources without an explicit provider carry no default tags"
-    for provider in providers:
-        tags = (_json(provider.props.get("defaultTags")) or {}).get("tags") or {}
-        missing = [t for t in REQUIRED_TAGS if not tags.get(t)]
-        if missing:
-            yield f"{provider.name}: default tags lack {', '.join(missing)}"
+def check_default_tags(props: dict[str, Any]) -> str | None:
+    """An AWS provider tags what it creates with the project and the stack. (A resource check on
+    the provider: the engine hands providers to resource policies; the tests check that every
+    AWS resource goes through this one.)"""
+    tags = (_json(props.get("defaultTags")) or {}).get("tags") or {}
+    missing = [t for t in REQUIRED_TAGS if not tags.get(t)]
+    return f"default tags lack {', '.join(missing)}" if missing else None
 
 
 AWS_POLICIES = [
@@ -345,5 +342,5 @@ AWS_POLICIES = [
            "recordings and dashboard buckets only).", (ROLE_POLICY,),
            check=check_s3_grants_scoped),
     Policy("aws-default-tags", "AWS resources are tagged with project and stack through the "
-           "provider's default tags.", check_stack=check_default_tags),
+           "provider's default tags.", (PROVIDER,), check=check_default_tags),
 ]  # fmt: skip

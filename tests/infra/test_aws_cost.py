@@ -9,6 +9,7 @@ import pytest
 
 from infra.aws import prices
 from infra.cost import SEED_MONTHLY_USD
+from tests.infra.conftest import build_stack
 
 
 def _estimate(cli, name: str) -> dict:
@@ -62,9 +63,7 @@ def test_fargate_bills_the_next_size_up_including_its_overhead(vcpu, gib, billed
     assert prices.fargate_size(vcpu, gib) == billed
 
 
-def test_a_version_past_standard_support_is_priced_at_the_extended_rate(stack):
-    from tests.infra.conftest import build_stack
-
+def test_a_version_past_standard_support_is_priced_at_the_extended_rate():
     cap = build_stack("aws-dev", cluster={"version": "1.33"})
     (line,) = [line for line in prices.price(cap) if line.item.startswith("EKS")]
     assert line.monthly_usd == pytest.approx(0.60 * 730)
