@@ -112,7 +112,7 @@ request = function()
   local n = next_n()
   local person, item = pair(n)
   local body = field("item_id", item) ..
-    field("idempotency_key", string.format("bench-%%d", n)) ..
+    field("idempotency_key", string.format("bench-%%08d", n)) ..
     "--" .. boundary .. "\r\nContent-Disposition: form-data; name=\"audio\"; " ..
     "filename=\"take.wav\"\r\nContent-Type: audio/wav\r\n\r\n" .. wav .. "\r\n--" ..
     boundary .. "--\r\n"
