@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
+import requests
 from locust import HttpUser, task
 from locust.exception import StopUser
 
@@ -28,11 +29,16 @@ API = "/api/v1"
 
 
 class Admission:
-    """How many users a run may start. Locust respawns users that stop themselves while it
-    is still ramping up; a per-user request cap needs a cap on users too, or the run grows."""
+    """How many users a run may start, and how many requests. Locust respawns users that stop
+    themselves while it is still ramping up; a per-user request cap needs a cap on users too,
+    or the run grows. The request budget is kept here, not only by the shape (which looks
+    once a second), so a run never makes more requests than it was allowed: each request is
+    reserved before it starts (users are greenlets of one thread, so counting is exact)."""
 
     limit: ClassVar[int | None] = None
     admitted: ClassVar[int] = 0
+    request_budget: ClassVar[int | None] = None
+    requests_reserved: ClassVar[int] = 0
 
     @classmethod
     def admit(cls) -> bool:
@@ -40,6 +46,19 @@ class Admission:
             return False
         cls.admitted += 1
         return True
+
+    @classmethod
+    def reserve_request(cls) -> bool:
+        """Take one request from the budget; False when it is spent."""
+        if cls.request_budget is not None and cls.requests_reserved >= cls.request_budget:
+            return False
+        cls.requests_reserved += 1
+        return True
+
+    @classmethod
+    def release_request(cls) -> None:
+        """Give back a reservation that made no request (the journey had ended)."""
+        cls.requests_reserved -= 1
 
 
 class Journey(HttpUser):
@@ -67,12 +86,18 @@ class Journey(HttpUser):
         if not self.admitted or (cap is not None and self.requests_made >= cap):
             raise StopUser()
         for _attempt in range(2):  # a journey that just ended is followed by a fresh one
+            if not Admission.reserve_request():
+                raise StopUser()
             try:
-                next(self.steps)
+                next(self.steps)  # one request (each step of a journey makes exactly one)
                 self.requests_made += 1
                 return
             except StopIteration:
+                Admission.release_request()
                 self.steps = self.journey()
+            except BaseException:  # StopUser inside a journey: no request was made either
+                Admission.release_request()
+                raise
 
     def journey(self) -> Iterator[None]:
         """The requests of one journey; yields after each."""
@@ -80,18 +105,31 @@ class Journey(HttpUser):
 
     def call(self, method: str, path: str, name: str, ok: tuple[int, ...], **kw: Any) -> Any:
         """One request, recorded under `name`; a success when the status is in `ok`. Returns
-        the JSON body of a success (None otherwise, or for a body that is not JSON)."""
-        with self.client.request(
-            method, path, name=name, timeout=TIMEOUT_S, catch_response=True, **kw
-        ) as response:
-            if response.status_code not in ok:
-                response.failure(f"{response.status_code}: {_error_of(response)}")
-                return None
-            response.success()
-            try:
-                return response.json()
-            except ValueError:
-                return None
+        the JSON body of a success (None otherwise, or for a body that is not JSON).
+
+        A connection dropped before any answer is retried once, as browsers do: every request
+        here is safe to repeat (an upload keeps its idempotency key, a vote or a skip again is
+        a no-op). The usual cause is the keep-alive race: the server closes a connection that
+        sat idle for its keep-alive time just as the next request goes out on it. The dropped
+        attempt is listed as "NAME (reset, retried)", so it is seen but does not count as a
+        failure of the endpoint; if the retry fails too, that is a failure."""
+        for attempt in (1, 2):
+            with self.client.request(
+                method, path, name=name, timeout=TIMEOUT_S, catch_response=True, **kw
+            ) as response:
+                if attempt == 1 and _connection_dropped(response):
+                    response.request_meta["name"] = f"{name} (reset, retried)"
+                    response.success()
+                    continue
+                if response.status_code not in ok:
+                    response.failure(f"{response.status_code}: {_error_of(response)}")
+                    return None
+                response.success()
+                try:
+                    return response.json()
+                except ValueError:
+                    return None
+        return None
 
     def fetch_languages(self) -> list[dict[str, Any]]:
         """GET /languages, as the home page a person starts from; kept for later journeys."""
@@ -199,6 +237,17 @@ class DashboardReader(Journey):
         for key in ((manifest or {}).get("files") or {}).values():
             self.call("GET", f"{base}/{key}", "GET dashboard file", (200,))
             yield
+
+
+def _connection_dropped(response: Any) -> bool:
+    """True when no answer came because the connection was closed or reset (not a timeout:
+    a slow server is a finding, not a race)."""
+    error = getattr(response, "error", None)
+    return (
+        response.status_code == 0
+        and isinstance(error, requests.exceptions.ConnectionError)
+        and not isinstance(error, requests.exceptions.Timeout)
+    )
 
 
 def _error_of(response: Any) -> str:

@@ -50,6 +50,13 @@ def add_profile_options(parser: Any) -> None:
         help="Multiplies the profile's users and request budget (0.005: 100 of 20,000 users).",
     )
     group.add_argument(
+        "--max-requests",
+        env_var="LOADTEST_MAX_REQUESTS",
+        type=int,
+        default=0,
+        help="Stop after this many requests in all (default: the profile's count).",
+    )
+    group.add_argument(
         "--think-time",
         env_var="LOADTEST_THINK_TIME",
         default="",
@@ -77,6 +84,8 @@ def apply_profile(environment: Any, **_kwargs: Any) -> None:
         return
     profile = get_profile(options.load_profile)
     plan = profile.scaled(options.scale)
+    if options.max_requests:
+        plan = plan.with_request_budget(options.max_requests)
     think_time = parse_think_time(options.think_time) if options.think_time else None
     weights = parse_weights(options.weights, profile.weights)
     for name, user_class in JOURNEY_CLASSES.items():
@@ -85,6 +94,7 @@ def apply_profile(environment: Any, **_kwargs: Any) -> None:
         user_class.think_time_s = think_time or profile.think_time_s
     DashboardReader.base_url = options.dashboard_base or None
     Admission.limit = plan.users if profile.requests_per_user else None
+    Admission.request_budget = plan.request_budget
     ProfileShape.plan = plan
     # Locust starts its own --run-time clock only after a shape ends, so the shape keeps time.
     ProfileShape.time_limit_s = check_time_bound(options.run_time or None, profile)

@@ -10,7 +10,7 @@ the locustfile, so it must not import Locust.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 JOURNEYS = ("speaker", "validator", "dashboard")
 
@@ -67,6 +67,13 @@ class Plan:
     spawn_rate: float  # users started (or stopped) per second
     request_budget: int | None  # the run stops after this many requests in all
 
+    def with_request_budget(self, requests: int) -> Plan:
+        """This plan stopping after `requests` requests in all (instead of the profile's
+        count); raises ProfileError unless it is at least 1."""
+        if requests < 1:
+            raise ProfileError(f"the request budget must be at least 1, not {requests}")
+        return replace(self, request_budget=requests)
+
     @property
     def planned_seconds(self) -> float | None:
         """How long the shape lasts when nothing stops it early; None when it lasts until
@@ -79,7 +86,7 @@ class Plan:
     def describe(self) -> str:
         """One line for the operator: users, ramp, hold, stopping rule."""
         p = self.profile
-        parts = [f"{self.users} users", f"{self.spawn_rate:g}/s ramp-up over {p.ramp_up_s:g} s"]
+        parts = [f"{self.users} users", f"{self.spawn_rate:.3g}/s ramp-up over {p.ramp_up_s:g} s"]
         if p.hold_s:
             parts.append(f"hold {p.hold_s:g} s, ramp-down {p.ramp_down_s:g} s")
         if p.requests_per_user:

@@ -64,6 +64,15 @@ def parse_run_time(text: str) -> int:
     return seconds
 
 
+def parse_max_requests(text: str | None) -> int:
+    """--max-requests as a whole number ≥ 1 (0 when not given); raises LoadTestError."""
+    if text is None:
+        return 0
+    if not text.strip().isdigit() or int(text) < 1:
+        raise LoadTestError(f"--max-requests must be a whole number ≥ 1, not {text!r}")
+    return int(text)
+
+
 def parse_scale(text: str) -> float:
     """The --scale factor as a positive number; raises LoadTestError."""
     try:
@@ -111,7 +120,9 @@ def is_loopback(hostname: str) -> bool:
         return False
 
 
-def make_plan(profile_name: str, scale: float, think_time: str, weights: str) -> Plan:
+def make_plan(
+    profile_name: str, scale: float, think_time: str, weights: str, max_requests: int = 0
+) -> Plan:
     """The plan of the run; raises LoadTestError for a bad profile, think time or weights."""
     profiles = _profiles_module()
     try:
@@ -119,7 +130,8 @@ def make_plan(profile_name: str, scale: float, think_time: str, weights: str) ->
         if think_time:
             profiles.parse_think_time(think_time)
         profiles.parse_weights(weights, profile.weights)
-        return profile.scaled(scale)
+        plan = profile.scaled(scale)
+        return plan.with_request_budget(max_requests) if max_requests else plan
     except profiles.ProfileError as exc:
         raise LoadTestError(str(exc)) from None
 
@@ -142,6 +154,7 @@ def locust_command(
     scale: float,
     run_time_s: int,
     out: Path,
+    max_requests: int = 0,
     think_time: str = "",
     weights: str = "",
     dashboard_base: str = "",
@@ -161,6 +174,8 @@ def locust_command(
         "--only-summary",
         "--exit-code-on-error", "1",
     ]  # fmt: skip
+    if max_requests:
+        command += ["--max-requests", str(max_requests)]
     if think_time:
         command += ["--think-time", think_time]
     if weights:
@@ -235,6 +250,7 @@ def _profiles_module() -> ModuleType:
     "--scale", default="1", show_default=True, help="Multiply users and requests (0.005 for CI)."
 )
 @click.option("--run-time", help="Time bound, e.g. 90s or 15m (default: the profile's).")
+@click.option("--max-requests", help="Count bound: stop after N requests (default: the profile's).")
 @click.option("--out", type=click.Path(path_type=Path), help="Folder for CSV, HTML and log.")
 @click.option(
     "--allow-remote",
@@ -253,6 +269,7 @@ def loadtest(
     host: str,
     scale: str,
     run_time: str | None,
+    max_requests: str | None,
     out: Path | None,
     allow_remote: bool,
     think_time: str,
@@ -267,7 +284,8 @@ def loadtest(
     bound. See docs/loadtests.md.
     """
     factor = parse_scale(scale)
-    plan = make_plan(profile_name, factor, think_time, weights)
+    budget = parse_max_requests(max_requests)
+    plan = make_plan(profile_name, factor, think_time, weights, budget)
     limit = time_limit(plan, run_time)
     target = check_host(host, allow_remote=allow_remote)
     cdn = dashboard_base and check_host(
@@ -284,7 +302,7 @@ def loadtest(
     click.echo(f"time limit {limit} s; results in {folder}/")
     command = locust_command(
         host=target, profile=plan.profile.name, scale=factor, run_time_s=limit, out=folder,
-        think_time=think_time, weights=weights, dashboard_base=cdn,
+        max_requests=budget, think_time=think_time, weights=weights, dashboard_base=cdn,
     )  # fmt: skip
     status = run_locust(command, folder / LOG_NAME, limit + STOP_TIMEOUT_S + GRACE_S, verbose)
     stats_path = folder / f"{CSV_PREFIX}_stats.csv"

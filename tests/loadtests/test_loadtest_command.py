@@ -12,6 +12,7 @@ from ops.loadtest import (
     check_host,
     locust_command,
     make_plan,
+    parse_max_requests,
     parse_run_time,
     parse_scale,
     time_limit,
@@ -77,6 +78,16 @@ def test_the_time_bound_comes_from_run_time_or_the_profile() -> None:
     plan = make_plan("scalability", 0.01, "", "")
     assert time_limit(plan, None) == plan.profile.run_time_s
     assert time_limit(plan, "2m") == 120
+
+
+def test_max_requests_replaces_the_profiles_count_bound() -> None:
+    assert make_plan("scalability", 1, "", "", parse_max_requests("200000")).request_budget == (
+        200_000
+    )
+    assert parse_max_requests(None) == 0  # not given: the profile's count
+    for bad in ("0", "-3", "many", "1.5"):
+        with pytest.raises(LoadTestError, match="--max-requests"):
+            parse_max_requests(bad)
 
 
 def test_bad_profile_weights_or_think_time_are_refused_before_the_run() -> None:

@@ -57,7 +57,10 @@ def test_the_load_profile_at_small_scale_runs_against_gunicorn_without_failures(
     table = summary[header + 1 : header + 1 + len(rows)]
     listed = {" ".join(line.split()[:-6]) for line in table}  # the name, before six numbers
     assert set(rows) - {"Aggregated"} <= listed and "Aggregated" in listed
-    assert set(rows) - {"Aggregated"} <= JOURNEY_ENDPOINTS | {"POST clip skip"}
+    # Besides the journeys' endpoints, only attempts dropped by the keep-alive race and
+    # retried (see loadtests/journeys.py) may appear.
+    endpoints = {name.removesuffix(" (reset, retried)") for name in rows} - {"Aggregated"}
+    assert endpoints <= JOURNEY_ENDPOINTS | {"POST clip skip"}
 
 
 def _log(out: Path) -> str:
