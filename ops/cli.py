@@ -8,6 +8,7 @@ import logging
 import click
 
 from app.errors import CrowdsourceError
+from ops.backup import backup, restore
 from ops.bench import bench
 from ops.cost import cost
 from ops.export import export
@@ -20,6 +21,7 @@ from ops.loadtest import loadtest
 from ops.migrate import migrate
 from ops.refresh import refresh
 from ops.serve import serve
+from ops.sweep import sweep
 
 
 class CrowdsourceGroup(click.Group):
@@ -74,6 +76,9 @@ cli.add_command(cost)
 cli.add_command(loadtest)
 cli.add_command(functional_test)
 cli.add_command(bench)
+cli.add_command(sweep)
+cli.add_command(backup)
+cli.add_command(restore)
 
 
 def main() -> None:

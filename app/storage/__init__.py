@@ -10,13 +10,14 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from app.errors import InvalidKey, ObjectNotFound, SettingsError, StorageError, StorageUnavailable
-from app.storage.base import Storage, StoredObject, validate_key, validate_prefix
+from app.storage.base import ListedObject, Storage, StoredObject, validate_key, validate_prefix
 
 if TYPE_CHECKING:
     from app.settings import Settings
 
 __all__ = [
     "InvalidKey",
+    "ListedObject",
     "ObjectNotFound",
     "Storage",
     "StorageError",

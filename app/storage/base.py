@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import BinaryIO, Protocol
 
 from app.errors import InvalidKey
@@ -42,6 +43,14 @@ class StoredObject:
     size: int
     content_type: str
     cache_control: str | None = None  # as given to put(), for responses that stream the object
+
+
+@dataclass(frozen=True)
+class ListedObject:
+    """A key from a listing with the time its object was last written (timezone-aware UTC)."""
+
+    key: str
+    modified: datetime
 
 
 class Storage(Protocol):
@@ -78,6 +87,11 @@ class Storage(Protocol):
 
     def list(self, prefix: str = "") -> Iterator[str]:
         """Yield the keys under `prefix`, in lexicographic order."""
+        ...
+
+    def list_with_times(self, prefix: str = "") -> Iterator[ListedObject]:
+        """Like `list`, with each object's last-write time (what the orphan sweep needs to
+        leave an upload in flight alone)."""
         ...
 
     def url(self, key: str, *, expires_in: int = 900) -> str | None:

@@ -20,7 +20,7 @@ from google.cloud import storage
 from google.cloud.storage.retry import DEFAULT_RETRY
 
 from app.errors import ObjectNotFound, StorageError, StorageUnavailable
-from app.storage.base import StoredObject, validate_key, validate_prefix
+from app.storage.base import ListedObject, StoredObject, validate_key, validate_prefix
 from app.storage.keys import is_valid_key
 
 EMULATOR_PROJECT = "crowdsource-local"
@@ -130,6 +130,12 @@ class GCSStorage:
         validate_prefix(prefix)
         return self._iter_keys(prefix)
 
+    def list_with_times(self, prefix: str = "") -> Iterator[ListedObject]:
+        """Like `list`, with each object's `updated` time (from the same listing pages).
+        Raises InvalidKey for a bad prefix (at the call), StorageUnavailable while iterating."""
+        validate_prefix(prefix)
+        return (ListedObject(blob.name, blob.updated) for blob in self._iter_blobs(prefix))
+
     def url(self, key: str, *, expires_in: int = 900) -> str | None:
         """A v4 signed GET URL when our credentials can sign (a service-account key),
         else None and the app streams the object. Raises InvalidKey."""
@@ -167,13 +173,16 @@ class GCSStorage:
             raise StorageUnavailable(self._message(reason)) from exc
 
     def _iter_keys(self, prefix: str) -> Iterator[str]:
+        return (blob.name for blob in self._iter_blobs(prefix))
+
+    def _iter_blobs(self, prefix: str) -> Iterator[Any]:
         with self._translate(None):
             blobs = self._client.list_blobs(
                 self._bucket, prefix=prefix or None, timeout=_TIMEOUT, retry=_RETRY
             )
             for blob in blobs:
                 if is_valid_key(blob.name):
-                    yield blob.name
+                    yield blob
 
     def _stream(self, key: str, generation: int | None, size: int) -> Iterator[bytes]:
         blob = self._bucket.blob(key, generation=generation)

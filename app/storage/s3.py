@@ -20,7 +20,7 @@ from botocore.exceptions import (
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from app.errors import ObjectNotFound, StorageError, StorageUnavailable
-from app.storage.base import StoredObject, validate_key, validate_prefix
+from app.storage.base import ListedObject, StoredObject, validate_key, validate_prefix
 from app.storage.chunks import ClosingChunks
 from app.storage.keys import is_valid_key
 
@@ -150,6 +150,13 @@ class S3Storage:
         validate_prefix(prefix)
         return self._iter_keys(prefix)
 
+    def list_with_times(self, prefix: str = "") -> Iterator[ListedObject]:
+        """Like `list`, with each object's LastModified (from the same listing pages).
+        Raises InvalidKey for a bad prefix (at the call), StorageUnavailable while iterating."""
+        validate_prefix(prefix)
+        items = self._iter_items(prefix)
+        return (ListedObject(item["Key"], item["LastModified"]) for item in items)
+
     def url(self, key: str, *, expires_in: int = 900) -> str | None:
         """A presigned GET URL valid for `expires_in` seconds (made locally, no request).
 
@@ -169,12 +176,15 @@ class S3Storage:
             self._client.head_bucket(Bucket=self.bucket)
 
     def _iter_keys(self, prefix: str) -> Iterator[str]:
+        return (item["Key"] for item in self._iter_items(prefix))
+
+    def _iter_items(self, prefix: str) -> Iterator[Any]:
         paginator = self._client.get_paginator("list_objects_v2")
         with self._translate(None):
             for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
                 for item in page.get("Contents", []):
                     if is_valid_key(item["Key"]):
-                        yield item["Key"]
+                        yield item
 
     def _stream(self, body: Any, key: str) -> Iterator[bytes]:
         with self._translate(key):

@@ -10,6 +10,7 @@ import os
 import random
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -120,6 +121,26 @@ def test_list_yields_only_keys_under_the_prefix_in_lexicographic_order(
 
 def test_list_of_an_empty_store_yields_nothing(storage: Storage) -> None:
     assert list(storage.list()) == []
+    assert list(storage.list_with_times()) == []
+
+
+def test_list_with_times_yields_the_same_keys_as_list_with_their_write_times(
+    storage: Storage,
+) -> None:
+    # Whole seconds: S3 reports LastModified to the second.
+    before = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=1)
+    storage.put("a/first", b"1")
+    time.sleep(1.5)
+    storage.put("a/second", b"2")
+    storage.put("b/outside", b"3")
+    after = datetime.now(UTC) + timedelta(seconds=1)
+
+    listed = list(storage.list_with_times("a/"))
+
+    assert [item.key for item in listed] == list(storage.list("a/")) == ["a/first", "a/second"]
+    first, second = (item.modified for item in listed)
+    assert first.utcoffset() == timedelta(0) and second.utcoffset() == timedelta(0)
+    assert before <= first < second <= after
 
 
 def test_open_streams_chunks_with_size_and_content_type(storage: Storage) -> None:
@@ -214,6 +235,7 @@ def _every_method(storage: Storage, key: str) -> list[tuple[str, Callable[[], An
     ]
     if key not in ("", "a/"):  # both are valid listing prefixes, though not keys
         calls.append(("list", lambda: storage.list(key)))
+        calls.append(("list_with_times", lambda: storage.list_with_times(key)))
     calls.append(("delete", lambda: storage.delete(key)))
     calls.append(("put", lambda: storage.put(key, b"should never be written")))
     return calls
