@@ -12,6 +12,7 @@ from flask import Flask
 from app import errors_http, security
 from app.contributors import identity
 from app.db import Database, resolve_database_url
+from app.security import limits
 from app.settings import Settings, load_settings
 from app.storage import Storage, make_dashboard_storage, make_storage
 
@@ -57,4 +58,5 @@ def create_app(
         dashboard_files_bp, web_bp,
     ):  # fmt: skip
         app.register_blueprint(blueprint)
+    limits.init_app(app, settings)
     return app

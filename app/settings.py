@@ -63,6 +63,14 @@ class Settings:
     reports_to_hide: int = 3  # distinct reporters that take an item or recording out of the queues
     audio_url_ttl_seconds: int = 900
 
+    # Abuse limits (app/security/limits.py): on unless RATE_LIMITS=off (benchmarks); counted in
+    # Redis when set, so that every pod shares the counts, else in each process's memory.
+    rate_limits: bool = True
+    redis_url: str | None = None
+    # Reverse proxies in front of the app whose X-Forwarded-For may be believed (the ingress
+    # controller, a load balancer): 0 trusts none, and the client is the connecting address.
+    proxy_hops: int = 0
+
     @property
     def embedded(self) -> bool:
         """True when no database server is configured and the embedded one is used."""
@@ -157,7 +165,17 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         votes_to_decide=env.number("VOTES_TO_DECIDE", default=2, minimum=1, maximum=50),
         reports_to_hide=env.number("REPORTS_TO_HIDE", default=3, minimum=1, maximum=100),
         audio_url_ttl_seconds=env.number("AUDIO_URL_TTL", default=900, minimum=30, maximum=86_400),
+        rate_limits=env.choice("RATE_LIMITS", ("on", "off"), default="on") == "on",
+        redis_url=_redis_url(env),
+        proxy_hops=env.number("PROXY_HOPS", default=0, minimum=0, maximum=5),
     )
+
+
+def _redis_url(env: _Env) -> str | None:
+    url = env.text("REDIS_URL")
+    if url is not None and not re.match(r"(redis|rediss|unix)://", url):
+        raise SettingsError("REDIS_URL", "must start with redis://, rediss:// or unix://")
+    return url
 
 
 def _database_url(env: _Env) -> str | None:

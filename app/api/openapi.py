@@ -25,6 +25,7 @@ ERROR_STATUS = {
     "object_not_found": 404,
     "already_recorded": 409, "already_voted": 409,
     "too_large": 413,
+    "rate_limited": 429,
     "not_audio": 415,
     "invalid_field": 422, "invalid_value": 422, "personal_data": 422, "note_required": 422,
     "too_short": 422, "too_long": 422, "silent": 422, "clipped": 422,
@@ -34,8 +35,8 @@ ERROR_STATUS = {
 
 _RETRY_AFTER = {
     "Retry-After": {
-        "description": "Seconds to wait before trying again (sent with database_unavailable, "
-        "storage_unavailable and failed readiness checks).",
+        "description": "Seconds to wait before trying again (sent with rate_limited, "
+        "database_unavailable, storage_unavailable and failed readiness checks).",
         "schema": {"type": "integer", "minimum": 0},
     }
 }
@@ -64,7 +65,7 @@ def _error(status: int, *codes: str) -> Obj:
     listed = ", ".join(f"`{code}`" for code in codes)
     response = _json("Error", f"{HTTPStatus(status).phrase}. Codes: {listed}.")
     response["x-error-codes"] = list(codes)
-    if status == 503:
+    if status in (429, 503):
         response["headers"] = _RETRY_AFTER
     return response
 
@@ -127,8 +128,8 @@ def _op(
         for status, response in responses.items():
             if 200 <= status < 300:
                 response["headers"] = {**response.get("headers", {}), **_SET_COOKIE}
-    if method != "GET":  # every state change is refused when another site's page sends it
-        errors = (*errors, "cross_site_request")
+    if method != "GET":  # every write: refused from another site's page, and rate-limited
+        errors = (*errors, "cross_site_request", "rate_limited")
     merged = {**responses, **_errors(*errors, "internal_error")}
     operation: Obj = {"operationId": operation_id, "tags": [tag], "summary": summary}
     if description:
@@ -267,7 +268,8 @@ Every error is `{"error": {"code", "message"}}`; the codes each response can car
 with it (`x-error-codes`). A 503 tells the client to retry later. An unknown path answers
 `404 not_found`, a method a path does not have `405 method_not_allowed`. A state-changing
 request whose `Origin` names another site (or that the browser marks `Sec-Fetch-Site:
-cross-site`) is refused with `403 cross_site_request`.
+cross-site`) is refused with `403 cross_site_request`. Writes are limited per contributor and
+per client address: past the limit they answer `429 rate_limited` with `Retry-After`.
 
 Nobody logs in: the first write sets `cs_id`, a signed HttpOnly cookie holding an anonymous
 contributor id. A cookie whose signature fails is cleared and the request refused with
