@@ -53,14 +53,14 @@ def cost(stack_name: str, as_json: bool) -> None:
         return
     click.echo(
         f"stack {stack_name} (target {stack.target}): web pods {pods.vcpu:g} vCPU / "
-        f"{pods.memory_gib:g} GiB each, {pods.min_replicas}-{pods.max_replicas} replicas"
+        f"{_memory(pods.memory_gib)} each, {pods.min_replicas}-{pods.max_replicas} replicas"
     )
     if table is None:
         click.echo(
             "The k8s target runs on a cluster you already pay for: reserve "
             f"{pods.vcpu * pods.min_replicas:g}-{pods.vcpu * pods.max_replicas:g} vCPU and "
-            f"{pods.memory_gib * pods.min_replicas:g}-{pods.memory_gib * pods.max_replicas:g} "
-            "GiB for the web pods."
+            f"{_memory(pods.memory_gib * pods.min_replicas)}-"
+            f"{_memory(pods.memory_gib * pods.max_replicas)} for the web pods."
         )
         return
     width = max(len(line.item) for line in lines)
@@ -73,3 +73,8 @@ def cost(stack_name: str, as_json: bool) -> None:
         f"the original platform estimated ${low:,}-{high:,} a month on AWS "
         "(RDS 4 vCPU $400, WAF $30, EKS + Fargate $300, ELB $150, others $200)"
     )
+
+
+def _memory(gib: float) -> str:
+    """250 MiB rather than 0.244141 GiB."""
+    return f"{gib:.3g} GiB" if gib >= 1 else f"{gib * 1024:.0f} MiB"

@@ -111,3 +111,10 @@ def test_render_refuses_a_cloud_stack_and_a_folder_of_other_files(cli, tmp_path)
     assert result.returncode == 1
     assert "holds other files" in result.stderr
     assert (busy / "notes.txt").read_text() == "mine"
+
+
+def test_cost_of_a_k8s_stack_is_the_capacity_it_reserves(cli):
+    result = cli.run("cost", "--stack", "prod")
+    assert result.returncode == 0, result.stderr
+    assert "web pods 2 vCPU / 2 GiB each, 3-20 replicas" in result.stdout
+    assert "reserve 6-40 vCPU and 6 GiB-40 GiB" in result.stdout
