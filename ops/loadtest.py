@@ -14,13 +14,13 @@ import ipaddress
 import re
 import subprocess
 import sys
-import time
+import threading
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 from urllib.parse import urlsplit
 
 import click
@@ -201,33 +201,47 @@ def check_answers(host: str) -> None:
 
 def run_locust(command: list[str], log_path: Path, deadline_s: float, echo: bool) -> int:
     """Run Locust, its output into `log_path` (and the terminal when `echo`); stop it if it
-    outlives `deadline_s`. Returns its exit status."""
+    outlives `deadline_s` (raising LoadTestError). Returns its exit status."""
     with log_path.open("w", encoding="utf-8") as log:
         process = subprocess.Popen(
             command, cwd=CHECKOUT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
-        assert process.stdout is not None
-        end = time.monotonic() + deadline_s
+        # Copied by a thread: Locust may print nothing for minutes (--only-summary), and the
+        # deadline must hold even then.
+        copier = threading.Thread(target=_copy_output, args=(process, log, echo), daemon=True)
+        copier.start()
         try:
-            for line in process.stdout:
-                log.write(line)
-                if echo:
-                    click.echo(line, nl=False)
-                if time.monotonic() > end:
-                    break
-            process.wait(timeout=max(1.0, end - time.monotonic()))
+            process.wait(timeout=deadline_s)
+        except KeyboardInterrupt:
+            # Ctrl+C reached Locust too (same process group): it stops and writes its report.
+            _stop(process, grace_s=30, terminate=False)
         except subprocess.TimeoutExpired:
-            pass
+            _stop(process, grace_s=15, terminate=True)
+            raise LoadTestError(
+                f"Locust did not stop within {deadline_s:.0f} s; stopped it"
+            ) from None
         finally:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
-                raise LoadTestError(f"Locust did not stop within {deadline_s:.0f} s; stopped it")
+            copier.join(timeout=5)
     return process.returncode
+
+
+def _copy_output(process: subprocess.Popen[str], log: TextIO, echo: bool) -> None:
+    assert process.stdout is not None
+    for line in process.stdout:
+        log.write(line)
+        if echo:
+            click.echo(line, nl=False)
+
+
+def _stop(process: subprocess.Popen[str], *, grace_s: float, terminate: bool) -> None:
+    """Give `process` `grace_s` to end (after SIGTERM when `terminate`), then kill it."""
+    if terminate:
+        process.terminate()
+    try:
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _profiles_module() -> ModuleType:
@@ -296,7 +310,10 @@ def loadtest(
     check_answers(target)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     folder = out or Path("loadtest-results") / f"{plan.profile.name}-{stamp}"
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LoadTestError(f"cannot write the results to {folder}: {exc.strerror}") from None
 
     click.echo(f"{plan.profile.name} profile × {factor:g} against {target}: {plan.describe()}")
     click.echo(f"time limit {limit} s; results in {folder}/")

@@ -3,6 +3,8 @@ the summary is read back from Locust's CSV."""
 
 from __future__ import annotations
 
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from ops.loadtest import (
     parse_max_requests,
     parse_run_time,
     parse_scale,
+    run_locust,
     time_limit,
 )
 from ops.loadtest_report import format_summary, read_stats
@@ -158,3 +161,12 @@ def test_help_says_remote_hosts_must_be_named_on_purpose(cli: CLI) -> None:
     result = cli.run("loadtest", "--help")
     assert result.returncode == 0
     assert "--allow-remote" in result.stdout and "loopback" in result.stdout
+
+
+def test_a_locust_that_outlives_its_deadline_is_stopped_even_when_silent(tmp_path: Path) -> None:
+    silent = [sys.executable, "-c", "import time; print('started', flush=True); time.sleep(60)"]
+    started = time.monotonic()
+    with pytest.raises(LoadTestError, match="did not stop within 1 s"):
+        run_locust(silent, tmp_path / "locust.log", deadline_s=1, echo=False)
+    assert time.monotonic() - started < 20
+    assert (tmp_path / "locust.log").read_text() == "started\n"

@@ -32,7 +32,11 @@ def test_the_load_profile_at_small_scale_runs_against_gunicorn_without_failures(
     )  # fmt: skip
     elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stdout + result.stderr + _log(out)
-    assert elapsed < 30 + 30  # 30 s of load at most, plus Locust's start and report
+    assert elapsed < 30 + 60  # Locust's start-up and report on a busy machine come on top
+
+    with (out / "locust_stats_history.csv").open() as handle:
+        stamps = [int(row["Timestamp"]) for row in csv.DictReader(handle)]
+    assert max(stamps) - min(stamps) <= 30 + 2  # at most 30 s of load
 
     assert (out / "locust_stats.csv").is_file()
     assert (out / "locust_failures.csv").is_file()
@@ -44,7 +48,9 @@ def test_the_load_profile_at_small_scale_runs_against_gunicorn_without_failures(
         rows = {row["Name"]: row for row in csv.DictReader(handle)}
     total = rows["Aggregated"]
     assert int(total["Failure Count"]) == 0
-    assert 0 < int(total["Request Count"]) <= 40 * 9  # 40 users × 9 requests: the count bound
+    retried = sum(int(r["Request Count"]) for n, r in rows.items() if n.endswith("(retried)"))
+    # 40 users × 9 requests: the count bound (attempts dropped and retried come on top)
+    assert 0 < int(total["Request Count"]) - retried <= 40 * 9
     # Every journey ran: speakers uploaded, validators voted on their takes, readers read.
     for name in ("POST recording", "GET me", "GET clips", "GET dashboard file"):
         assert int(rows[name]["Request Count"]) > 0, name
