@@ -1,7 +1,7 @@
 """A live server for the load and functional tests: `crowdsource serve` (gunicorn, two
 workers) on a free local port, over a fresh migrated database with the demo sentences and a
-published dashboard. One per package: starting gunicorn is the slow part, and each test
-makes its own anonymous people, so they do not get in each other's way."""
+published dashboard, abuse limits off. One per package: starting gunicorn is the slow part,
+and each test makes its own anonymous people, so they do not get in each other's way."""
 
 from __future__ import annotations
 
@@ -40,6 +40,9 @@ def live_app(
         SECRET_KEY=TEST_SECRET,
         PORT=str(port),
         WEB_CONCURRENCY="2",
+        # Every simulated person comes from 127.0.0.1, which the per-address abuse limits
+        # (rightly) take for one very busy client; a load test turns them off, as bench does.
+        RATE_LIMITS="off",
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
