@@ -45,6 +45,8 @@ MIN_PEOPLE = 64
 MAX_RECORDINGS = 20_000
 # The table each endpoint writes to: the run's new rows there must match its successful requests.
 WRITES = {"store": "contributions", "vote": "validations"}
+# The app's settings the benchmark takes from its own environment (the rest it sets itself).
+TUNING = ("WEB_CONCURRENCY", "THREADS", "DB_POOL_MIN", "DB_POOL_MAX")
 
 
 class BenchError(CrowdsourceError):
@@ -85,12 +87,13 @@ class Fixture:
               help="Seconds each endpoint is driven.")  # fmt: skip
 @click.option("--warmup", default=3, show_default=True, type=click.IntRange(0, 60),
               help="Seconds of unmeasured load first.")  # fmt: skip
-@click.option("--connections", default=32, show_default=True, type=click.IntRange(1, 1000))
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
-              help="gunicorn worker processes.")  # fmt: skip
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
-              help="Threads per worker (gthread).")  # fmt: skip
-@click.option("--contributions", default=2000, show_default=True, type=click.IntRange(0),
+@click.option("--connections", default=32, show_default=True, type=click.IntRange(1, 1000),
+              help="Connections wrk keeps open (requests in flight).")  # fmt: skip
+@click.option("--workers", type=click.IntRange(1, 64),
+              help="gunicorn workers [default: the app's: WEB_CONCURRENCY, else 2].")  # fmt: skip
+@click.option("--threads", type=click.IntRange(1, 64),
+              help="Threads per worker [default: the app's: THREADS, else 4].")  # fmt: skip
+@click.option("--contributions", default=2000, show_default=True, type=click.IntRange(1),
               help="Recordings the generator makes (spread over the languages).")  # fmt: skip
 @click.option("--sentences-per-language", default=5000, show_default=True,
               type=click.IntRange(1))  # fmt: skip
@@ -109,8 +112,8 @@ def bench(
     duration: int,
     warmup: int,
     connections: int,
-    workers: int,
-    threads: int,
+    workers: int | None,
+    threads: int | None,
     contributions: int,
     sentences_per_language: int,
     mix: str,
@@ -128,11 +131,16 @@ def bench(
     except click.UsageError as exc:
         raise BenchError(exc.format_message()) from None
     chosen = [e for e in ENDPOINTS if not endpoints or e in endpoints]
+    # By default the app runs as deployed: the worker model and pool of its own settings.
+    deployed = load_settings({k: v for k, v in os.environ.items() if k in TUNING})
+    workers = workers or deployed.workers
+    threads = threads or deployed.threads
+    pool = max(deployed.db_pool_max, threads)  # a thread never waits for a connection
     writes = MAX_WRITES_PER_SECOND * (duration + warmup)
     with ExitStack() as stack:
         folder = stack.enter_context(_scratch(data_dir))
         url = stack.enter_context(_database(folder, contributions, sentences_per_language, mix))
-        base, app_pid = stack.enter_context(_gunicorn(folder, url, workers, threads))
+        base, app_pid = stack.enter_context(_gunicorn(folder, url, workers, threads, pool))
         fixture = _make_fixture(base, url, sentences_per_language, writes)
         meter = CpuMeter(app_pid, folder / "pgdata")
         results = [
@@ -244,7 +252,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _gunicorn(folder: Path, url: str, workers: int, threads: int) -> Iterator[tuple[str, int]]:
+def _gunicorn(
+    folder: Path, url: str, workers: int, threads: int, pool: int
+) -> Iterator[tuple[str, int]]:
     """The app as the container runs it: `gunicorn --config python:app.gunicorn_conf`."""
     port = _free_port()
     env = {
@@ -257,7 +267,7 @@ def _gunicorn(folder: Path, url: str, workers: int, threads: int) -> Iterator[tu
         "PORT": str(port),
         "WEB_CONCURRENCY": str(workers),
         "THREADS": str(threads),
-        "DB_POOL_MAX": str(threads + 2),
+        "DB_POOL_MAX": str(pool),
         "LOG_LEVEL": "WARNING",
         # The abuse limits would answer most of one client's burst with 429: the benchmark
         # measures the endpoints, not the limiter.
