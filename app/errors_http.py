@@ -9,6 +9,7 @@ from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
 from app.errors import CrowdsourceError, ServiceUnavailable
+from app.logs import current_request_id, where
 
 log = logging.getLogger(__name__)
 
@@ -67,5 +68,13 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception) -> Response:
-        log.exception("unhandled error")
+        # Type and place only: the message and traceback may hold SQL, values or secrets
+        # (the JSON log adds the traceback at LOG_LEVEL=DEBUG).
+        log.error(
+            "unhandled %s at %s",
+            type(exc).__name__,
+            where(exc),
+            exc_info=exc,
+            extra={"request_id": current_request_id()},
+        )
         return error_response(500, "internal_error", "Something went wrong on our side.")

@@ -44,8 +44,13 @@ def gunicorn_options(
         "threads": settings.threads,
         "worker_class": "gthread",
         "timeout": 60,
+        # Longer than the load balancer's idle timeout (the AWS ALB's is 60 s): otherwise
+        # gunicorn may close a kept-alive connection just as the balancer sends on it (a 502).
+        "keepalive": 75,
         "graceful_timeout": 20,
-        "accesslog": "-",
+        # No access log: the app writes one JSON line per request (app/logs.py) without the
+        # client's address; gunicorn's own messages go to stderr.
+        "accesslog": None,
         "errorlog": "-",
         "loglevel": settings.log_level.lower(),
         "limit_request_line": 8190,

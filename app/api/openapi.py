@@ -26,7 +26,7 @@ ERROR_STATUS = {
     "already_recorded": 409, "already_voted": 409,
     "too_large": 413,
     "rate_limited": 429,
-    "not_audio": 415,
+    "not_audio": 415, "unsupported_media_type": 415,
     "invalid_field": 422, "invalid_value": 422, "personal_data": 422, "note_required": 422,
     "too_short": 422, "too_long": 422, "silent": 422, "clipped": 422,
     "internal_error": 500,
@@ -94,7 +94,12 @@ def _path(name: str, schema: Obj, description: str) -> Obj:
 
 def _query_int(name: str, *, default: int, minimum: int, maximum: int, description: str) -> Obj:
     schema = {"type": "integer", "minimum": minimum, "maximum": maximum, "default": default}
-    return _param(name, "query", schema, f"{description} Out of range: 422.", required=False)
+    param = _param(
+        name, "query", schema, f"{description} Empty: the default. Out of range: 422.",
+        required=False,
+    )  # fmt: skip
+    param["allowEmptyValue"] = True  # `?page=` is what an empty form field sends
+    return param
 
 
 _LANGUAGE = _path("code", {"type": "string"}, "The language code, e.g. `hi`.")
@@ -130,6 +135,8 @@ def _op(
                 response["headers"] = {**response.get("headers", {}), **_SET_COOKIE}
     if method != "GET":  # every write: refused from another site's page, and rate-limited
         errors = (*errors, "cross_site_request", "rate_limited")
+        if body is None or "multipart/form-data" not in body["content"]:
+            errors = (*errors, "unsupported_media_type")  # forms only where files go
     merged = {**responses, **_errors(*errors, "internal_error")}
     operation: Obj = {"operationId": operation_id, "tags": [tag], "summary": summary}
     if description:

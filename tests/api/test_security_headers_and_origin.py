@@ -130,3 +130,30 @@ def test_a_cross_site_upload_is_refused_before_anything_is_stored(
 def test_reading_is_allowed_from_anywhere(client: FlaskClient):
     response = client.get("/api/v1/languages", headers={"Origin": "https://evil.example"})
     assert response.status_code == 200
+
+
+def test_every_answer_carries_a_request_id_and_honours_the_ingress_one(client: FlaskClient):
+    first = client.get("/api/v1/languages").headers["X-Request-ID"]
+    second = client.get("/api/v1/languages").headers["X-Request-ID"]
+    assert first != second and len(first) >= 16
+    given = client.get("/healthz", headers={"X-Request-ID": "ingress-abc-12345"})
+    assert given.headers["X-Request-ID"] == "ingress-abc-12345"
+    junk = client.get("/healthz", headers={"X-Request-ID": "<script>"})
+    assert junk.headers["X-Request-ID"] != "<script>"
+
+
+def test_json_routes_take_small_bodies_and_no_forms(person, add_sentences):
+    (item,) = add_sentences(1)
+    recording = record(person(), item)
+    voter = person()
+    big = {"verdict": "accept", "padding": "x" * 100_000}
+    assert error_of(voter.post(f"/api/v1/recordings/{recording}/votes", json=big)) == (
+        413,
+        "too_large",
+    )
+    form = voter.post(
+        f"/api/v1/sentences/{item}/skip",
+        data={"file": (io.BytesIO(b"x" * 1000), "x.bin")},
+        content_type="multipart/form-data",
+    )
+    assert error_of(form) == (415, "unsupported_media_type")
