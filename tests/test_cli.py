@@ -2,45 +2,12 @@
 
 from __future__ import annotations
 
-import socket
-import time
-
 import psycopg
 import requests
 
 from app.db.migrations import default_directory, discover
 from tests.conftest import CLI, TEST_SECRET
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_ready(url: str, process, deadline: float = 60) -> requests.Response:
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        if process.poll() is not None:
-            raise AssertionError(f"serve exited early:\n{process.stdout.read()}")
-        try:
-            response = requests.get(url, timeout=2)
-            if response.status_code == 200:
-                return response
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.25)
-    raise AssertionError(f"{url} not ready within {deadline} s")
-
-
-def stop(process) -> str:
-    process.terminate()
-    try:
-        out, _ = process.communicate(timeout=30)
-    except Exception:
-        process.kill()
-        out, _ = process.communicate()
-    return out
+from tests.live_server import free_port, stop, wait_ready
 
 
 def assert_one_clear_line(result, *fragments: str) -> None:

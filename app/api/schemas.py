@@ -77,6 +77,11 @@ _PROFILE = {
     ),
     "region_code": nullable(text(pattern="^[A-Z]{2}$")),
 }
+# What PUT /me/profile accepts is more lenient than what is stored: "" clears a field like
+# null, and a display name has its spaces collapsed before its length (1-30) is checked.
+_PROFILE_CHANGES = {
+    name: {"anyOf": [schema, {"const": ""}]} for name, schema in _PROFILE.items()
+} | {"display_name": nullable(text(description="At most 30 characters once spaces are collapsed."))}
 
 SCHEMAS: dict[str, Schema] = {
     "Error": obj(
@@ -129,9 +134,9 @@ SCHEMAS: dict[str, Schema] = {
     ),
     "Profile": object_of(_PROFILE),
     "ProfileChanges": {
-        **object_of(_PROFILE, optional=tuple(_PROFILE)),
-        "description": "Any of the profile fields; null clears one. Other fields are refused "
-        "(422 invalid_value).",
+        **object_of(_PROFILE_CHANGES, optional=tuple(_PROFILE_CHANGES)),
+        "description": "Any of the profile fields; null or an empty string clears one (as a "
+        'form\'s "prefer not to say" sends it). Other fields are refused (422 invalid_value).',
     },
     "ProfileSaved": obj(profile=ref("Profile")),
     "Totals": obj(
