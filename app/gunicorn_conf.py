@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from app.errors import SettingsError
+from app.logs import gunicorn_log_config
 from app.settings import Settings, load_settings
 
 # gunicorn trusts X-Forwarded-* headers only from these peers. Behind a Kubernetes ingress the
@@ -52,6 +53,7 @@ def gunicorn_options(
         # client's address; gunicorn's own messages go to stderr.
         "accesslog": None,
         "errorlog": "-",
+        "logconfig_dict": gunicorn_log_config(settings.log_level),
         "loglevel": settings.log_level.lower(),
         "limit_request_line": 8190,
         "forwarded_allow_ips": env.get("FORWARDED_ALLOW_IPS", DEFAULT_FORWARDED_ALLOW_IPS),

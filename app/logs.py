@@ -59,16 +59,40 @@ def current_request_id() -> str | None:
     return g.get("request_id") if has_request_context() else None
 
 
-def configure_process_logging(level: str) -> None:
-    """JSON lines on stderr for a server process, unless logging is already configured (the
-    CLI's text format, pytest's capture)."""
+def configure_process_logging(level: str, *, replace: bool = False) -> None:
+    """JSON lines on stderr for a server process. Logging configured already (pytest's
+    capture, a CLI command's text lines) is left alone unless `replace`."""
     root = logging.getLogger()
-    if root.handlers:
+    if root.handlers and not replace:
         return
+    for old in list(root.handlers):
+        root.removeHandler(old)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root.addHandler(handler)
     root.setLevel(level)
+
+
+def gunicorn_log_config(level: str) -> dict[str, Any]:
+    """gunicorn's `logconfig_dict`: its own messages as JSON lines on stderr too, through the
+    root logger, and no access log (the app writes its own request line, without addresses)."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "app.logs.JsonFormatter"}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            },
+        },
+        "root": {"level": level, "handlers": ["stderr"]},
+        "loggers": {
+            "gunicorn.error": {"level": level, "handlers": [], "propagate": True},
+            "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
+        },
+    }
 
 
 def hashed_contributor(secret_key: str, contributor_id: uuid.UUID | None) -> str | None:

@@ -22,6 +22,7 @@ from app.db import Database, redact_url
 from app.db.migrations import Migrator
 from app.errors import CrowdsourceError
 from app.gunicorn_conf import gunicorn_options
+from app.logs import configure_process_logging
 from app.sentences.demo import load_demo_sentences_if_empty
 from app.settings import Settings, with_secret_key
 from app.storage import Storage
@@ -100,6 +101,8 @@ def serve(
     click.echo(f"storage:  {storage.name} ({_storage_place(settings)})")
     click.echo(f"Crowdsource is up on http://{settings.host}:{settings.port}/  (Ctrl+C stops it)")
 
+    # From here on this process serves: its log lines (and the workers') are JSON.
+    configure_process_logging(settings.log_level, replace=True)
     if dev:
         create_app(settings, database_url=url, storage=storage).run(
             host=settings.host, port=settings.port, debug=False, use_reloader=False, threaded=True
