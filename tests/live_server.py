@@ -2,9 +2,7 @@
 stopped (and killed if it lingers) however the test ends:
 
 - `serve`: `crowdsource serve` (gunicorn) as an operator starts it;
-- `StoppablePostgres`: a PostgreSQL of the test's own that it can stop and start again;
-- `StoppableMoto`: an S3 emulator on a fixed port that the test can stop and start again,
-  coming back with the objects it held (as S3 or MinIO would after an outage).
+- `StoppablePostgres`: a PostgreSQL of the test's own that it can stop and start again.
 """
 
 from __future__ import annotations
@@ -78,6 +76,7 @@ class LiveApp:
     url: str
     cli: CLI
     process: subprocess.Popen[str]
+    log_path: Path
 
     def worker_pids(self) -> list[int]:
         """The gunicorn workers (children of the master that `serve` runs in)."""
@@ -98,14 +97,24 @@ def serve(cli: CLI, *args: str, ready_within: float = 60, **env: str) -> Iterato
     """Start `crowdsource serve ARGS` on a free port with `env`, wait for /readyz, yield it;
     stop it (master and workers) on the way out, even when the test failed."""
     port = free_port()
-    process = cli.start("serve", *args, PORT=str(port), **env)
+    # Output goes to a file, not a pipe: nobody reads a pipe while the test runs, and once its
+    # 64 KB buffer is full every worker blocks on its next log line (the server "hangs").
+    log_path = cli.cwd / f"serve-{port}.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [str(BIN / "crowdsource"), "serve", *args],
+            env={**cli.env, **env, "PORT": str(port)}, cwd=cli.cwd,
+            stdout=log, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_ready(f"{url}/readyz", process, ready_within)
-        yield LiveApp(url, cli, process)
+        try:
+            wait_ready(f"{url}/readyz", process, ready_within)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{log_path.read_text()[-3000:]}") from None
+        yield LiveApp(url, cli, process, log_path)
     finally:
-        app = LiveApp(url, cli, process)
-        workers = app.worker_pids()
+        workers = LiveApp(url, cli, process, log_path).worker_pids()
         stop(process)
         for pid in workers:  # a worker stuck past the graceful timeout
             with contextlib.suppress(ProcessLookupError):
@@ -153,71 +162,3 @@ class StoppablePostgres:
         from pgserver._commands import pg_ctl
 
         pg_ctl(list(args), pgdata=self.pgdata, user=self._user, timeout=30)
-
-
-class StoppableMoto:
-    """moto_server on a fixed loopback port. Every request is recorded (moto's recorder), and
-    `start` after a `stop` replays the record, so the emulator comes back with its buckets and
-    objects: the outage a test sees is the endpoint's, not a loss of data."""
-
-    def __init__(self, workdir: Path, port: int | None = None) -> None:
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._record = workdir / "moto-record.jsonl"
-        self._log = workdir / "moto.log"
-        self._process: subprocess.Popen[bytes] | None = None
-
-    def start(self, deadline: float = 30) -> None:
-        env = clean_env() | {
-            "MOTO_ENABLE_RECORDING": "1",
-            "MOTO_RECORDER_FILEPATH": str(self._record),
-        }
-        with self._log.open("ab") as log:
-            self._process = subprocess.Popen(
-                [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(self.port)],
-                env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        end = time.monotonic() + deadline
-        while True:
-            if self._process.poll() is not None:
-                raise AssertionError(f"moto_server exited:\n{self._log.read_text()[-2000:]}")
-            try:
-                requests.get(f"{self.url}/moto-api/", timeout=1)
-                break
-            except requests.RequestException:
-                if time.monotonic() > end:
-                    raise AssertionError("moto_server did not answer in time") from None
-                time.sleep(0.1)
-        if self._record.exists() and self._record.stat().st_size:
-            replay = requests.post(f"{self.url}/moto-api/recorder/replay-recording", timeout=60)
-            replay.raise_for_status()
-
-    def stop(self) -> None:
-        if self._process is None:
-            return
-        self._process.terminate()
-        try:
-            self._process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
-        self._process = None
-
-    def client(self) -> Any:
-        import boto3
-
-        return boto3.client(
-            "s3", endpoint_url=self.url, region_name="us-east-1",
-            aws_access_key_id="test", aws_secret_access_key="test",
-        )  # fmt: skip
-
-    @property
-    def app_env(self) -> dict[str, str]:
-        """What the app needs to use this emulator (add BUCKET_NAME)."""
-        return {
-            "STORAGE_BACKEND": "s3",
-            "S3_ENDPOINT_URL": self.url,
-            "AWS_ACCESS_KEY_ID": "test",
-            "AWS_SECRET_ACCESS_KEY": "test",
-            "AWS_DEFAULT_REGION": "us-east-1",
-        }
