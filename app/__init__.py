@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app import errors_http, logs, security
+from app import errors_http, logs, metrics, security
 from app.contributors import identity
 from app.db import Database, resolve_database_url
 from app.security import limits
@@ -40,6 +40,7 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes + 64 * 1024
 
     logs.init_app(app, settings)  # first: every later hook and error has the request id
+    metrics.init_app(app, settings)
     errors_http.init_app(app)
     security.init_app(app, settings, storage)
     identity.init_app(app)

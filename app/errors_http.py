@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import psycopg
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, g, has_request_context, jsonify
 from werkzeug.exceptions import HTTPException
 
 from app.errors import CrowdsourceError, ServiceUnavailable
@@ -29,6 +29,8 @@ _HTTP_MESSAGES = {413: "The request is larger than this endpoint accepts."}
 def error_response(status: int, code: str, message: str, field: str | None = None) -> Response:
     """The one shape of every error answer (`field` names the input at fault, when there is
     one); 503s carry Retry-After."""
+    if has_request_context():
+        g.error_code = code  # for the metrics of refused uploads
     body: dict[str, str] = {"code": code, "message": message}
     if field is not None:
         body["field"] = field

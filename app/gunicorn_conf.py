@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,28 @@ def gunicorn_options(
     return {key: value for key, value in options.items() if key in known}
 
 
+def metrics_across_workers() -> dict[str, Any]:
+    """Prepares prometheus_client's multiprocess mode for a gunicorn master: a folder where
+    every worker writes its values (PROMETHEUS_MULTIPROC_DIR, made empty at start so counts of
+    an earlier run are not added in), and the hook that retires a dead worker's gauges. Must
+    run before any worker imports prometheus_client. Returns the gunicorn option to add."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        for stale in Path(folder).glob("*.db"):
+            stale.unlink(missing_ok=True)
+    else:
+        folder = tempfile.mkdtemp(prefix="crowdsource-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+
+    def child_exit(_server: Any, worker: Any) -> None:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+    return {"child_exit": child_exit}
+
+
 def _known_gunicorn_settings() -> set[str]:
     from gunicorn.config import KNOWN_SETTINGS
 
@@ -78,7 +101,7 @@ def _options_from_environment() -> dict[str, Any]:
         settings = load_settings()
     except SettingsError as exc:
         sys.exit(f"crowdsource: error: {exc.message}")
-    return gunicorn_options(settings)
+    return gunicorn_options(settings) | metrics_across_workers()
 
 
 def _loaded_as_gunicorn_config() -> bool:

@@ -21,6 +21,7 @@ from ops.loadtest import loadtest
 from ops.migrate import migrate
 from ops.refresh import refresh
 from ops.serve import serve
+from ops.status import status
 from ops.sweep import sweep
 
 
@@ -65,6 +66,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 cli.add_command(serve)
+cli.add_command(status)
 cli.add_command(migrate)
 cli.add_command(languages)
 cli.add_command(generate)

@@ -21,7 +21,7 @@ from app.dashboard.refresh import refresh_dashboard
 from app.db import Database, redact_url
 from app.db.migrations import Migrator
 from app.errors import CrowdsourceError
-from app.gunicorn_conf import gunicorn_options
+from app.gunicorn_conf import gunicorn_options, metrics_across_workers
 from app.logs import configure_process_logging
 from app.sentences.demo import load_demo_sentences_if_empty
 from app.settings import Settings, with_secret_key
@@ -150,7 +150,8 @@ class GunicornServer(BaseApplication):
         super().__init__()
 
     def load_config(self) -> None:
-        for key, value in gunicorn_options(self._settings).items():
+        options = gunicorn_options(self._settings) | metrics_across_workers()
+        for key, value in options.items():
             self.cfg.set(key, value)
 
     def load(self) -> Flask:

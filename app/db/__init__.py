@@ -12,7 +12,7 @@ import re
 import threading
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import psycopg
@@ -82,6 +82,10 @@ class Database:
         self._pool: ConnectionPool[Conn] | None = None
         self._pid = 0
         self._lock = threading.Lock()
+        # Observers of the pool (app.metrics sets them): seconds a caller waited for a
+        # connection, and callers that got none in time.
+        self.on_wait: Callable[[float], None] = lambda _seconds: None
+        self.on_timeout: Callable[[], None] = lambda: None
 
     @property
     def pool(self) -> ConnectionPool[Conn]:
@@ -126,10 +130,13 @@ class Database:
 
         Raises DatabaseUnavailable when no connection can be had in time or the server is gone.
         """
+        started = time.perf_counter()
         try:
             with self.pool.connection() as conn:
+                self.on_wait(time.perf_counter() - started)
                 yield conn
         except PoolTimeout:
+            self.on_timeout()
             raise DatabaseUnavailable("the database is not answering; try again shortly") from None
         except psycopg.OperationalError as exc:
             if _is_connection_loss(exc):
@@ -137,6 +144,13 @@ class Database:
                     "the database connection was lost; try again shortly"
                 ) from None
             raise
+
+    def pool_stats(self) -> dict[str, int] | None:
+        """This process's pool counters (psycopg_pool's get_stats), or None before it opens."""
+        pool = self._pool
+        if pool is None or self._pid != os.getpid():
+            return None
+        return pool.get_stats()
 
     def close(self) -> None:
         if self._pool is not None and self._pid == os.getpid():

@@ -86,6 +86,16 @@ def verdict_for(accepts: int, rejects: int, *, votes_to_decide: int) -> str:
     return "pending"
 
 
+def decided_by_vote(recording: dict[str, Any], verdict: str, votes_to_decide: int) -> str | None:
+    """The decision (accepted or rejected) that this new `verdict` made, given the counts
+    `cast_vote` returned after it; None if the recording was decided before or is still open."""
+    accepts = int(recording["accept_count"]) - (verdict == "accept")
+    rejects = int(recording["reject_count"]) - (verdict == "reject")
+    before = verdict_for(accepts, rejects, votes_to_decide=votes_to_decide)
+    after = str(recording["status"])
+    return after if before == "pending" and after != "pending" else None
+
+
 _LOCK_RECORDING = """
 SELECT id, contributor_id, accept_count, reject_count, status
   FROM contributions WHERE public_id = %s AND kind = 'recording'

@@ -8,11 +8,13 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from app import deps
 from app.contributors.identity import contributor_id_for_write, current_contributor_id
 from app.inputs import json_body, parse_uuid, query_int, required_choice
+from app.metrics import vote_counted
 from app.speak.service import get_language
 from app.validate.links import audio_url, check_audio_token
 from app.validate.service import (
     VERDICTS,
     cast_vote,
+    decided_by_vote,
     get_recording,
     pick_clips_to_validate,
     skip_clip,
@@ -68,6 +70,8 @@ def vote(public_id: str) -> tuple[Response, int]:
             conn, validator, recording_id, verdict,
             votes_to_decide=deps.settings().votes_to_decide,
         )  # fmt: skip
+    if created:
+        vote_counted(verdict, decided_by_vote(recording, verdict, deps.settings().votes_to_decide))
     return jsonify({"recording": recording}), 201 if created else 200
 
 

@@ -1,0 +1,1 @@
+"""Operational numbers of the contributor loop: queue depths, recent activity."""
