@@ -25,7 +25,7 @@ SETUP_KINDS = [
 ]  # fmt: skip
 APP_KINDS = [
     "Deployment", "Service", "Ingress", "HorizontalPodAutoscaler", "PodDisruptionBudget",
-    "NetworkPolicy", "CronJob",
+    "NetworkPolicy", "CronJob", "ServiceMonitor", "PrometheusRule",
 ]  # fmt: skip
 SETUP_DIR, APP_DIR = "1-setup", "2-app"
 
@@ -93,7 +93,7 @@ def _write(objects: list[dict[str, Any]], out_dir: Path) -> tuple[str, str]:
     app: list[dict[str, Any]] = []
     for obj in objects:
         component = obj["metadata"].get("labels", {}).get("app.kubernetes.io/component")
-        in_app = obj["kind"] in APP_KINDS and component in ("web", "refresh")
+        in_app = obj["kind"] in APP_KINDS and component in ("web", "refresh", "monitoring")
         (app if in_app else setup).append(obj)
     setup.sort(key=lambda o: (SETUP_KINDS.index(o["kind"]), o["metadata"]["name"]))
     app.sort(key=lambda o: (APP_KINDS.index(o["kind"]), o["metadata"]["name"]))

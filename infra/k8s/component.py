@@ -13,7 +13,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from infra.k8s import manifests, network, postgres, workloads
+from infra.k8s import manifests, network, observability, postgres, workloads
 from infra.k8s.manifests import Manifest
 from infra.k8s.spec import APP_NAME, AppArgs
 
@@ -35,6 +35,8 @@ _RESOURCES: dict[str, Callable[..., pulumi.CustomResource]] = {
     "HorizontalPodAutoscaler": k8s.autoscaling.v2.HorizontalPodAutoscaler,
     "PodDisruptionBudget": k8s.policy.v1.PodDisruptionBudget,
 }
+# Kinds from CRDs (the Prometheus Operator's): registered through the CRD's own API group.
+_CUSTOM_KINDS = {"ServiceMonitor", "PrometheusRule"}
 _KEYWORDS = {
     "spec": "spec",
     "data": "data",
@@ -51,7 +53,7 @@ def _digest(*parts: str) -> str:
 class CrowdsourceApp(pulumi.ComponentResource):
     """Namespace, settings, secrets, the migration Job, the web Deployment with its Service,
     Ingress, HPA, PDB and NetworkPolicy, the dashboard-refresh CronJob and, optionally, an
-    in-cluster PostgreSQL."""
+    in-cluster PostgreSQL, a ServiceMonitor, alert rules and a Grafana dashboard."""
 
     def __init__(
         self, name: str, args: AppArgs, opts: pulumi.ResourceOptions | None = None
@@ -109,6 +111,7 @@ class CrowdsourceApp(pulumi.ComponentResource):
         )
         self.network_policy = self._create("network-policy", network.network_policy(args), base)
         self.refresh_job = self._create("refresh", workloads.refresh_cron_job(args), migrated)
+        self._create_monitoring(args, base)
 
         self.migration_job_name = job_name
         self.register_outputs(
@@ -120,6 +123,18 @@ class CrowdsourceApp(pulumi.ComponentResource):
             }
         )
 
+    def _create_monitoring(self, args: AppArgs, base: Sequence[pulumi.Resource]) -> None:
+        """The optional Prometheus Operator objects and the Grafana dashboard ConfigMap."""
+        monitoring = args.monitoring
+        if monitoring.service_monitor:
+            self._create(
+                "service-monitor", observability.service_monitor(args), [*base, self.service]
+            )
+        if monitoring.prometheus_rule:
+            self._create("alert-rules", observability.prometheus_rule(args), base)
+        if monitoring.grafana_dashboard:
+            self._create("grafana-dashboard", observability.dashboard_config_map(args), base)
+
     def _create(
         self,
         suffix: str,
@@ -128,6 +143,16 @@ class CrowdsourceApp(pulumi.ComponentResource):
         **options: Any,
     ) -> pulumi.CustomResource:
         """Registers one manifest as a pulumi-kubernetes resource, a child of this component."""
+        opts = pulumi.ResourceOptions(parent=self, depends_on=list(depends_on), **options)
+        if manifest["kind"] in _CUSTOM_KINDS:
+            return k8s.apiextensions.CustomResource(
+                f"{self._name}-{suffix}",
+                api_version=manifest["apiVersion"],
+                kind=manifest["kind"],
+                metadata=manifest["metadata"],
+                spec=manifest["spec"],
+                opts=opts,
+            )
         resource_class = _RESOURCES[manifest["kind"]]
         kwargs = {
             _KEYWORDS[key]: value
@@ -135,8 +160,5 @@ class CrowdsourceApp(pulumi.ComponentResource):
             if key not in ("apiVersion", "kind", "metadata")
         }
         return resource_class(
-            f"{self._name}-{suffix}",
-            metadata=manifest["metadata"],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on), **options),
-            **kwargs,
+            f"{self._name}-{suffix}", metadata=manifest["metadata"], opts=opts, **kwargs
         )

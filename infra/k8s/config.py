@@ -13,11 +13,22 @@ from typing import Any
 import pulumi
 import pulumi_random as random
 
-from infra.k8s.spec import PRESETS, AppArgs, Database, InClusterPostgres, Ingress, Size, Storage
+from infra.k8s.spec import (
+    PRESETS,
+    AppArgs,
+    Database,
+    InClusterPostgres,
+    Ingress,
+    Monitoring,
+    Size,
+    Storage,
+)
 
 _QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$")
 _CRON_FIELD = re.compile(r"^[0-9*/,\-]+$")
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+# A Prometheus duration as the operator accepts it (30s, 1m, 1m30s).
+_DURATION = re.compile(r"^([0-9]+(ms|s|m|h))+$")
 
 _SIZE_KEYS = {
     "cpu": "cpu",
@@ -35,6 +46,11 @@ _STORAGE_KEYS = {
 }  # fmt: skip
 _DATABASE_KEYS = {"host", "port", "name", "user", "sslmode", "cidrs"}
 _POSTGRES_KEYS = {"enabled", "volumeSize", "storageClass", "image"}
+_MONITORING_KEYS = {
+    "serviceMonitor", "prometheusRule", "grafanaDashboard", "scrapeInterval",
+    "prometheusNamespace", "prometheusPodLabels", "operatorLabels", "dashboardLabels",
+    "dashboardNamespace",
+}  # fmt: skip
 
 
 class ConfigError(ValueError):
@@ -138,6 +154,53 @@ def read_storage(config: pulumi.Config) -> Storage:
     )
 
 
+def _bool(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(key, f"expected true or false, not {value!r}")
+    return value
+
+
+def _name(key: str, value: Any) -> str:
+    text = str(value)
+    if not _NAME.match(text):
+        raise ConfigError(key, f"{text!r} is not a valid Kubernetes name")
+    return text
+
+
+def read_monitoring(config: pulumi.Config) -> Monitoring:
+    """The `monitoring` map: which Prometheus Operator and Grafana objects to create, and
+    where the scraper runs."""
+    raw = _object(config, "monitoring", _MONITORING_KEYS)
+    interval = str(raw.get("scrapeInterval", "30s"))
+    if not _DURATION.match(interval):
+        raise ConfigError("monitoring.scrapeInterval", f"{interval!r} is not a duration like 30s")
+    dashboard_labels = _strings(
+        "monitoring.dashboardLabels", raw.get("dashboardLabels", {"grafana_dashboard": "1"})
+    )
+    if not dashboard_labels:
+        raise ConfigError("monitoring.dashboardLabels", "the Grafana sidecar needs a label")
+    dashboard_namespace = raw.get("dashboardNamespace")
+    return Monitoring(
+        service_monitor=_bool("monitoring.serviceMonitor", raw.get("serviceMonitor", False)),
+        prometheus_rule=_bool("monitoring.prometheusRule", raw.get("prometheusRule", False)),
+        grafana_dashboard=_bool("monitoring.grafanaDashboard", raw.get("grafanaDashboard", False)),
+        scrape_interval=interval,
+        prometheus_namespace=_name(
+            "monitoring.prometheusNamespace", raw.get("prometheusNamespace", "monitoring")
+        ),
+        prometheus_pod_labels=_strings(
+            "monitoring.prometheusPodLabels", raw.get("prometheusPodLabels", {})
+        ),
+        operator_labels=_strings("monitoring.operatorLabels", raw.get("operatorLabels", {})),
+        dashboard_labels=dashboard_labels,
+        dashboard_namespace=(
+            None
+            if dashboard_namespace is None
+            else _name("monitoring.dashboardNamespace", dashboard_namespace)
+        ),
+    )
+
+
 def generated_secret(name: str) -> pulumi.Output[str]:
     """A random value kept (encrypted) in the stack's state: stable across `pulumi up` runs."""
     return random.RandomPassword(name, length=48, special=False).result
@@ -211,6 +274,7 @@ def read_app_args(config: pulumi.Config, stack: str, **overrides: Any) -> AppArg
         "refresh_schedule": schedule,
         "max_upload_mb": _int("maxUploadMb", config.get("maxUploadMb") or 5, 1, 100),
         "instance": stack,
+        "monitoring": read_monitoring(config),
     }
     if "database" not in overrides and "postgres" not in overrides:
         values["database"], values["postgres"] = read_database(config)

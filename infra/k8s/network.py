@@ -8,7 +8,26 @@ from urllib.parse import urlsplit
 import pulumi
 
 from infra.k8s.manifests import APP_COMPONENTS, Manifest, meta, selector
+from infra.k8s.observability import scraper_peer
 from infra.k8s.spec import APP_NAME, APP_PORT, AppArgs
+
+# The app's public URL space, and nothing else: /metrics (and /readyz, which would tell anyone
+# which dependency is down) match no rule, so the controller answers 404 itself. Prefix matches
+# whole path elements (`/me` takes /me/contributions, never /metrics) in nginx, the AWS Load
+# Balancer Controller and GKE's Ingress alike. A new top-level public route needs a line here;
+# tests/infra/test_k8s_monitoring.py compares this list with the app's routes.
+PUBLIC_PATHS: tuple[tuple[str, str], ...] = (
+    ("/", "Exact"),  # the home page; as a Prefix it would match everything
+    ("/api", "Prefix"),  # the JSON API, /api/v1/...
+    ("/static", "Prefix"),  # CSS, scripts, icons
+    ("/public", "Prefix"),  # published dashboard JSON when no CDN serves it
+    ("/speak", "Prefix"),
+    ("/validate", "Prefix"),
+    ("/dashboard", "Prefix"),
+    ("/profile", "Prefix"),
+    ("/me", "Prefix"),  # the contributor's own pages
+    ("/healthz", "Exact"),  # for outside uptime checks; says only "the process answers"
+)
 
 
 def _dns_egress() -> dict[str, Any]:
@@ -35,8 +54,9 @@ def _storage_port(args: AppArgs) -> int | None:
 
 
 def network_policy(args: AppArgs) -> Manifest:
-    """App pods accept traffic only from the ingress controller on the app port, and talk only to
-    DNS, the database and the storage API (cloud APIs have no fixed addresses: port 443)."""
+    """App pods accept traffic only from the ingress controller and Prometheus on the app port,
+    and talk only to DNS, the database and the storage API (cloud APIs have no fixed addresses:
+    port 443)."""
     sources = args.ingress.sources
     if sources is None:
         sources = [
@@ -92,7 +112,10 @@ def network_policy(args: AppArgs) -> Manifest:
                 ],
             },
             "policyTypes": ["Ingress", "Egress"],
-            "ingress": [{"from": list(sources), "ports": [{"protocol": "TCP", "port": APP_PORT}]}],
+            "ingress": [
+                {"from": list(sources), "ports": [{"protocol": "TCP", "port": APP_PORT}]},
+                {"from": [scraper_peer(args)], "ports": [{"protocol": "TCP", "port": APP_PORT}]},
+            ],
             "egress": egress,
         },
     }
@@ -117,20 +140,19 @@ _BODY_LIMIT_ANNOTATION = {"nginx": "nginx.ingress.kubernetes.io/proxy-body-size"
 
 
 def ingress(args: AppArgs) -> Manifest:
+    """The public entry: only PUBLIC_PATHS reach the app."""
     spec_in = args.ingress
     annotations: dict[str, pulumi.Input[str]] = {}
     limit_key = _BODY_LIMIT_ANNOTATION.get(spec_in.class_name or "")
     if limit_key:
         annotations[limit_key] = f"{args.max_upload_mb + 1}m"
     annotations.update(spec_in.annotations)
+    backend = {"service": {"name": APP_NAME, "port": {"name": "http"}}}
     rule: dict[str, Any] = {
         "http": {
             "paths": [
-                {
-                    "path": "/",
-                    "pathType": "Prefix",
-                    "backend": {"service": {"name": APP_NAME, "port": {"name": "http"}}},
-                }
+                {"path": path, "pathType": path_type, "backend": backend}
+                for path, path_type in PUBLIC_PATHS
             ]
         }
     }

@@ -14,6 +14,8 @@ import pulumi
 
 APP_NAME = "crowdsource"
 APP_PORT = 8080
+# Where the app serves Prometheus metrics, on APP_PORT (never routed by the public Ingress).
+METRICS_PATH = "/metrics"
 TMP_DIR = "/tmp"
 MEDIA_DIR = "/data/media"
 # The image's user (see the Dockerfile); the pods run as it, never as root.
@@ -99,6 +101,28 @@ class Ingress:
 
 
 @dataclass(frozen=True)
+class Monitoring:
+    """How Prometheus and Grafana see the app. Off by default: scrape annotations on the web
+    pods only, which annotation-based Prometheus setups pick up and others ignore. The Prometheus
+    Operator objects (ServiceMonitor, PrometheusRule) need its CRDs in the cluster; the dashboard
+    ConfigMap needs a Grafana sidecar watching for `dashboard_labels`."""
+
+    service_monitor: bool = False
+    prometheus_rule: bool = False
+    grafana_dashboard: bool = False
+    scrape_interval: str = "30s"
+    # Where the scraper runs, for the NetworkPolicy: its namespace and, optionally, pod labels.
+    prometheus_namespace: str = "monitoring"
+    prometheus_pod_labels: Mapping[str, str] = field(default_factory=dict)
+    # Labels the operator's serviceMonitorSelector / ruleSelector ask for (kube-prometheus-stack:
+    # release: <its Helm release>).
+    operator_labels: Mapping[str, str] = field(default_factory=dict)
+    dashboard_labels: Mapping[str, str] = field(default_factory=lambda: {"grafana_dashboard": "1"})
+    # The Grafana sidecar's namespace when it does not search all namespaces; default: the app's.
+    dashboard_namespace: str | None = None
+
+
+@dataclass(frozen=True)
 class AppArgs:
     """Everything the component needs; see infra/k8s/config.py for the stack-config keys."""
 
@@ -121,6 +145,7 @@ class AppArgs:
     refresh_schedule: str = "0 */4 * * *"
     max_upload_mb: int = 5
     instance: str = "default"
+    monitoring: Monitoring = field(default_factory=Monitoring)
 
     def __post_init__(self) -> None:
         if (self.database is None) == (self.postgres is None):

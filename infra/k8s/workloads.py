@@ -17,6 +17,7 @@ from infra.k8s.manifests import (
     meta,
     selector,
 )
+from infra.k8s.observability import scrape_annotations
 from infra.k8s.spec import APP_NAME, APP_PORT, APP_UID, MEDIA_DIR, TMP_DIR, AppArgs
 
 
@@ -139,7 +140,10 @@ def deployment(args: AppArgs, config_checksum: pulumi.Input[str]) -> Manifest:
                 "metadata": {
                     "labels": labels(args, "web"),
                     # A settings change rolls the pods (env is read once at start-up).
-                    "annotations": {"crowdsource.dev/config-checksum": config_checksum},
+                    "annotations": {
+                        "crowdsource.dev/config-checksum": config_checksum,
+                        **scrape_annotations(args),
+                    },
                 },
                 "spec": pod,
             },

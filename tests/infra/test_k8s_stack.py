@@ -79,7 +79,7 @@ def test_presets_size_pods_and_autoscaler(stack, name, cpu, memory, low, high, t
         "name": deployment["metadata"]["name"],
     }
     assert "replicas" not in deployment["spec"], "the HPA owns the replica count"
-    assert cap.one(CONFIG_MAP).plain_inputs["data"]["WEB_CONCURRENCY"] == workers
+    assert cap.one(CONFIG_MAP, "-config").plain_inputs["data"]["WEB_CONCURRENCY"] == workers
 
 
 def test_size_overrides_win_over_the_preset():
@@ -119,8 +119,8 @@ def test_migrations_run_as_a_job_before_the_rollout(stack, name):
     # The Deployment and the CronJob wait for the Job; the Job waits for its settings.
     assert job.urn in cap.one(DEPLOYMENT).dependencies
     assert job.urn in cap.one(CRON_JOB).dependencies
-    for needed in (CONFIG_MAP, SECRET):
-        assert cap.one(needed).urn in job.dependencies
+    for needed in (cap.one(CONFIG_MAP, "-config"), cap.one(SECRET)):
+        assert needed.urn in job.dependencies
 
 
 def test_a_new_image_makes_a_new_migration_job():
@@ -194,7 +194,8 @@ def test_disruption_budget_and_network_policy_are_present(stack, name):
     policy = cap.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "network-policy")
     spec = policy.plain_inputs["spec"]
     assert spec["policyTypes"] == ["Ingress", "Egress"]
-    (rule,) = spec["ingress"]
+    # The ingress controller, then Prometheus (test_k8s_monitoring.py checks the scraper's rule).
+    rule, _scraper = spec["ingress"]
     assert rule["ports"] == [{"protocol": "TCP", "port": 8080}]
     assert rule["from"] == [
         {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
@@ -234,7 +235,7 @@ def test_service_account_carries_the_cloud_identity(stack):
 
 
 def test_settings_reach_the_config_map(stack):
-    data = stack("prod").one(CONFIG_MAP).plain_inputs["data"]
+    data = stack("prod").one(CONFIG_MAP, "-config").plain_inputs["data"]
     assert data["STORAGE_BACKEND"] == "s3"
     assert data["BUCKET_NAME"] == "crowdsource-prod-recordings"
     assert data["DB_SSLMODE"] == "verify-full"
