@@ -46,37 +46,57 @@ def get_language(conn: Conn, code: str) -> dict[str, Any]:
     return row
 
 
-# Fewest recordings first, randomised among equals: each branch walks the index
-# (language, kind, contribution_count, id) from a random pivot id, one above it and one below,
-# so the cost is that of reading `count` rows per branch, however many sentences there are.
+# Fewest recordings first, randomised among equals. For each recording count from the lowest
+# there is up to the cap, two walks of the index (language, kind, contribution_count, id) from
+# a random pivot id, one above it and one below, each stopping after `count` rows: the cost is
+# that of reading a few rows per walk, however many sentences there are.
+# Why this shape: one walk over all counts (`contribution_count < cap AND id >= pivot`) cannot
+# start at the pivot, so it read every entry of the lowest count below the pivot first: half
+# the language's sentences once most have the same count, as fewest-first makes them (5 ms at
+# 250k sentences). `k` names only indexed columns, so each walk is an index-only scan; the
+# row's text and report count are read for the rows the walk keeps (`OFFSET 0` keeps that
+# lookup a per-row nested loop; flattened, the planner preferred walking the primary key).
 _PICK_SENTENCES = """
 WITH bounds AS (
     SELECT min(id) AS lo, max(id) AS hi FROM dataset_rows
      WHERE language_code = %(language)s AND kind = 'sentence'
 ), pivot AS (
     SELECT coalesce(lo + floor(random() * (hi - lo + 1))::bigint, 0) AS id FROM bounds
+), lowest AS (
+    SELECT coalesce(min(contribution_count), 0) AS n FROM dataset_rows
+     WHERE language_code = %(language)s AND kind = 'sentence' AND is_active
 ), candidates AS (
-    (SELECT d.id, d.text, d.contribution_count, 0 AS part
-       FROM dataset_rows d
-      WHERE d.language_code = %(language)s AND d.kind = 'sentence' AND d.is_active
-        AND d.contribution_count < %(cap)s AND d.report_count < %(report_limit)s
-        AND d.id >= (SELECT id FROM pivot)
-        AND NOT EXISTS (SELECT 1 FROM contributions c
-                         WHERE c.contributor_id = %(me)s AND c.item_id = d.id)
-        AND NOT EXISTS (SELECT 1 FROM skips s WHERE s.contributor_id = %(me)s AND s.item_id = d.id)
-      ORDER BY d.contribution_count, d.id
-      LIMIT %(count)s)
-    UNION ALL
-    (SELECT d.id, d.text, d.contribution_count, 1 AS part
-       FROM dataset_rows d
-      WHERE d.language_code = %(language)s AND d.kind = 'sentence' AND d.is_active
-        AND d.contribution_count < %(cap)s AND d.report_count < %(report_limit)s
-        AND d.id < (SELECT id FROM pivot)
-        AND NOT EXISTS (SELECT 1 FROM contributions c
-                         WHERE c.contributor_id = %(me)s AND c.item_id = d.id)
-        AND NOT EXISTS (SELECT 1 FROM skips s WHERE s.contributor_id = %(me)s AND s.item_id = d.id)
-      ORDER BY d.contribution_count, d.id
-      LIMIT %(count)s)
+    SELECT picked.*
+      FROM generate_series((SELECT n FROM lowest), %(cap)s - 1) AS level(n)
+     CROSS JOIN LATERAL (
+        (SELECT k.id, x.text, k.contribution_count, 0 AS part
+           FROM dataset_rows k
+          CROSS JOIN LATERAL (SELECT d.text FROM dataset_rows d
+                               WHERE d.id = k.id AND d.report_count < %(report_limit)s
+                              OFFSET 0) x
+          WHERE k.language_code = %(language)s AND k.kind = 'sentence' AND k.is_active
+            AND k.contribution_count = level.n AND k.id >= (SELECT id FROM pivot)
+            AND NOT EXISTS (SELECT 1 FROM contributions c
+                             WHERE c.contributor_id = %(me)s AND c.item_id = k.id)
+            AND NOT EXISTS (SELECT 1 FROM skips s
+                             WHERE s.contributor_id = %(me)s AND s.item_id = k.id)
+          ORDER BY k.contribution_count, k.id
+          LIMIT %(count)s)
+        UNION ALL
+        (SELECT k.id, x.text, k.contribution_count, 1 AS part
+           FROM dataset_rows k
+          CROSS JOIN LATERAL (SELECT d.text FROM dataset_rows d
+                               WHERE d.id = k.id AND d.report_count < %(report_limit)s
+                              OFFSET 0) x
+          WHERE k.language_code = %(language)s AND k.kind = 'sentence' AND k.is_active
+            AND k.contribution_count = level.n AND k.id < (SELECT id FROM pivot)
+            AND NOT EXISTS (SELECT 1 FROM contributions c
+                             WHERE c.contributor_id = %(me)s AND c.item_id = k.id)
+            AND NOT EXISTS (SELECT 1 FROM skips s
+                             WHERE s.contributor_id = %(me)s AND s.item_id = k.id)
+          ORDER BY k.contribution_count, k.id
+          LIMIT %(count)s)
+     ) AS picked
 )
 SELECT id, text FROM candidates ORDER BY contribution_count, part, id LIMIT %(count)s
 """
