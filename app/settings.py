@@ -65,6 +65,7 @@ class Settings:
 
     # Abuse limits (app/security/limits.py): on unless RATE_LIMITS=off (benchmarks); counted in
     # Redis when set, so that every pod shares the counts, else in each process's memory.
+    storage_timeout_s: int = 8  # S3: seconds to wait for an answer (two attempts)
     rate_limits: bool = True
     redis_url: str | None = None
     # Reverse proxies in front of the app whose X-Forwarded-For may be believed (the ingress
@@ -165,6 +166,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         votes_to_decide=env.number("VOTES_TO_DECIDE", default=2, minimum=1, maximum=50),
         reports_to_hide=env.number("REPORTS_TO_HIDE", default=3, minimum=1, maximum=100),
         audio_url_ttl_seconds=env.number("AUDIO_URL_TTL", default=900, minimum=30, maximum=86_400),
+        storage_timeout_s=env.number("STORAGE_TIMEOUT", default=8, minimum=1, maximum=300),
         rate_limits=env.choice("RATE_LIMITS", ("on", "off"), default="on") == "on",
         redis_url=_redis_url(env),
         proxy_hops=env.number("PROXY_HOPS", default=0, minimum=0, maximum=5),

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, current_app, jsonify
 
 from app import deps
-from app.errors import CrowdsourceError
+from app.health.checks import BoundedCheck
 
 bp = Blueprint("health", __name__)
 
@@ -17,26 +17,29 @@ def healthz() -> Response:
 
 @bp.get("/readyz")
 def readyz() -> Response:
-    """200 when the database and storage both answer; 503 with the failing checks otherwise."""
-    checks: dict[str, str] = {}
-    try:
-        with deps.database().connection() as conn:
-            conn.execute("SELECT 1")
-        checks["database"] = "ok"
-    except CrowdsourceError as exc:
-        checks["database"] = exc.message
-    except Exception as exc:  # any driver error means "not ready", never a 500
-        checks["database"] = f"error: {type(exc).__name__}"
-    try:
-        deps.storage().check()
-        checks["storage"] = "ok"
-    except CrowdsourceError as exc:
-        checks["storage"] = exc.message
-    except Exception as exc:
-        checks["storage"] = f"error: {type(exc).__name__}"
+    """200 when the database and storage both answer within the deadline; 503 with the
+    failing checks otherwise."""
+    checks = {check.name: check.run() for check in _readiness_checks()}
     ready = all(value == "ok" for value in checks.values())
     response = jsonify({"status": "ready" if ready else "unavailable", "checks": checks})
     if not ready:
         response.status_code = 503
         response.headers["Retry-After"] = "5"
     return response
+
+
+def _readiness_checks() -> tuple[BoundedCheck, ...]:
+    """The app's checks, made once (each keeps track of its attempt in flight)."""
+    found = current_app.extensions.get("crowdsource.readiness")
+    if found is None:
+        database, storage = deps.database(), deps.storage()
+
+        def database_answers() -> None:
+            with database.connection() as conn:
+                conn.execute("SELECT 1")
+
+        found = current_app.extensions.setdefault(
+            "crowdsource.readiness",
+            (BoundedCheck("database", database_answers), BoundedCheck("storage", storage.check)),
+        )
+    return found

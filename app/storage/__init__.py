@@ -49,6 +49,7 @@ def make_storage(settings: Settings) -> Storage:
             settings.bucket_name,
             endpoint_url=settings.s3_endpoint_url,
             region=settings.aws_region,
+            timeout_s=settings.storage_timeout_s,
         )
     if settings.storage_backend == "gcs":
         from app.storage.gcs import GCSStorage

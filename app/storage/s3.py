@@ -30,13 +30,19 @@ if TYPE_CHECKING:
 _MIB = 1024 * 1024
 _CHUNK = 256 * 1024
 _DEFAULT_TYPE = "application/octet-stream"
-# Two attempts with short timeouts: an unreachable endpoint fails in seconds, not minutes.
-_CONFIG = Config(
-    connect_timeout=5,
-    read_timeout=30,
-    retries={"max_attempts": 2, "mode": "standard"},
-    signature_version="s3v4",
-)
+# Two attempts with short timeouts: an unreachable or hung endpoint fails in seconds, not
+# minutes (a volunteer waits for the answer; a recording is at most a few MB, and larger
+# transfers such as exports go up in 5 MiB parts, each with its own timeout).
+DEFAULT_TIMEOUT_S = 8
+
+
+def _config(timeout_s: float) -> Config:
+    return Config(
+        connect_timeout=min(3, timeout_s),
+        read_timeout=timeout_s,
+        retries={"max_attempts": 2, "mode": "standard"},
+        signature_version="s3v4",
+    )
 # 5 MiB is S3's smallest part; uploads from files larger than that go up in parts.
 _TRANSFER = TransferConfig(multipart_threshold=5 * _MIB, multipart_chunksize=5 * _MIB)
 _MISSING_OBJECT = {"NoSuchKey", "404", "NotFound"}
@@ -63,11 +69,12 @@ class S3Storage:
         endpoint_url: str | None = None,
         region: str | None = None,
         client: S3Client | None = None,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
     ) -> None:
         self.bucket = bucket
         if client is None:
             # Custom endpoints (MinIO, moto, an IP address) rarely resolve bucket subdomains.
-            config = _CONFIG
+            config = _config(timeout_s)
             if endpoint_url:
                 config = config.merge(Config(s3={"addressing_style": "path"}))
             client = boto3.client(

@@ -1,0 +1,131 @@
+"""Fault injection: the S3 server (moto_server) hangs under a live gunicorn in the middle of a
+stream of uploads, then comes back. Every upload answered 201 is in the database and in the
+bucket; every other answer is a clear 503 with Retry-After within a bounded time; /readyz goes
+red and green again; the app serves again without a restart.
+
+The server is frozen (SIGSTOP) rather than killed: moto keeps its objects in memory, so a
+restarted moto would have lost the objects stored before the outage, which says nothing about
+our app. A hung endpoint is also the harder case for the app: connections open but no answer.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import psycopg
+import pytest
+import requests
+
+from tests.live.conftest import live_app_in
+from tests.live.test_database_outage import Answer, upload_stream, wait_for_readiness
+from tests.live_server import LiveApp, free_port
+from tests.storage.conftest import BIN
+
+BUCKET = "outage-recordings"
+# STORAGE_TIMEOUT=1: botocore gives up on a hung endpoint after about 4.5 s (two attempts,
+# connect and read timeouts and a back-off), plus the audio check and room for a busy machine.
+ANSWER_WITHIN_SECONDS = 15
+FROZEN_SECONDS = 8
+UPLOADERS = 3
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+
+
+@pytest.fixture
+def moto(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = free_port()
+    log = (tmp_path / "moto.log").open("wb")
+    process = subprocess.Popen(
+        [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                requests.get(url, timeout=1)
+                break
+            except requests.RequestException:
+                assert time.monotonic() < deadline and process.poll() is None, "moto did not start"
+                time.sleep(0.1)
+        s3(url).create_bucket(Bucket=BUCKET, CreateBucketConfiguration={
+            "LocationConstraint": "ap-south-1"})  # fmt: skip
+        yield url, process
+    finally:
+        os.kill(process.pid, signal.SIGCONT)  # a frozen process cannot act on SIGTERM
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+def s3(endpoint: str):  # type: ignore[no-untyped-def]
+    return boto3.client("s3", endpoint_url=endpoint, region_name="ap-south-1",
+                        **{k.lower(): v for k, v in CREDENTIALS.items()})  # fmt: skip
+
+
+@pytest.fixture
+def app_on_moto(moto, live_database_url: str, tmp_path: Path) -> Iterator[LiveApp]:
+    url, _ = moto
+    settings = {
+        "STORAGE_BACKEND": "s3", "BUCKET_NAME": BUCKET, "S3_ENDPOINT_URL": url,
+        "AWS_REGION": "ap-south-1", "STORAGE_TIMEOUT": "1", **CREDENTIALS,
+    }  # fmt: skip
+    with live_app_in(tmp_path / "live", live_database_url, **settings) as app:
+        yield app
+
+
+def test_uploads_while_storage_hangs_are_kept_or_refused_with_503_and_service_resumes(
+    app_on_moto: LiveApp, moto, live_database_url: str
+) -> None:
+    url = app_on_moto.url
+    endpoint, server = moto
+    item = requests.get(f"{url}/api/v1/languages/hi/sentences?count=1", timeout=10).json()
+    item_id = item["sentences"][0]["id"]
+    answers: list[Answer] = []
+    done = threading.Event()
+    uploaders = [
+        threading.Thread(target=upload_stream, args=(url, item_id, answers, done))
+        for _ in range(UPLOADERS)
+    ]
+    for thread in uploaders:
+        thread.start()
+    try:
+        time.sleep(1.5)
+        os.kill(server.pid, signal.SIGSTOP)
+        wait_for_readiness(url, 503, within=ANSWER_WITHIN_SECONDS)
+        time.sleep(FROZEN_SECONDS)
+        os.kill(server.pid, signal.SIGCONT)
+        wait_for_readiness(url, 200, within=ANSWER_WITHIN_SECONDS)
+        after_recovery = len(answers)
+        time.sleep(2)
+    finally:
+        os.kill(server.pid, signal.SIGCONT)
+        done.set()
+        for thread in uploaders:
+            thread.join(timeout=120)
+
+    statuses = [a.status for a in answers]
+    assert set(statuses) <= {201, 503}, [a for a in answers if a.status not in (201, 503)]
+    assert 503 in statuses[: after_recovery + UPLOADERS], "no upload met the outage"
+    assert 201 in statuses[after_recovery:], "the app did not serve again"
+    assert max(a.seconds for a in answers) < ANSWER_WITHIN_SECONDS
+    for refused in (a for a in answers if a.status == 503):
+        assert refused.body["error"]["code"] in ("storage_unavailable", "storage_error")
+        assert int(refused.retry_after or 0) > 0
+
+    saved = {a.body["recording"]["id"] for a in answers if a.status == 201}
+    with psycopg.connect(live_database_url) as conn:
+        rows = dict(conn.execute("SELECT public_id::text, media_key FROM contributions").fetchall())
+    listing = s3(endpoint).list_objects_v2(Bucket=BUCKET, Prefix="recordings/")
+    objects = {o["Key"] for o in listing.get("Contents", [])}
+    assert saved <= set(rows), "a recording answered 201 is missing from the database"
+    assert set(rows.values()) <= objects, "a recording in the database has no object"
+    # An object whose write the hung server finished after the app gave up has no row: the
+    # volunteer was told it failed, and `crowdsource sweep` removes it after the grace period.
