@@ -182,22 +182,24 @@ def test_hot_queries_never_scan_a_big_table_at_one_million_recordings(
     assert {name: tables for name, tables in offenders.items() if tables} == {}
 
 
+@pytest.mark.parametrize("planner", [custom_plan, generic_plan], ids=["custom", "generic"])
 def test_picking_sentences_walks_the_to_contribute_index(
-    history: psycopg.Connection[dict[str, Any]], values: dict[str, Any]
+    history: psycopg.Connection[dict[str, Any]], values: dict[str, Any], planner: Any
 ) -> None:
     query, params = hot_queries(values)["sentences: pick"]
 
-    found = scans(custom_plan(history, query, params))
+    found = scans(planner(history, query, params))
 
     assert any(index == "dataset_rows_to_contribute" for _, _, index in found), found
 
 
+@pytest.mark.parametrize("planner", [custom_plan, generic_plan], ids=["custom", "generic"])
 def test_picking_clips_walks_the_to_validate_index(
-    history: psycopg.Connection[dict[str, Any]], values: dict[str, Any]
+    history: psycopg.Connection[dict[str, Any]], values: dict[str, Any], planner: Any
 ) -> None:
     query, params = hot_queries(values)["clips: pick"]
 
-    found = scans(custom_plan(history, query, params))
+    found = scans(planner(history, query, params))
 
     assert any(index == "contributions_to_validate" for _, _, index in found), found
 
