@@ -86,6 +86,7 @@ class Database:
         # connection, and callers that got none in time.
         self.on_wait: Callable[[float], None] = lambda _seconds: None
         self.on_timeout: Callable[[], None] = lambda: None
+        self.on_release: Callable[[], None] = lambda: None  # a connection went back
 
     @property
     def pool(self) -> ConnectionPool[Conn]:
@@ -144,6 +145,8 @@ class Database:
                     "the database connection was lost; try again shortly"
                 ) from None
             raise
+        finally:
+            self.on_release()
 
     def pool_stats(self) -> dict[str, int] | None:
         """This process's pool counters (psycopg_pool's get_stats), or None before it opens."""

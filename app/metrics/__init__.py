@@ -12,7 +12,7 @@ import time
 
 from flask import Blueprint, Flask, Response, g, request
 
-from app import deps
+from app.db import Database
 from app.settings import Settings
 
 bp = Blueprint("metrics", __name__)
@@ -37,6 +37,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     database = app.extensions["crowdsource.db"]
     database.on_wait = m.DB_POOL_WAIT.observe
     database.on_timeout = m.DB_POOL_TIMEOUTS.inc
+    database.on_release = lambda: _pool_gauges(database)
 
     @app.before_request
     def start() -> None:
@@ -52,7 +53,6 @@ def init_app(app: Flask, settings: Settings) -> None:
             m.HTTP_DURATION.labels(route, request.method).observe(time.perf_counter() - started)
         if request.endpoint == UPLOAD_ENDPOINT:
             _count_upload(response.status_code)
-        _pool_gauges()
         return response
 
     @app.teardown_request
@@ -84,10 +84,11 @@ def vote_counted(verdict: str, decided: str | None) -> None:
         VERDICTS.labels(decided).inc()
 
 
-def _pool_gauges() -> None:
+def _pool_gauges(database: Database) -> None:
+    """The pool's use just after a connection went back to it."""
     from app.metrics.registry import DB_POOL_SIZE
 
-    stats = deps.database().pool_stats()
+    stats = database.pool_stats()
     if stats:
         DB_POOL_SIZE.labels("in_use").set(stats["pool_size"] - stats["pool_available"])
         DB_POOL_SIZE.labels("idle").set(stats["pool_available"])

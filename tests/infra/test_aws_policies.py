@@ -39,7 +39,8 @@ def _set_policy_doc(props: dict, document: dict) -> None:
 
 
 def _open_access_block(rs):
-    _find(rs, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")["blockPublicPolicy"] = False
+    block = _find(rs, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "recordings")
+    block["blockPublicPolicy"] = False
 
 
 def _drop_access_block(rs):
