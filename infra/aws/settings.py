@@ -12,7 +12,7 @@ from typing import Any
 
 import pulumi
 
-from infra.k8s.config import ConfigError
+from infra.config_values import ConfigError, cidr, config_map, true_or_false, whole_number
 
 _NETWORK_KEYS = {"cidr", "natPerAz", "zones"}
 _CLUSTER_KEYS = {"version", "publicEndpoint", "privateEndpoint", "publicAccessCidrs"}
@@ -84,36 +84,6 @@ class AwsSettings:
         return f"crowdsource-{self.stack}"
 
 
-def _object(config: pulumi.Config, key: str, allowed: set[str]) -> dict[str, Any]:
-    value = config.get_object(key) or {}
-    if not isinstance(value, dict):
-        raise ConfigError(key, "expected a map of settings")
-    unknown = sorted(set(value) - allowed)
-    if unknown:
-        raise ConfigError(
-            key, f"unknown setting {unknown[0]!r} (known: {', '.join(sorted(allowed))})"
-        )
-    return value
-
-
-def _bool(key: str, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if str(value).lower() in ("true", "false"):
-        return str(value).lower() == "true"
-    raise ConfigError(key, f"expected true or false, not {value!r}")
-
-
-def _int(key: str, value: Any, low: int, high: int) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ConfigError(key, f"expected a whole number from {low} to {high}") from None
-    if isinstance(value, bool) or not low <= number <= high:
-        raise ConfigError(key, f"{value!r} is outside {low}..{high}")
-    return number
-
-
 def _cidr(key: str, value: Any) -> str:
     try:
         network = ipaddress.ip_network(str(value))
@@ -133,29 +103,28 @@ def read_settings(config: pulumi.Config, stack: str) -> AwsSettings:
     if not region:
         raise ConfigError("aws:region", "required: pulumi config set aws:region ap-south-1")
 
-    net = _object(config, "network", _NETWORK_KEYS)
+    net = config_map(config, "network", _NETWORK_KEYS)
     network = NetworkSettings(
         cidr=_cidr("network.cidr", net.get("cidr", NetworkSettings.cidr)),
-        nat_per_az=_bool("network.natPerAz", net.get("natPerAz", False)),
+        nat_per_az=true_or_false("network.natPerAz", net.get("natPerAz", False)),
         zones=_zones(region, net.get("zones")),
     )
-    cl = _object(config, "cluster", _CLUSTER_KEYS)
+    cl = config_map(config, "cluster", _CLUSTER_KEYS)
     version = str(cl.get("version", ClusterSettings.version))
     if not re.match(r"^1\.\d{2}$", version):
         raise ConfigError("cluster.version", f"{version!r} is not a Kubernetes version like 1.35")
     cluster = ClusterSettings(
         version=version,
-        public_endpoint=_bool("cluster.publicEndpoint", cl.get("publicEndpoint", True)),
-        private_endpoint=_bool("cluster.privateEndpoint", cl.get("privateEndpoint", True)),
+        public_endpoint=true_or_false("cluster.publicEndpoint", cl.get("publicEndpoint", True)),
+        private_endpoint=true_or_false("cluster.privateEndpoint", cl.get("privateEndpoint", True)),
         public_access_cidrs=tuple(
-            _cidr_any("cluster.publicAccessCidrs", c)
-            for c in cl.get("publicAccessCidrs", ["0.0.0.0/0"])
+            cidr("cluster.publicAccessCidrs", c) for c in cl.get("publicAccessCidrs", ["0.0.0.0/0"])
         ),
     )
     if not (cluster.public_endpoint or cluster.private_endpoint):
         raise ConfigError("cluster", "enable the public or the private endpoint (or both)")
 
-    db = _object(config, "rds", _RDS_KEYS)
+    db = config_map(config, "rds", _RDS_KEYS)
     # A prod stack (preset prod, or a name ending in "prod") defaults to the seed's size, a
     # standby and deletion protection: forgetting a key must never make prod fragile.
     prod = config.get("preset") == "prod" or stack.endswith("prod")
@@ -163,19 +132,21 @@ def read_settings(config: pulumi.Config, stack: str) -> AwsSettings:
     instance_class = str(db.get("instanceClass", default_class))
     if not re.match(r"^db\.[a-z0-9]+\.[a-z0-9]+$", instance_class):
         raise ConfigError("rds.instanceClass", f"{instance_class!r} is not like db.m7g.xlarge")
-    allocated = _int("rds.allocatedStorageGb", db.get("allocatedStorageGb", 20), 20, 65536)
+    allocated = whole_number("rds.allocatedStorageGb", db.get("allocatedStorageGb", 20), 20, 65536)
     rds = RdsSettings(
         instance_class=instance_class,
         allocated_storage_gb=allocated,
-        max_allocated_storage_gb=_int(
+        max_allocated_storage_gb=whole_number(
             "rds.maxAllocatedStorageGb", db.get("maxAllocatedStorageGb", 100), allocated, 65536
         ),
-        multi_az=_bool("rds.multiAz", db.get("multiAz", prod)),
-        deletion_protection=_bool("rds.deletionProtection", db.get("deletionProtection", prod)),
-        backup_retention_days=_int(
+        multi_az=true_or_false("rds.multiAz", db.get("multiAz", prod)),
+        deletion_protection=true_or_false(
+            "rds.deletionProtection", db.get("deletionProtection", prod)
+        ),
+        backup_retention_days=whole_number(
             "rds.backupRetentionDays", db.get("backupRetentionDays", 7), 1, 35
         ),
-        performance_insights_retention_days=_int(
+        performance_insights_retention_days=whole_number(
             "rds.performanceInsightsRetentionDays",
             db.get("performanceInsightsRetentionDays", 7),
             7,
@@ -191,10 +162,10 @@ def read_settings(config: pulumi.Config, stack: str) -> AwsSettings:
         raise ConfigError("certificateArn", f"{certificate_arn!r} is not an ACM certificate ARN")
     if domain and not certificate_arn:
         raise ConfigError("certificateArn", "required with a domain (an ACM certificate for it)")
-    price_class = _object(config, "cdn", _CDN_KEYS).get("priceClass", "PriceClass_200")
+    price_class = config_map(config, "cdn", _CDN_KEYS).get("priceClass", "PriceClass_200")
     if price_class not in _PRICE_CLASSES:
         raise ConfigError("cdn.priceClass", f"{price_class!r} is not one of {_PRICE_CLASSES}")
-    rate = _object(config, "waf", _WAF_KEYS).get("rateLimit", 2000)
+    rate = config_map(config, "waf", _WAF_KEYS).get("rateLimit", 2000)
     return AwsSettings(
         stack=stack,
         region=region,
@@ -204,8 +175,10 @@ def read_settings(config: pulumi.Config, stack: str) -> AwsSettings:
         domain=domain,
         certificate_arn=certificate_arn,
         cdn_price_class=price_class,
-        waf_rate_limit=_int("waf.rateLimit", rate, 10, 2_000_000_000),
-        log_retention_days=_int("logRetentionDays", config.get("logRetentionDays") or 30, 1, 3653),
+        waf_rate_limit=whole_number("waf.rateLimit", rate, 10, 2_000_000_000),
+        log_retention_days=whole_number(
+            "logRetentionDays", config.get("logRetentionDays") or 30, 1, 3653
+        ),
     )
 
 
@@ -216,10 +189,3 @@ def _zones(region: str, value: Any) -> tuple[str, ...]:
     if len(zones) != 3 or len(set(zones)) != 3 or not all(z.startswith(region) for z in zones):
         raise ConfigError("network.zones", f"expected three distinct zones of {region}")
     return zones
-
-
-def _cidr_any(key: str, value: Any) -> str:
-    try:
-        return str(ipaddress.ip_network(str(value)))
-    except ValueError:
-        raise ConfigError(key, f"{value!r} is not a CIDR block") from None

@@ -6,14 +6,13 @@ big and how protected (docs/deploy.md lists every key). A wrong key stops the pr
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 
-from infra.k8s.config import ConfigError
+from infra.config_values import ConfigError, cidr, settings_map, whole_number
 
 _DOMAIN = re.compile(r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _CHANNELS = ("RAPID", "REGULAR", "STABLE")
@@ -72,34 +71,6 @@ class GcpSettings:
     authorized_networks: tuple[str, ...] = ()
 
 
-def _object(key: str, value: Any, allowed: set[str]) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise ConfigError(key, "expected a map of settings")
-    unknown = sorted(set(value) - allowed)
-    if unknown:
-        raise ConfigError(
-            key, f"unknown setting {unknown[0]!r} (known: {', '.join(sorted(allowed))})"
-        )
-    return value
-
-
-def _int(key: str, value: Any, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
-        raise ConfigError(key, f"expected a whole number from {low} to {high}")
-    if not low <= int(value) <= high:
-        raise ConfigError(key, f"{value} is outside {low}..{high}")
-    return int(value)
-
-
-def _cidr(key: str, value: Any) -> str:
-    try:
-        return str(ipaddress.ip_network(str(value)))
-    except ValueError:
-        raise ConfigError(key, f"{value!r} is not a CIDR range such as 10.10.0.0/20") from None
-
-
 def _domain(key: str, value: Any) -> str:
     if not value:
         raise ConfigError(key, "required: the DNS name its managed certificate is issued for")
@@ -115,7 +86,7 @@ def _choice(key: str, value: str, choices: tuple[str, ...]) -> str:
 
 
 def _interval(value: Any) -> int:
-    seconds = _int("gcp.rateLimit.intervalSec", value, 10, 3600)
+    seconds = whole_number("gcp.rateLimit.intervalSec", value, 10, 3600)
     if seconds not in _INTERVALS:
         raise ConfigError(
             "gcp.rateLimit.intervalSec",
@@ -132,23 +103,27 @@ def read_settings(config: pulumi.Config) -> GcpSettings:
         raise ProviderConfigError("project", "required: pulumi config set gcp:project MY-PROJECT")
     if not region:
         raise ProviderConfigError("region", "required: pulumi config set gcp:region asia-south1")
-    raw = _object("gcp", config.get_object("gcp"), _TOP_KEYS)
-    sql_raw = _object("gcp.sql", raw.get("sql"), _SQL_KEYS)
-    net_raw = _object("gcp.network", raw.get("network"), _NETWORK_KEYS)
-    rate_raw = _object("gcp.rateLimit", raw.get("rateLimit"), _RATE_KEYS)
+    raw = settings_map("gcp", config.get_object("gcp"), _TOP_KEYS)
+    sql_raw = settings_map("gcp.sql", raw.get("sql"), _SQL_KEYS)
+    net_raw = settings_map("gcp.network", raw.get("network"), _NETWORK_KEYS)
+    rate_raw = settings_map("gcp.rateLimit", raw.get("rateLimit"), _RATE_KEYS)
     defaults = SqlSettings()
     sql = SqlSettings(
         tier=str(sql_raw.get("tier", defaults.tier)),
         availability=_choice(
             "gcp.sql.availability", sql_raw.get("availability", "ZONAL"), _AVAILABILITY
         ),
-        disk_size_gb=_int("gcp.sql.diskSizeGb", sql_raw.get("diskSizeGb", 20), 10, 65536),
-        backups_retained=_int("gcp.sql.backupsRetained", sql_raw.get("backupsRetained", 7), 1, 365),
-        slow_query_ms=_int("gcp.sql.slowQueryMs", sql_raw.get("slowQueryMs", 1000), 0, 600000),
+        disk_size_gb=whole_number("gcp.sql.diskSizeGb", sql_raw.get("diskSizeGb", 20), 10, 65536),
+        backups_retained=whole_number(
+            "gcp.sql.backupsRetained", sql_raw.get("backupsRetained", 7), 1, 365
+        ),
+        slow_query_ms=whole_number(
+            "gcp.sql.slowQueryMs", sql_raw.get("slowQueryMs", 1000), 0, 600000
+        ),
     )
     ranges = NetworkRanges()
     network = NetworkRanges(
-        **{k: _cidr(f"gcp.network.{k}", net_raw.get(k, getattr(ranges, k))) for k in _NETWORK_KEYS}
+        **{k: cidr(f"gcp.network.{k}", net_raw.get(k, getattr(ranges, k))) for k in _NETWORK_KEYS}
     )
     deletion_protection = raw.get("deletionProtection", False)
     if not isinstance(deletion_protection, bool):
@@ -164,12 +139,14 @@ def read_settings(config: pulumi.Config) -> GcpSettings:
         deletion_protection=deletion_protection,
         sql=sql,
         network=network,
-        rate_limit_count=_int("gcp.rateLimit.count", rate_raw.get("count", 600), 1, 1_000_000),
+        rate_limit_count=whole_number(
+            "gcp.rateLimit.count", rate_raw.get("count", 600), 1, 1_000_000
+        ),
         rate_limit_interval_sec=_interval(rate_raw.get("intervalSec", 60)),
-        recordings_noncurrent_days=_int(
+        recordings_noncurrent_days=whole_number(
             "gcp.recordingsNoncurrentDays", raw.get("recordingsNoncurrentDays", 30), 1, 3650
         ),
         authorized_networks=tuple(
-            _cidr("gcp.authorizedNetworks", c) for c in raw.get("authorizedNetworks") or []
+            cidr("gcp.authorizedNetworks", c) for c in raw.get("authorizedNetworks") or []
         ),
     )

@@ -13,6 +13,7 @@ from typing import Any
 import pulumi
 import pulumi_random as random
 
+from infra.config_values import ConfigError, config_map, true_or_false, whole_number
 from infra.k8s.spec import (
     PRESETS,
     AppArgs,
@@ -53,42 +54,11 @@ _MONITORING_KEYS = {
 }  # fmt: skip
 
 
-class ConfigError(ValueError):
-    """A stack-config key is missing or wrong; the message names it."""
-
-    def __init__(self, key: str, problem: str) -> None:
-        super().__init__(f"crowdsource:{key}: {problem}")
-
-
-def _object(config: pulumi.Config, key: str, allowed: set[str]) -> dict[str, Any]:
-    value = config.get_object(key) or {}
-    if not isinstance(value, dict):
-        raise ConfigError(key, "expected a map of settings")
-    unknown = sorted(set(value) - allowed)
-    if unknown:
-        raise ConfigError(
-            key, f"unknown setting {unknown[0]!r} (known: {', '.join(sorted(allowed))})"
-        )
-    return value
-
-
 def _quantity(key: str, value: Any) -> str:
     text = str(value)
     if not _QUANTITY.match(text):
         raise ConfigError(key, f"{text!r} is not a Kubernetes quantity such as 250m, 2 or 512Mi")
     return text
-
-
-def _int(key: str, value: Any, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ConfigError(key, f"expected a whole number from {low} to {high}")
-    try:
-        number = int(value)
-    except ValueError:
-        raise ConfigError(key, f"expected a whole number from {low} to {high}") from None
-    if not low <= number <= high:
-        raise ConfigError(key, f"{number} is outside {low}..{high}")
-    return number
 
 
 def _strings(key: str, value: Any) -> dict[str, str]:
@@ -103,16 +73,16 @@ def read_size(config: pulumi.Config, stack: str) -> Size:
     preset_name = config.get("preset") or (stack if stack in PRESETS else "dev")
     if preset_name not in PRESETS:
         raise ConfigError("preset", f"{preset_name!r} is not one of {', '.join(PRESETS)}")
-    overrides = _object(config, "size", set(_SIZE_KEYS))
+    overrides = config_map(config, "size", set(_SIZE_KEYS))
     changes: dict[str, Any] = {}
     for key, value in overrides.items():
         field = _SIZE_KEYS[key]
         if field in ("cpu", "memory"):
             changes[field] = _quantity(f"size.{key}", value)
         elif field == "target_cpu_percent":
-            changes[field] = _int(f"size.{key}", value, 1, 100)
+            changes[field] = whole_number(f"size.{key}", value, 1, 100)
         else:
-            changes[field] = _int(f"size.{key}", value, 1, 500)
+            changes[field] = whole_number(f"size.{key}", value, 1, 500)
     size = replace(PRESETS[preset_name], **changes)
     if size.min_replicas > size.max_replicas:
         raise ConfigError("size", "minReplicas is larger than maxReplicas")
@@ -120,7 +90,7 @@ def read_size(config: pulumi.Config, stack: str) -> Size:
 
 
 def read_ingress(config: pulumi.Config) -> Ingress:
-    raw = _object(config, "ingress", _INGRESS_KEYS)
+    raw = config_map(config, "ingress", _INGRESS_KEYS)
     host = raw.get("host")
     if host is not None and not re.match(r"^[a-z0-9.-]+$", str(host)):
         raise ConfigError("ingress.host", f"{host!r} is not a DNS name")
@@ -134,7 +104,7 @@ def read_ingress(config: pulumi.Config) -> Ingress:
 
 
 def read_storage(config: pulumi.Config) -> Storage:
-    raw = _object(config, "storage", _STORAGE_KEYS)
+    raw = config_map(config, "storage", _STORAGE_KEYS)
     backend = raw.get("backend", "local")
     if backend not in ("local", "s3", "gcs"):
         raise ConfigError("storage.backend", f"{backend!r} is not one of local, s3, gcs")
@@ -154,12 +124,6 @@ def read_storage(config: pulumi.Config) -> Storage:
     )
 
 
-def _bool(key: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ConfigError(key, f"expected true or false, not {value!r}")
-    return value
-
-
 def _name(key: str, value: Any) -> str:
     text = str(value)
     if not _NAME.match(text):
@@ -170,7 +134,7 @@ def _name(key: str, value: Any) -> str:
 def read_monitoring(config: pulumi.Config) -> Monitoring:
     """The `monitoring` map: which Prometheus Operator and Grafana objects to create, and
     where the scraper runs."""
-    raw = _object(config, "monitoring", _MONITORING_KEYS)
+    raw = config_map(config, "monitoring", _MONITORING_KEYS)
     interval = str(raw.get("scrapeInterval", "30s"))
     if not _DURATION.match(interval):
         raise ConfigError("monitoring.scrapeInterval", f"{interval!r} is not a duration like 30s")
@@ -181,9 +145,15 @@ def read_monitoring(config: pulumi.Config) -> Monitoring:
         raise ConfigError("monitoring.dashboardLabels", "the Grafana sidecar needs a label")
     dashboard_namespace = raw.get("dashboardNamespace")
     return Monitoring(
-        service_monitor=_bool("monitoring.serviceMonitor", raw.get("serviceMonitor", False)),
-        prometheus_rule=_bool("monitoring.prometheusRule", raw.get("prometheusRule", False)),
-        grafana_dashboard=_bool("monitoring.grafanaDashboard", raw.get("grafanaDashboard", False)),
+        service_monitor=true_or_false(
+            "monitoring.serviceMonitor", raw.get("serviceMonitor", False)
+        ),
+        prometheus_rule=true_or_false(
+            "monitoring.prometheusRule", raw.get("prometheusRule", False)
+        ),
+        grafana_dashboard=true_or_false(
+            "monitoring.grafanaDashboard", raw.get("grafanaDashboard", False)
+        ),
         scrape_interval=interval,
         prometheus_namespace=_name(
             "monitoring.prometheusNamespace", raw.get("prometheusNamespace", "monitoring")
@@ -211,8 +181,8 @@ def read_database(
 ) -> tuple[Database | None, InClusterPostgres | None]:
     """An external database (`database` + secret `databasePassword`), or the in-cluster one
     (`postgres.enabled: true`)."""
-    pg = _object(config, "postgres", _POSTGRES_KEYS)
-    db = _object(config, "database", _DATABASE_KEYS)
+    pg = config_map(config, "postgres", _POSTGRES_KEYS)
+    db = config_map(config, "database", _DATABASE_KEYS)
     if pg.get("enabled", False) is True:
         if db:
             raise ConfigError("database", "remove it, or set postgres.enabled to false")
@@ -240,7 +210,7 @@ def read_database(
             password=external_password,
             name=str(db.get("name", "crowdsource")),
             user=str(db.get("user", "crowdsource")),
-            port=_int("database.port", db.get("port", 5432), 1, 65535),
+            port=whole_number("database.port", db.get("port", 5432), 1, 65535),
             sslmode=str(db.get("sslmode", "require")),
             cidrs=tuple(db.get("cidrs", ["0.0.0.0/0"])),
         ),
@@ -272,7 +242,7 @@ def read_app_args(config: pulumi.Config, stack: str, **overrides: Any) -> AppArg
             "serviceAccountAnnotations", config.get_object("serviceAccountAnnotations") or {}
         ),
         "refresh_schedule": schedule,
-        "max_upload_mb": _int("maxUploadMb", config.get("maxUploadMb") or 5, 1, 100),
+        "max_upload_mb": whole_number("maxUploadMb", config.get("maxUploadMb") or 5, 1, 100),
         "instance": stack,
         "monitoring": read_monitoring(config),
     }

@@ -1,0 +1,65 @@
+"""Typed reads of stack-config values, shared by the k8s, aws and gcp programs: each either
+returns the value in the type the program needs or raises ConfigError naming the key."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+import pulumi
+
+
+class ConfigError(ValueError):
+    """A stack-config key is missing or wrong; the message names it."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"crowdsource:{key}: {problem}")
+
+
+def settings_map(key: str, value: Any, allowed: set[str]) -> dict[str, Any]:
+    """A map of settings whose names are all in `allowed` ({} when unset)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(key, "expected a map of settings")
+    unknown = sorted(set(value) - allowed)
+    if unknown:
+        raise ConfigError(
+            key, f"unknown setting {unknown[0]!r} (known: {', '.join(sorted(allowed))})"
+        )
+    return value
+
+
+def config_map(config: pulumi.Config, key: str, allowed: set[str]) -> dict[str, Any]:
+    """The stack-config object `key`, checked like `settings_map`."""
+    return settings_map(key, config.get_object(key), allowed)
+
+
+def whole_number(key: str, value: Any, low: int, high: int) -> int:
+    """An integer from `low` to `high` (YAML may give it as text)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ConfigError(key, f"expected a whole number from {low} to {high}")
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(key, f"expected a whole number from {low} to {high}") from None
+    if not low <= number <= high:
+        raise ConfigError(key, f"{number} is outside {low}..{high}")
+    return number
+
+
+def true_or_false(key: str, value: Any) -> bool:
+    """A boolean (YAML may give it as the text true or false)."""
+    if isinstance(value, bool):
+        return value
+    if str(value).lower() in ("true", "false"):
+        return str(value).lower() == "true"
+    raise ConfigError(key, f"expected true or false, not {value!r}")
+
+
+def cidr(key: str, value: Any, example: str = "10.0.0.0/16") -> str:
+    """A network in CIDR notation, normalised."""
+    try:
+        return str(ipaddress.ip_network(str(value)))
+    except ValueError:
+        raise ConfigError(key, f"{value!r} is not a CIDR block such as {example}") from None
