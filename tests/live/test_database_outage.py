@@ -4,33 +4,20 @@ answer is a quick, clear 503 with Retry-After, and the app serves again by itsel
 
 from __future__ import annotations
 
-import threading
 import time
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 import pytest
-import requests
 
 from app.db.embedded import ensure_database
-from tests.conftest import SAMPLE_AUDIO
 from tests.live.conftest import live_app_in
+from tests.live.traffic import uploads_running, wait_for_readiness
 from tests.live_server import LiveApp, StoppablePostgres
 
 ANSWER_WITHIN_SECONDS = 10  # DB_CONNECT_TIMEOUT=2 plus the audio check, with room to spare
 UPLOADERS = 3
-AUDIO = (SAMPLE_AUDIO / "hi_1.wav").read_bytes()
-
-
-@dataclass
-class Answer:
-    status: int
-    seconds: float
-    body: dict
-    retry_after: str | None
 
 
 @pytest.fixture
@@ -50,54 +37,11 @@ def app_on_stoppable_db(postgres: StoppablePostgres, tmp_path: Path) -> Iterator
         yield app
 
 
-def upload_stream(url: str, item: int, answers: list[Answer], done: threading.Event) -> None:
-    """New visitors uploading one after another until `done`."""
-    while not done.is_set():
-        started = time.monotonic()
-        try:
-            response = requests.post(
-                f"{url}/api/v1/recordings",
-                data={"item_id": str(item), "idempotency_key": uuid.uuid4().hex},
-                files={"audio": ("take.wav", AUDIO, "audio/wav")},
-                timeout=60,
-            )
-        except requests.RequestException as exc:  # a dropped connection is a failure too
-            answers.append(Answer(0, time.monotonic() - started, {"exc": repr(exc)}, None))
-            continue
-        answers.append(
-            Answer(
-                response.status_code,
-                time.monotonic() - started,
-                response.json(),
-                response.headers.get("Retry-After"),
-            )
-        )
-
-
-def wait_for_readiness(url: str, status: int, within: float) -> float:
-    started = time.monotonic()
-    while time.monotonic() - started < within:
-        if requests.get(f"{url}/readyz", timeout=10).status_code == status:
-            return time.monotonic() - started
-        time.sleep(0.2)
-    raise AssertionError(f"/readyz did not answer {status} within {within} s")
-
-
 def test_uploads_during_a_database_outage_are_kept_or_refused_with_503_and_service_resumes(
     app_on_stoppable_db: LiveApp, postgres: StoppablePostgres, tmp_path: Path
 ) -> None:
     url = app_on_stoppable_db.url
-    item = requests.get(f"{url}/api/v1/languages/hi/sentences?count=1", timeout=10).json()
-    item_id = item["sentences"][0]["id"]
-    answers: list[Answer] = []
-    done = threading.Event()
-    uploaders = [
-        threading.Thread(target=upload_stream, args=(url, item_id, answers, done))
-        for _ in range(UPLOADERS)
-    ]
-    for thread in uploaders:
-        thread.start()
-    try:
+    with uploads_running(url, UPLOADERS) as answers:
         time.sleep(1.5)
         postgres.stop()
         wait_for_readiness(url, 503, within=ANSWER_WITHIN_SECONDS)
@@ -107,10 +51,6 @@ def test_uploads_during_a_database_outage_are_kept_or_refused_with_503_and_servi
         wait_for_readiness(url, 200, within=20)
         after_restart = len(answers)
         time.sleep(2)
-    finally:
-        done.set()
-        for thread in uploaders:
-            thread.join(timeout=90)
 
     statuses = [a.status for a in answers]
     assert set(statuses) <= {201, 503}, [a for a in answers if a.status not in (201, 503)]

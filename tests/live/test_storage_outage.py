@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +23,7 @@ import pytest
 import requests
 
 from tests.live.conftest import live_app_in
-from tests.live.test_database_outage import Answer, upload_stream, wait_for_readiness
+from tests.live.traffic import uploads_running, wait_for_readiness
 from tests.live_server import LiveApp, free_port
 from tests.storage.conftest import BIN
 
@@ -86,30 +85,18 @@ def test_uploads_while_storage_hangs_are_kept_or_refused_with_503_and_service_re
 ) -> None:
     url = app_on_moto.url
     endpoint, server = moto
-    item = requests.get(f"{url}/api/v1/languages/hi/sentences?count=1", timeout=10).json()
-    item_id = item["sentences"][0]["id"]
-    answers: list[Answer] = []
-    done = threading.Event()
-    uploaders = [
-        threading.Thread(target=upload_stream, args=(url, item_id, answers, done))
-        for _ in range(UPLOADERS)
-    ]
-    for thread in uploaders:
-        thread.start()
     try:
-        time.sleep(1.5)
-        os.kill(server.pid, signal.SIGSTOP)
-        wait_for_readiness(url, 503, within=ANSWER_WITHIN_SECONDS)
-        time.sleep(FROZEN_SECONDS)
-        os.kill(server.pid, signal.SIGCONT)
-        wait_for_readiness(url, 200, within=ANSWER_WITHIN_SECONDS)
-        after_recovery = len(answers)
-        time.sleep(2)
+        with uploads_running(url, UPLOADERS) as answers:
+            time.sleep(1.5)
+            os.kill(server.pid, signal.SIGSTOP)
+            wait_for_readiness(url, 503, within=ANSWER_WITHIN_SECONDS)
+            time.sleep(FROZEN_SECONDS)
+            os.kill(server.pid, signal.SIGCONT)
+            wait_for_readiness(url, 200, within=ANSWER_WITHIN_SECONDS)
+            after_recovery = len(answers)
+            time.sleep(2)
     finally:
         os.kill(server.pid, signal.SIGCONT)
-        done.set()
-        for thread in uploaders:
-            thread.join(timeout=120)
 
     statuses = [a.status for a in answers]
     assert set(statuses) <= {201, 503}, [a for a in answers if a.status not in (201, 503)]
