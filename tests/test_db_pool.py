@@ -4,6 +4,7 @@ still replaces one that died while it sat idle."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import psycopg
 import pytest
@@ -16,7 +17,8 @@ from app.settings import Settings
 
 @pytest.fixture
 def database(database_url: str, settings: Settings) -> Iterator[Database]:
-    database = Database(database_url, settings)
+    """A pool of exactly one connection, so every checkout lends the same one."""
+    database = Database(database_url, replace(settings, db_pool_min=1, db_pool_max=1))
     yield database
     database.close()
 

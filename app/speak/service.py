@@ -56,6 +56,11 @@ def get_language(conn: Conn, code: str) -> dict[str, Any]:
 # 250k sentences). `k` names only indexed columns, so each walk is an index-only scan; the
 # row's text and report count are read for the rows the walk keeps (`OFFSET 0` keeps that
 # lookup a per-row nested loop; flattened, the planner preferred walking the primary key).
+# The bounds are written on (contribution_count, id) together, which only this index can
+# serve: with a plain `id >= pivot` the planner may walk the primary key from the pivot
+# instead (it did on a table with many fresh updates), which is long when the level is
+# sparse. `count <= n AND (count, id) >= (n, pivot)` is `count = n AND id >= pivot` in a
+# form that starts the walk at (n, pivot) and ends it at the level's end.
 # The levels are a constant series filtered, not generate_series(lowest, cap - 1): with
 # computed bounds the planner guessed 1,000 levels, judged the generic plan of the prepared
 # statement too costly and planned every execution afresh (0.6 ms, more than running it);
@@ -81,7 +86,8 @@ WITH bounds AS (
                                WHERE d.id = k.id AND d.report_count < %(report_limit)s
                               OFFSET 0) x
           WHERE k.language_code = %(language)s AND k.kind = 'sentence' AND k.is_active
-            AND k.contribution_count = level.n AND k.id >= (SELECT id FROM pivot)
+            AND k.contribution_count <= level.n
+            AND (k.contribution_count, k.id) >= (level.n, (SELECT id FROM pivot))
             AND NOT EXISTS (SELECT 1 FROM contributions c
                              WHERE c.contributor_id = %(me)s AND c.item_id = k.id)
             AND NOT EXISTS (SELECT 1 FROM skips s
@@ -95,7 +101,8 @@ WITH bounds AS (
                                WHERE d.id = k.id AND d.report_count < %(report_limit)s
                               OFFSET 0) x
           WHERE k.language_code = %(language)s AND k.kind = 'sentence' AND k.is_active
-            AND k.contribution_count = level.n AND k.id < (SELECT id FROM pivot)
+            AND k.contribution_count = level.n
+            AND (k.contribution_count, k.id) < (level.n, (SELECT id FROM pivot))
             AND NOT EXISTS (SELECT 1 FROM contributions c
                              WHERE c.contributor_id = %(me)s AND c.item_id = k.id)
             AND NOT EXISTS (SELECT 1 FROM skips s
