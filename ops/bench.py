@@ -92,7 +92,7 @@ class Fixture:
 @click.option("--workers", type=click.IntRange(1, 64),
               help="gunicorn workers [default: the app's: WEB_CONCURRENCY, else 2].")  # fmt: skip
 @click.option("--threads", type=click.IntRange(1, 64),
-              help="Threads per worker [default: the app's: THREADS, else 4].")  # fmt: skip
+              help="Threads per worker [default: the app's: THREADS, else 8].")  # fmt: skip
 @click.option("--contributions", default=2000, show_default=True, type=click.IntRange(1),
               help="Recordings the generator makes (spread over the languages).")  # fmt: skip
 @click.option("--sentences-per-language", default=5000, show_default=True,
