@@ -120,7 +120,10 @@ def hot_queries(v: dict[str, Any]) -> dict[str, tuple[str, Any]]:
             {"language": lang, "me": validator, "report_limit": 3, "count": 5},
         ),
         "vote: lock": (_LOCK_RECORDING, (v["recording"],)),
-        "vote: insert": (_INSERT_VOTE, (1, validator, "accept")),
+        "vote: insert": (
+            _INSERT_VOTE,
+            {"recording": 1, "validator": validator, "verdict": "accept"},
+        ),
         "vote: counts": (_STORE_COUNTS, {"id": 1, "accepts": 1, "rejects": 0, "status": "pending"}),
         "audio: recording": (_GET_RECORDING, (v["recording"],)),
     }
