@@ -272,6 +272,8 @@ def _gunicorn(
         # The abuse limits would answer most of one client's burst with 429: the benchmark
         # measures the endpoints, not the limiter.
         "RATE_LIMITS": "off",
+        # The workers' metrics files: inside the scratch folder, so they go with it.
+        "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics"),
     }
     log = (folder / "gunicorn.log").open("wb")
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
