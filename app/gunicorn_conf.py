@@ -14,7 +14,9 @@ Imported as a library (by `crowdsource serve`) it only defines `gunicorn_options
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Mapping
@@ -76,6 +78,13 @@ def metrics_across_workers() -> dict[str, Any]:
             stale.unlink(missing_ok=True)
     else:
         folder = tempfile.mkdtemp(prefix="crowdsource-metrics-")
+        master = os.getpid()
+
+        def remove() -> None:  # workers are forked with this handler: only the master removes
+            if os.getpid() == master:
+                shutil.rmtree(folder, ignore_errors=True)
+
+        atexit.register(remove)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
 
     def child_exit(_server: Any, worker: Any) -> None:
