@@ -13,6 +13,7 @@ from app.errors import BadRequest, CrowdsourceError
 from app.errors_http import error_response
 from app.inputs import MissingField, idempotency_key, query_int, required_int
 from app.speak.service import (
+    AlreadyRecorded,
     NewRecording,
     check_not_recorded,
     find_recording_by_key,
@@ -74,10 +75,17 @@ def upload_recording() -> tuple[Response, int]:
     database = deps.database()
     with database.connection() as conn:
         existing = find_recording_by_key(conn, contributor_id, key)
-        if existing is not None:
-            return _recording_response(existing, created=False)
-        sentence = get_sentence(conn, item_id)
-        check_not_recorded(conn, contributor_id, item_id)
+        if existing is None:
+            sentence = get_sentence(conn, item_id)
+            try:
+                check_not_recorded(conn, contributor_id, item_id)
+            except AlreadyRecorded:
+                # A retry of this very upload may have been stored since the first look.
+                existing = find_recording_by_key(conn, contributor_id, key)
+                if existing is None:
+                    raise
+    if existing is not None:
+        return _recording_response(existing, created=False)
 
     limits = AudioLimits(min_ms=settings.recording_min_ms, max_ms=settings.recording_max_ms)
     try:
