@@ -49,8 +49,11 @@ class Settings:
     # Web.
     host: str = "127.0.0.1"
     port: int = 8080
-    workers: int = 2
-    threads: int = 8  # a request waits on the database about half its time: see docs/benchmarks.md
+    # Two processes per core: one process (one GIL) cannot use a second core, and gunicorn
+    # spreads kept-alive connections unevenly, so two workers on two cores often leave one
+    # idle (docs/benchmarks.md, "Workers and threads"). Threads cover the database waits.
+    workers: int = 4
+    threads: int = 4
     secret_key: str | None = None
     cdn_base_url: str | None = None
     log_level: str = "INFO"
@@ -153,8 +156,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         gcs_project=env.text("GOOGLE_CLOUD_PROJECT"),
         host=env.text("HOST") or "127.0.0.1",
         port=env.number("PORT", default=8080, minimum=1, maximum=65535),
-        workers=env.number("WEB_CONCURRENCY", default=2, minimum=1, maximum=64),
-        threads=env.number("THREADS", default=8, minimum=1, maximum=64),
+        workers=env.number("WEB_CONCURRENCY", default=4, minimum=1, maximum=64),
+        threads=env.number("THREADS", default=4, minimum=1, maximum=64),
         secret_key=secret_key,
         cdn_base_url=env.url("CDN_BASE_URL"),
         log_level=env.choice("LOG_LEVEL", LOG_LEVELS, default="INFO", upper=True),
