@@ -59,6 +59,17 @@ def current_request_id() -> str | None:
     return g.get("request_id") if has_request_context() else None
 
 
+def route_of_request() -> str | None:
+    """The matched route pattern (never the raw path, which can hold ids), or None."""
+    return request.url_rule.rule if request.url_rule else None
+
+
+def request_seconds() -> float | None:
+    """Seconds since this request's first hook ran (logs.init_app registers it first)."""
+    started = g.get("request_started")
+    return time.perf_counter() - started if started is not None else None
+
+
 def configure_process_logging(level: str, *, replace: bool = False) -> None:
     """JSON lines on stderr for a server process. Logging configured already (pytest's
     capture, a CLI command's text lines) is left alone unless `replace`."""
@@ -131,20 +142,20 @@ def init_app(app: Flask, settings: Settings) -> None:
     def finish(response: Response) -> Response:
         request_id = g.get("request_id") or uuid.uuid4().hex
         response.headers[REQUEST_ID_HEADER] = request_id
-        started = g.get("request_started")
-        duration_ms = round((time.perf_counter() - started) * 1000, 1) if started else None
+        seconds = request_seconds()
+        route = route_of_request()
         request_log.info(
             "%s %s %s",
             request.method,
-            request.url_rule.rule if request.url_rule else "(no route)",
+            route or "(no route)",
             response.status_code,
             extra={
                 "request_id": request_id,
                 "method": request.method,
-                "route": request.url_rule.rule if request.url_rule else None,
+                "route": route,
                 "endpoint": request.endpoint,
                 "status": response.status_code,
-                "duration_ms": duration_ms,
+                "duration_ms": round(seconds * 1000, 1) if seconds is not None else None,
                 "contributor": hashed_contributor(secret, g.get("contributor_id")),
                 "bytes_in": request.content_length or 0,
             },

@@ -8,11 +8,11 @@ routes only the app's public paths, so it never reaches the internet (infra/k8s)
 from __future__ import annotations
 
 import os
-import time
 
-from flask import Blueprint, Flask, Response, g, request
+from flask import Blueprint, Flask, Response, current_app, g, request
 
 from app.db import Database
+from app.logs import request_seconds, route_of_request
 from app.settings import Settings
 
 bp = Blueprint("metrics", __name__)
@@ -41,23 +41,23 @@ def init_app(app: Flask, settings: Settings) -> None:
 
     @app.before_request
     def start() -> None:
-        g.metrics_started = time.perf_counter()
+        g.metrics_in_flight = True
         m.HTTP_IN_FLIGHT.inc()
 
     @app.after_request
     def count(response: Response) -> Response:
-        started = g.get("metrics_started")
-        route = request.url_rule.rule if request.url_rule else "(no route)"
+        route = route_of_request() or "(no route)"
         m.HTTP_REQUESTS.labels(route, request.method, str(response.status_code)).inc()
-        if started is not None:
-            m.HTTP_DURATION.labels(route, request.method).observe(time.perf_counter() - started)
+        seconds = request_seconds()  # the same clock as the request's log line
+        if seconds is not None:
+            m.HTTP_DURATION.labels(route, request.method).observe(seconds)
         if request.endpoint == UPLOAD_ENDPOINT:
             _count_upload(response.status_code)
         return response
 
     @app.teardown_request
     def finish(_exc: BaseException | None) -> None:
-        if g.pop("metrics_started", None) is not None:
+        if g.pop("metrics_in_flight", False):
             m.HTTP_IN_FLIGHT.dec()
 
     app.register_blueprint(bp)
@@ -106,8 +106,6 @@ def metrics() -> Response:
         multiprocess.MultiProcessCollector(workers)
     else:
         workers = REGISTRY
-    from flask import current_app
-
     body = exposition(workers) + exposition(current_app.extensions["crowdsource.metrics_db"])
     return Response(
         body,

@@ -39,13 +39,10 @@ def check_same_origin() -> None:
         return
     origin = request.headers.get("Origin")
     if origin is not None:
-        if origin == "null" or _host_of(origin) != request.host.lower():
-            raise CrossSiteRequest(
-                "This request came from another site's page, so it was refused. "
-                "Please use the Crowdsource pages."
-            )
-        return
-    if request.headers.get("Sec-Fetch-Site") == "cross-site":
+        cross_site = origin == "null" or _host_of(origin) != request.host.lower()
+    else:  # no Origin: a browser still says where the request came from
+        cross_site = request.headers.get("Sec-Fetch-Site") == "cross-site"
+    if cross_site:
         raise CrossSiteRequest(
             "This request came from another site's page, so it was refused. "
             "Please use the Crowdsource pages."

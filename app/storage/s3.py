@@ -43,6 +43,8 @@ def _config(timeout_s: float) -> Config:
         retries={"max_attempts": 2, "mode": "standard"},
         signature_version="s3v4",
     )
+
+
 # 5 MiB is S3's smallest part; uploads from files larger than that go up in parts.
 _TRANSFER = TransferConfig(multipart_threshold=5 * _MIB, multipart_chunksize=5 * _MIB)
 _MISSING_OBJECT = {"NoSuchKey", "404", "NotFound"}
