@@ -21,7 +21,7 @@ from app.db.migrations import Migrator
 from app.errors import CrowdsourceError
 from app.settings import Settings
 from app.stats.service import queue_depths, recent_contributions
-from ops.context import connect_database, settings_from_environment
+from ops.context import checked_storage, connect_database, settings_from_environment
 
 STALE_AFTER_HOURS = 8  # the refresh runs every 4 h; two missed runs is an alert
 
@@ -98,11 +98,8 @@ def _migrations_check(url: str) -> Check:
 
 
 def _storage_check(settings: Settings) -> Check:
-    from app.storage import make_storage
-
     try:
-        storage = make_storage(settings)
-        storage.check()
+        checked_storage(settings)
     except CrowdsourceError as exc:
         return Check("storage", "fail", exc.message)
     where = settings.local_storage_dir if settings.storage_backend == "local" else (

@@ -86,8 +86,7 @@ def test_render_names_the_missing_secret(cli, tmp_path):
     result = cli.run("k8s", "render", "--stack", "prod", "--out", str(tmp_path / "o"))
     assert result.returncode == 1
     assert result.stderr.strip() == (
-        "crowdsource: error: crowdsource:databasePassword is secret: "
-        "set DB_PASS in the environment"
+        "crowdsource: error: crowdsource:databasePassword is secret: set DB_PASS in the environment"
     )
 
 
