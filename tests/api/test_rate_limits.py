@@ -104,7 +104,7 @@ def redis_url(tmp_path) -> Iterator[str]:
     server = shutil.which("redis-server")
     if server is None:
         pytest.skip("redis-server is not installed (Debian: apt-get install redis-server)")
-    from tests.storage.conftest import free_port
+    from tests.live_server import free_port
 
     port = free_port()
     process = subprocess.Popen(
@@ -151,7 +151,7 @@ def test_pods_sharing_redis_share_the_counts(settings: Settings, database_url, r
 def test_writes_go_on_when_redis_is_down(settings: Settings, database_url):
     from dataclasses import replace
 
-    from tests.storage.conftest import free_port
+    from tests.live_server import free_port
 
     gone = replace(settings, redis_url=f"redis://127.0.0.1:{free_port()}/0")
     app = create_app(gone, database_url=database_url)

@@ -5,7 +5,6 @@ loopback. Each test gets its own fresh bucket or folder."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -24,17 +23,11 @@ from app.storage import Storage
 from app.storage.gcs import EMULATOR_PROJECT, GCSStorage
 from app.storage.local import LocalStorage
 from app.storage.s3 import S3Storage
+from tests.live_server import free_port
 
 BIN = Path(sys.executable).parent
 START_DEADLINE_SECONDS = 30.0
 STOP_DEADLINE_SECONDS = 10.0
-
-
-def free_port() -> int:
-    """A TCP port on loopback that nothing listens on (at the moment we asked)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def new_bucket_name() -> str:
