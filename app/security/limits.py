@@ -102,3 +102,11 @@ def init_app(app: Flask, settings: Settings) -> Limiter | None:
         return response
 
     return limiter
+
+
+def new_session_allowed() -> int | None:
+    """None when this client may be issued a new session now, else the seconds to wait.
+
+    Counted per client address in the shared store (PLACEHOLDER: always allows until the
+    shared limiter lands)."""
+    return None
