@@ -7,6 +7,7 @@ from typing import Any
 
 from app.contributors.service import AGE_GROUPS, GENDERS
 from app.db import Conn
+from app.stats.agreement import ALL_LANGUAGES, NO_VOTES, Agreement
 
 LEADERBOARD_SIZE = 10
 LEADERBOARD_MINIMUM_PEOPLE = 5
@@ -18,10 +19,13 @@ def hours(ms: Any) -> float:
     return round(int(ms or 0) / 3_600_000, 3)
 
 
-def build_documents(conn: Conn) -> dict[str, dict[str, Any]]:
-    """Every published document by name, read from the views in one snapshot."""
+def build_documents(
+    conn: Conn, agreement: dict[str, Agreement] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Every published document by name, read from the views in one snapshot; `agreement`
+    (app.stats.agreement.agreement_by_language) goes into the summary."""
     return {
-        "summary": _summary(conn),
+        "summary": _summary(conn, agreement or {}),
         "timeseries": _timeseries(conn),
         "demographics": _demographics(conn),
         "leaderboard": _leaderboard(conn),
@@ -35,7 +39,7 @@ SELECT t.*, l.name, l.native_name, l.direction
 """
 
 
-def _summary(conn: Conn) -> dict[str, Any]:
+def _summary(conn: Conn, agreement: dict[str, Agreement]) -> dict[str, Any]:
     overall = conn.execute("SELECT * FROM dashboard_overall").fetchone() or {}
     languages = []
     for row in conn.execute(_LANGUAGE_TOTALS).fetchall():
@@ -56,6 +60,7 @@ def _summary(conn: Conn) -> dict[str, Any]:
                 "validators": int(row["validators"]),
                 "goal_hours": goal,
                 "progress": round(validated / goal, 4) if goal else None,
+                "agreement": agreement.get(row["language_code"], NO_VOTES).as_json(),
             }
         )
     totals = {
@@ -72,6 +77,7 @@ def _summary(conn: Conn) -> dict[str, Any]:
                 "languages",
             )
         },
+        "agreement": agreement.get(ALL_LANGUAGES, NO_VOTES).as_json(),
     }
     return {"totals": totals, "languages": languages}
 

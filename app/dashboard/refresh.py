@@ -1,5 +1,6 @@
 """The dashboard refresh: refresh the materialized views CONCURRENTLY, in dependency order,
-under an advisory lock; then publish their content as JSON (see publish.py).
+under an advisory lock; then publish their content as JSON (see publish.py), with the
+agreement between validators per language (app/stats/agreement.py).
 
 Each run is recorded in `dashboard_refreshes` with the time every step took.
 """
@@ -20,6 +21,7 @@ from app.dashboard.documents import build_documents
 from app.dashboard.publish import prune_old_versions, publish
 from app.db import Conn, describe_db_error
 from app.errors import CrowdsourceError, DatabaseUnavailable
+from app.stats.agreement import agreement_by_language
 from app.storage import Storage
 
 # Level 1 reads the transactional tables; level 2 reads level 1. Order matters.
@@ -109,10 +111,16 @@ def _run(conn: Conn, storage: Storage, report: Callable[[str], None]) -> Refresh
             step = view
             with _timed(result, view, report):
                 conn.execute(f"REFRESH MATERIALIZED VIEW CONCURRENTLY {view}")  # names are ours
-        step = "read views"
-        with _timed(result, step, report), conn.transaction():
+        with conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            documents = build_documents(conn)
+            # Read from the votes themselves (no view holds them), in the snapshot the views
+            # are read in.
+            step = "agreement"
+            with _timed(result, step, report):
+                agreement = agreement_by_language(conn)
+            step = "read views"
+            with _timed(result, step, report):
+                documents = build_documents(conn, agreement)
         step = "publish"
         with _timed(result, step, report):
             publish(storage, result.version, result.generated_at, documents)

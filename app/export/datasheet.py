@@ -1,5 +1,5 @@
 """README.md of an export: a datasheet saying what is in it, how it was split, who spoke it
-(in aggregate), under which licence, and how to check it."""
+(in aggregate), how far its validators agree, under which licence, and how to check it."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from datetime import datetime
 from app.export.privacy import MIN_SPEAKERS_FOR_DEMOGRAPHICS, SPEAKER_ID_HEX
 from app.export.splits import SplitPlan, base_sample_size
 from app.export.writer import COLUMNS, DEMOGRAPHICS, DURATION, SPLIT_FILES, STATUS_FILES
+from app.stats.agreement import NO_VOTES, Agreement
 
 _DIMENSIONS = ("age", "gender", "mother_tongue", "state")
 
@@ -68,6 +69,8 @@ class Summary:
     reports: int
     missing: int
     demographics: Demographics
+    # app.stats.agreement.language_agreement, read in the export's snapshot
+    agreement: Agreement = NO_VOTES
 
 
 def render_readme(summary: Summary) -> str:
@@ -117,6 +120,7 @@ def render_readme(summary: Summary) -> str:
         ]
     lines += _splits(s)
     lines += _demographics(s)
+    lines += agreement_section(s.agreement)
     lines += _columns()
     lines += [
         "## Privacy",
@@ -199,6 +203,54 @@ def _demographics(s: Summary) -> list[str]:
             speakers = len(s.demographics.speakers[name][value])
             lines.append(f"| {value} | {clips:,} | {clips / validated.clips:.1%} | {speakers:,} |")
         lines.append("")
+    return lines
+
+
+def agreement_section(agreement: Agreement) -> list[str]:
+    """How far the validators agree (figures from app/stats/agreement.py), with what they
+    mean and what they rest on."""
+    lines = ["## Agreement between validators", ""]
+    what = (
+        "Only votes that count are used: not the practice answers of new validators, not "
+        "answers on clips whose right answer is known (mixed in to check validators), not "
+        "the votes of validators whose answers stopped counting. Recordings removed by an "
+        "operator are left out; every other recording of the language is in."
+    )
+    if agreement.undefined == "no_pairs" or agreement.pairwise is None:
+        return [
+            *lines,
+            "No recording had been checked by two validators whose votes count when this "
+            "export was made, so their agreement cannot be measured yet. " + what,
+            "",
+        ]
+    a = agreement
+    basis = (
+        f"{a.votes:,} votes on {a.recordings:,} recordings that at least two people checked, "
+        f"by {a.validators:,} validators, when this export was made."
+    )
+    if a.alpha is None:
+        lines.append(
+            f"Every one of the {a.votes:,} votes on recordings checked by at least two people "
+            f"({a.recordings:,} recordings, {a.validators:,} validators) gave the same "
+            "verdict: the validators agree on all of them, but agreement beyond chance "
+            "(Krippendorff's alpha) is undefined without any variation. " + what
+        )
+        return [*lines, ""]
+    lines += [
+        f"- Krippendorff's alpha (nominal: Correct / Incorrect): **{a.alpha:.3f}**",
+        f"- pairs of validators on the same recording who gave the same verdict: "
+        f"**{a.pairwise:.1%}** ({a.pairs:,} pairs)",
+        f"- based on {basis}",
+        "",
+        "Alpha measures how often validators agree beyond what chance would give with the "
+        "same mix of verdicts: 1 is perfect agreement, 0 is no better than chance, below 0 "
+        "is systematic disagreement. Krippendorff suggests relying on data with alpha of "
+        "0.800 or more and drawing only tentative conclusions from 0.667 to 0.800 (K. "
+        'Krippendorff, Content Analysis: An Introduction to Its Methodology; "Computing '
+        "Krippendorff's Alpha-Reliability\", 2011). " + what + " A recording is decided once "
+        "enough votes agree, so most have two or three votes.",
+        "",
+    ]
     return lines
 
 

@@ -66,6 +66,7 @@ from app.export.writer import (
     write_tarball,
     write_text,
 )
+from app.stats.agreement import Agreement, language_agreement
 from app.storage import Storage
 
 # on_progress(phase, done, total): phase is "clips", "tar" or "upload"; called with done=0
@@ -162,6 +163,7 @@ class _Read:
     speakers_total: int
     total: int  # recordings read
     reports: list[list[str]]  # rows of reported.tsv
+    agreement: Agreement  # between validators, in the same snapshot
 
 
 def _check_options(options: ExportOptions) -> None:
@@ -187,6 +189,7 @@ def _read_database(
         assert language is not None  # checked before; languages are never removed
         speakers_total = count_speakers(conn, code)
         demographics = demographics_allowed(speakers_total)
+        agreement = language_agreement(conn, code)
         reports = [
             reported_fields(
                 report,
@@ -218,7 +221,7 @@ def _read_database(
                     )
                 )
                 total += 1
-    return _Read(dict(language), speakers_total, total, reports)
+    return _Read(dict(language), speakers_total, total, reports, agreement)
 
 
 def _part_rows(state: ExportState, status: str) -> Iterator[list[str]]:
@@ -334,6 +337,7 @@ def _write_files(
         reports=len(read.reports),
         missing=len(missing),
         demographics=demographics,
+        agreement=read.agreement,
     )
     write_text(out / README, render_readme(summary))
     result.rows = {name: stats.clips for name, stats in files.items()}

@@ -90,6 +90,43 @@ function showHeadline(code) {
   }
 }
 
+/** "0.71", "-0.05": alpha to two decimals (the reader's locale). */
+function alphaText(alpha) {
+  return alpha.toLocaleString(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+}
+
+/** What an agreement figure rests on, or why there is none (docs/dashboard.md, `agreement`). */
+function agreementBasis(agreement, code) {
+  if (agreement.undefined === "no_pairs") {
+    return `No recording in ${scopeText(code)} has been checked by two people yet.`;
+  }
+  const basis =
+    `From ${plural(agreement.votes, "vote")} on ${plural(agreement.recordings, "recording")} ` +
+    `checked by at least two people (${plural(agreement.validators, "validator")}).`;
+  if (agreement.undefined === "no_variation") {
+    return `Every vote so far gave the same answer, so agreement beyond chance cannot be measured yet. ${basis}`;
+  }
+  return basis;
+}
+
+/** Krippendorff's alpha and the share of agreeing pairs, for all languages or the one chosen. */
+function showAgreement(code) {
+  const agreement = (code ? languages.get(code) : published.summary.totals).agreement;
+  const alpha = byId("stat-agreement-alpha");
+  const pairwise = byId("stat-agreement-pairwise");
+  if (!agreement) {
+    // A summary published before agreement was (the next refresh adds it).
+    alpha.textContent = pairwise.textContent = "–";
+    byId("agreement-basis").textContent = "Published with the next refresh.";
+    return;
+  }
+  alpha.textContent = agreement.alpha === null ? "–" : alphaText(agreement.alpha);
+  alpha.dataset.value = String(agreement.alpha);
+  pairwise.textContent = agreement.pairwise === null ? "–" : percent(agreement.pairwise);
+  pairwise.dataset.value = String(agreement.pairwise);
+  byId("agreement-basis").textContent = agreementBasis(agreement, code);
+}
+
 function showLanguages(code) {
   const withData = published.summary.languages.filter((language) => language.recordings > 0);
   const container = byId("chart-languages");
@@ -128,6 +165,7 @@ function showLanguages(code) {
         { label: "Recordings", numeric: true },
         { label: "Speakers", numeric: true },
         { label: "Validators", numeric: true },
+        { label: "Agreement (α)", numeric: true },
       ],
       withData.map((language) => [
         languageLabel(language.code),
@@ -136,6 +174,7 @@ function showLanguages(code) {
         count(language.recordings),
         count(language.speakers),
         count(language.validators),
+        language.agreement?.alpha == null ? "–" : alphaText(language.agreement.alpha),
       ]),
     ),
   });
@@ -359,6 +398,7 @@ function show() {
   byId("language").value = code;
   showScope(code);
   showHeadline(code);
+  showAgreement(code);
   showLanguages(code);
   showTimeseries(code);
   showDemographics(code);
