@@ -66,6 +66,28 @@ class Settings:
     reports_to_hide: int = 3  # distinct reporters that take an item or recording out of the queues
     audio_url_ttl_seconds: int = 900
 
+    # Trust (app/validate/trust.py, docs/adr/0009-trust.md). A vote counts only once the clip
+    # could have been heard: served at least LISTEN_PERCENT of its duration before the vote.
+    listen_percent: int = 80
+    # A new validator's first WARMUP_CLIPS clips in a language are practice on known answers;
+    # their votes count after WARMUP_MIN_AGREED of them agree. Skipped while the language has
+    # fewer than KNOWN_ANSWERS_MIN known-answer clips of each answer.
+    warmup_clips: int = 5
+    warmup_min_agreed: int = 4
+    known_answers_min: int = 4
+    # Then probation: PROBATION_CHECK_PERCENT of the clips served are hidden known-answer
+    # checks, and the votes wait until PROBATION_CHECKS checks are answered with at least
+    # PROBATION_AGREE_PERCENT agreement (then they all count at once).
+    probation_checks: int = 10
+    probation_agree_percent: int = 90
+    probation_check_percent: int = 50
+    # Afterwards about KNOWN_ANSWER_PERCENT of the clips served are checks; past
+    # DISTRUST_MIN_CHECKS of them, a validator who disagrees with more than
+    # DISTRUST_DISAGREEMENT_PERCENT stops counting (votes kept, verdicts recomputed).
+    known_answer_percent: int = 10
+    distrust_min_checks: int = 5
+    distrust_disagreement_percent: int = 30
+
     # Abuse limits (app/security/limits.py): on unless RATE_LIMITS=off (benchmarks); counted in
     # Redis when set, so that every pod shares the counts, else in each process's memory.
     storage_timeout_s: int = 8  # S3: seconds to wait for an answer (two attempts)
@@ -169,6 +191,22 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         votes_to_decide=env.number("VOTES_TO_DECIDE", default=2, minimum=1, maximum=50),
         reports_to_hide=env.number("REPORTS_TO_HIDE", default=3, minimum=1, maximum=100),
         audio_url_ttl_seconds=env.number("AUDIO_URL_TTL", default=900, minimum=30, maximum=86_400),
+        listen_percent=env.number("LISTEN_PERCENT", default=80, minimum=0, maximum=100),
+        warmup_clips=env.number("WARMUP_CLIPS", default=5, minimum=0, maximum=50),
+        warmup_min_agreed=env.number("WARMUP_MIN_AGREED", default=4, minimum=0, maximum=50),
+        known_answers_min=env.number("KNOWN_ANSWERS_MIN", default=4, minimum=1, maximum=1000),
+        probation_checks=env.number("PROBATION_CHECKS", default=10, minimum=0, maximum=1000),
+        probation_agree_percent=env.number(
+            "PROBATION_AGREE_PERCENT", default=90, minimum=0, maximum=100
+        ),
+        probation_check_percent=env.number(
+            "PROBATION_CHECK_PERCENT", default=50, minimum=1, maximum=100
+        ),
+        known_answer_percent=env.number("KNOWN_ANSWER_PERCENT", default=10, minimum=0, maximum=50),
+        distrust_min_checks=env.number("DISTRUST_MIN_CHECKS", default=5, minimum=1, maximum=1000),
+        distrust_disagreement_percent=env.number(
+            "DISTRUST_DISAGREEMENT_PERCENT", default=30, minimum=0, maximum=100
+        ),
         storage_timeout_s=env.number("STORAGE_TIMEOUT", default=8, minimum=1, maximum=300),
         rate_limits=env.choice("RATE_LIMITS", ("on", "off"), default="on") == "on",
         redis_url=_redis_url(env),

@@ -29,11 +29,13 @@ ALTER TABLE contributions DROP CONSTRAINT contributions_status_check;
 ALTER TABLE contributions ADD CONSTRAINT contributions_status_check
     CHECK (status IN ('pending', 'accepted', 'rejected', 'removed'));
 
--- Each validator's standing per language.
+-- Each validator's standing per language: practice on known answers (warmup), then checks on
+-- hidden known answers before their votes count (probation), counting, or distrusted.
 CREATE TABLE validator_standing (
     validator_id      uuid NOT NULL REFERENCES contributors (id) ON DELETE CASCADE,
     language_code     text NOT NULL REFERENCES languages (code),
-    state             text NOT NULL CHECK (state IN ('warmup', 'counting', 'distrusted')),
+    state             text NOT NULL
+                      CHECK (state IN ('warmup', 'probation', 'counting', 'distrusted')),
     practice_answered smallint NOT NULL DEFAULT 0 CHECK (practice_answered >= 0),
     practice_agreed   smallint NOT NULL DEFAULT 0 CHECK (practice_agreed >= 0),
     checks_answered   integer NOT NULL DEFAULT 0 CHECK (checks_answered >= 0),

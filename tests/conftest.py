@@ -103,11 +103,16 @@ def db(database_url: str) -> Iterator[psycopg.Connection]:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
+    """The app's settings for a test. Validators' warm-up and the hidden known-answer checks
+    are off here, so that a test's votes count as they are cast and its queues hold only the
+    clips it made; the tests of trust (tests/api/test_trust.py) turn them back on."""
     return Settings(
         database_url=database_url,
         data_dir=tmp_path / "data",
         storage_dir=tmp_path / "storage",
         secret_key=TEST_SECRET,
+        warmup_clips=0,
+        known_answer_percent=0,
     )
 
 

@@ -1,8 +1,13 @@
-"""Anonymous identity: a random contributor id in a signed, HttpOnly cookie.
+"""Sessions: a random contributor id in a signed, HttpOnly cookie, issued before any influence.
 
-The cookie is read before each request; a write that needs an identity calls
-`contributor_id_for_write`, which makes one if there is none. A cookie whose signature fails
-is cleared; on the API it is refused with 400 so a client never acts under a forged id.
+A session is issued by a page view or by `POST /api/v1/session`, never by a write: every write
+calls `require_session`, which answers 401 `no_session` when the request carries none. Issuing
+one costs the client a request and counts against its address's new-session limit
+(`app.security.limits.new_session_allowed`), so identities are no longer free: a script that
+drops its cookie has to come back for a new one, and soon waits.
+
+The cookie is read before each request. A cookie whose signature fails is cleared; on the API
+it is refused with 400 so a client never acts under a forged id.
 """
 
 from __future__ import annotations
@@ -12,7 +17,9 @@ import uuid
 from flask import Flask, Response, current_app, g, request
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from app.errors import BadRequest
+from app.contributors.service import ensure_contributor
+from app.db import Conn
+from app.errors import BadRequest, CrowdsourceError
 
 COOKIE_NAME = "cs_id"
 COOKIE_MAX_AGE = 2 * 365 * 24 * 3600
@@ -22,22 +29,38 @@ class InvalidSession(BadRequest):
     code = "invalid_session"
 
 
+class NoSession(CrowdsourceError):
+    code = "no_session"
+    http_status = 401
+
+
 def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="crowdsource.contributor")
 
 
 def current_contributor_id() -> uuid.UUID | None:
-    """The id from this request's cookie, or None for a new visitor."""
+    """The id from this request's session cookie, or None when it carries none."""
     return g.get("contributor_id")
 
 
-def contributor_id_for_write() -> uuid.UUID:
-    """The current id, or a new random one that the response will set as the cookie."""
+def require_session() -> uuid.UUID:
+    """The contributor id of this request's session; raises NoSession (401) without one."""
     contributor_id = current_contributor_id()
     if contributor_id is None:
-        contributor_id = uuid.uuid4()
-        g.contributor_id = contributor_id
-        g.set_contributor_cookie = True
+        raise NoSession(
+            "Your browser has no session with us yet. Please reload the page "
+            "(or POST /api/v1/session) and try again."
+        )
+    return contributor_id
+
+
+def issue_session(conn: Conn) -> uuid.UUID:
+    """Make a new contributor and have the response set its session cookie. The caller has
+    checked the client's new-session limit."""
+    contributor_id = uuid.uuid4()
+    ensure_contributor(conn, contributor_id)
+    g.contributor_id = contributor_id
+    g.set_contributor_cookie = True
     return contributor_id
 
 

@@ -1,11 +1,11 @@
-"""JSON API: the person's profile, totals and contributions."""
+"""JSON API: the session, the person's profile, totals and contributions."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
 
 from app import deps
-from app.contributors.identity import contributor_id_for_write, current_contributor_id
+from app.contributors.identity import current_contributor_id, issue_session, require_session
 from app.contributors.service import (
     contributor_totals,
     get_profile,
@@ -13,9 +13,27 @@ from app.contributors.service import (
     profile_options,
     update_profile,
 )
+from app.errors_http import error_response
 from app.inputs import json_body, query_int
+from app.security.limits import TOO_MANY, new_session_allowed
 
 bp = Blueprint("contributors", __name__, url_prefix="/api/v1")
+
+
+@bp.post("/session")
+def new_session() -> tuple[Response, int]:
+    """A session for this browser: 201 with a new one, 200 when the request has one already;
+    429 + Retry-After when the client's address has made too many lately."""
+    if current_contributor_id() is not None:
+        return jsonify({"session": {"new": False}}), 200
+    wait = new_session_allowed()
+    if wait is not None:
+        response = error_response(429, "rate_limited", TOO_MANY)
+        response.headers["Retry-After"] = str(wait)
+        return response, 429
+    with deps.database().connection() as conn:
+        issue_session(conn)
+    return jsonify({"session": {"new": True}}), 201
 
 
 @bp.get("/profile/options")
@@ -39,7 +57,7 @@ def me() -> Response:
 @bp.put("/me/profile")
 def save_profile() -> Response:
     changes = json_body()
-    contributor_id = contributor_id_for_write()
+    contributor_id = require_session()
     with deps.database().connection() as conn:
         return jsonify({"profile": update_profile(conn, contributor_id, changes)})
 

@@ -1,4 +1,10 @@
-"""Reports: a sentence or a recording flagged as unfit; enough distinct reporters hide it."""
+"""Reports: a sentence or a recording flagged as unfit; enough trusted reporters hide it.
+
+A report counts toward hiding only when its reporter has a track record (`has_track_record`):
+a script's fresh sessions can report all they like, the reports are kept for an operator
+to read (`crowdsource reports list --all`) and hide nothing. What enough counted reports hid
+waits in the review queue until an operator restores or removes it (app/reports/review.py).
+"""
 
 from __future__ import annotations
 
@@ -28,9 +34,10 @@ def file_report(
 ) -> bool:
     """Record a report once per reporter and target; return True if it is new.
 
-    Each new report raises the target's report_count in the same transaction, so the queues
-    can leave out what enough distinct people reported. Raises NotFound for an unknown target,
-    NoteRequired when the reason is "other" without a note.
+    Each new counted report (see the module's docstring) raises the target's report_count in
+    the same transaction, so the queues can leave out what enough trusted people reported.
+    Raises NotFound for an unknown target, NoteRequired when the reason is "other" without a
+    note.
     """
     if reason == "other" and not note:
         raise NoteRequired("Please tell us briefly what is wrong.", field="note")
@@ -39,15 +46,38 @@ def file_report(
         column, table, row_id = "item_id", "dataset_rows", _sentence_id(conn, target_id)
     else:
         column, table, row_id = "contribution_id", "contributions", _recording_id(conn, target_id)
+    counted = has_track_record(conn, reporter_id)
     inserted = conn.execute(
-        f"INSERT INTO reports (reporter_id, {column}, reason, note) VALUES (%s, %s, %s, %s)"
+        f"INSERT INTO reports (reporter_id, {column}, reason, note, counted)"
+        " VALUES (%s, %s, %s, %s, %s)"
         f" ON CONFLICT (reporter_id, {column}) WHERE {column} IS NOT NULL DO NOTHING RETURNING id",
-        (reporter_id, row_id, reason, note),
+        (reporter_id, row_id, reason, note, counted),
     ).fetchone()
     if inserted is None:
         return False
-    conn.execute(f"UPDATE {table} SET report_count = report_count + 1 WHERE id = %s", (row_id,))
+    if counted:
+        conn.execute(f"UPDATE {table} SET report_count = report_count + 1 WHERE id = %s", (row_id,))
     return True
+
+
+TRACK_RECORD_RECORDINGS = 3
+
+_TRACK_RECORD = """
+SELECT EXISTS (SELECT 1 FROM validator_standing
+                WHERE validator_id = %(me)s AND state = 'counting' AND checks_agreed >= 1)
+    OR (SELECT count(*) FROM (SELECT 1 FROM contributions
+                               WHERE contributor_id = %(me)s AND status = 'accepted'
+                               LIMIT %(recordings)s) x) >= %(recordings)s AS known
+"""
+
+
+def has_track_record(conn: Conn, contributor_id: uuid.UUID) -> bool:
+    """True for a validator in good standing who has agreed on a hidden known-answer check,
+    or for a speaker with TRACK_RECORD_RECORDINGS accepted recordings."""
+    row = conn.execute(
+        _TRACK_RECORD, {"me": contributor_id, "recordings": TRACK_RECORD_RECORDINGS}
+    ).fetchone()
+    return bool(row and row["known"])
 
 
 def _sentence_id(conn: Conn, value: Any) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 
 from app import deps
-from app.contributors.identity import contributor_id_for_write
+from app.contributors.identity import require_session
 from app.inputs import InvalidField, MissingField, json_body, required_choice
 from app.reports.service import REASONS, TARGETS, file_report
 
@@ -14,6 +14,7 @@ bp = Blueprint("reports", __name__, url_prefix="/api/v1")
 
 @bp.post("/reports")
 def report() -> tuple[Response, int]:
+    reporter = require_session()
     body = json_body()
     target = required_choice(body.get("target"), "target", TARGETS)
     reason = required_choice(body.get("reason"), "reason", REASONS)
@@ -25,7 +26,6 @@ def report() -> tuple[Response, int]:
     note = " ".join(note.split()) if note else None
     if note is not None and len(note) > 500:
         raise InvalidField("'note' can be at most 500 characters long.", field="note")
-    reporter = contributor_id_for_write()
     with deps.database().connection() as conn:
         created = file_report(conn, reporter, target, body["id"], reason, note)
     return jsonify({"reported": True}), 201 if created else 200

@@ -141,22 +141,67 @@ def pick_sentences_to_record(
     ).fetchall()
 
 
-_GET_SENTENCE = """
-SELECT id, language_code, text FROM dataset_rows WHERE id = %s AND kind = 'sentence' AND is_active
+class LanguageClosed(Conflict):
+    code = "language_closed"
+
+
+class SentenceFull(Conflict):
+    code = "sentence_full"
+
+
+class SentenceReported(Conflict):
+    code = "sentence_reported"
+
+
+class IdempotencyConflict(Conflict):
+    code = "idempotency_conflict"
+
+
+# Everything that decides whether a sentence may be recorded now, in one row: the checks
+# below say which rule refused it. `save_recording` applies the same rules again in the
+# statement that counts the recording, which is what makes them hold under concurrency; this
+# read only lets a refusal come before the audio is decoded and stored.
+_SENTENCE_TO_RECORD = """
+SELECT d.id, d.language_code, d.text, d.is_active, d.contribution_count, d.report_count,
+       l.is_active AS language_open, l.max_recordings_per_item AS cap
+  FROM dataset_rows d JOIN languages l ON l.code = d.language_code
+ WHERE d.id = %s AND d.kind = 'sentence'
 """
 
 
-def get_sentence(conn: Conn, item_id: int) -> dict[str, Any]:
-    """The active sentence `item_id`; raises UnknownItem."""
-    row = conn.execute(_GET_SENTENCE, (item_id,)).fetchone()
-    if row is None:
-        raise UnknownItem(f"There is no sentence with id {item_id} to record.")
+def get_sentence(conn: Conn, item_id: int, *, report_limit: int | None = None) -> dict[str, Any]:
+    """The sentence `item_id` if it may be recorded now. Raises UnknownItem (missing or
+    retired), LanguageClosed, SentenceFull (at its language's cap) and, when `report_limit`
+    is given, SentenceReported (hidden by reports)."""
+    row = conn.execute(_SENTENCE_TO_RECORD, (item_id,)).fetchone()
+    check_sentence_open(row, item_id, report_limit=report_limit)
+    assert row is not None
     return row
+
+
+def check_sentence_open(
+    row: dict[str, Any] | None, item_id: int, *, report_limit: int | None
+) -> None:
+    """Raise the refusal that applies to this sentence row (see `get_sentence`), if any."""
+    if row is None or not row["is_active"]:
+        raise UnknownItem(f"There is no sentence with id {item_id} to record.")
+    if not row["language_open"]:
+        raise LanguageClosed("This language is not taking new recordings at the moment.")
+    if row["contribution_count"] >= row["cap"]:
+        raise SentenceFull(
+            "This sentence has all the recordings it needs. Please record another one."
+        )
+    if report_limit is not None and row["report_count"] >= report_limit:
+        raise SentenceReported("This sentence is being reviewed. Please record another one.")
 
 
 def skip_sentence(conn: Conn, contributor_id: uuid.UUID, item_id: int) -> None:
     """Remember that this person does not want to record `item_id` (idempotent)."""
-    get_sentence(conn, item_id)
+    row = conn.execute(
+        "SELECT 1 FROM dataset_rows WHERE id = %s AND kind = 'sentence' AND is_active", (item_id,)
+    ).fetchone()
+    if row is None:
+        raise UnknownItem(f"There is no sentence with id {item_id} to skip.")
     ensure_contributor(conn, contributor_id)
     conn.execute(
         "INSERT INTO skips (contributor_id, item_id) VALUES (%s, %s)"
@@ -165,9 +210,18 @@ def skip_sentence(conn: Conn, contributor_id: uuid.UUID, item_id: int) -> None:
     )
 
 
-def find_recording_by_key(conn: Conn, contributor_id: uuid.UUID, key: str) -> dict[str, Any] | None:
-    """The recording this person already made with idempotency key `key`, if any."""
-    return conn.execute(_FIND_BY_KEY, (contributor_id, key)).fetchone()
+def find_recording_by_key(
+    conn: Conn, contributor_id: uuid.UUID, key: str, item_id: int | None = None
+) -> dict[str, Any] | None:
+    """The recording this person already made with idempotency key `key`, if any. Raises
+    IdempotencyConflict when that recording is of another sentence than `item_id`."""
+    row = conn.execute(_FIND_BY_KEY, (contributor_id, key)).fetchone()
+    if row is not None and item_id is not None and row["item_id"] != item_id:
+        raise IdempotencyConflict(
+            "This upload's idempotency key was already used for another sentence. "
+            "Use a new key for each recording."
+        )
+    return row
 
 
 def check_not_recorded(conn: Conn, contributor_id: uuid.UUID, item_id: int) -> None:
@@ -178,13 +232,24 @@ def check_not_recorded(conn: Conn, contributor_id: uuid.UUID, item_id: int) -> N
 
 
 _RECORDING_COLUMNS = """
-SELECT public_id::text AS id, item_id, language_code AS language, duration_ms, status
+SELECT public_id::text AS id, item_id, language_code AS language, duration_ms,
+       CASE WHEN status = 'removed' THEN 'rejected' ELSE status END AS status
   FROM contributions
 """
 _FIND_BY_KEY = _RECORDING_COLUMNS + " WHERE contributor_id = %s AND idempotency_key = %s"
 _RECORDED_BY = "SELECT 1 FROM contributions WHERE contributor_id = %s AND item_id = %s"
+# The rules, at the write: the sentence's row is counted only while it is active, its
+# language open, its count under the cap and it is not hidden by reports. The UPDATE takes the
+# row's lock, so concurrent uploads of one sentence take turns and each sees the count the
+# previous one left: with one slot left, exactly one of them gets it.
 _COUNT_RECORDING = """
-UPDATE dataset_rows SET contribution_count = contribution_count + 1 WHERE id = %s
+UPDATE dataset_rows d SET contribution_count = d.contribution_count + 1
+  FROM languages l
+ WHERE d.id = %(item_id)s AND l.code = d.language_code
+   AND d.is_active AND l.is_active
+   AND d.contribution_count < l.max_recordings_per_item
+   AND d.report_count < %(report_limit)s
+RETURNING d.id
 """
 
 _INSERT_RECORDING = """
@@ -209,6 +274,7 @@ class NewRecording:
     report: AudioReport
     device: str | None
     browser: str | None
+    report_limit: int
 
 
 def save_recording(conn: Conn, storage: Storage, new: NewRecording) -> tuple[dict[str, Any], bool]:
@@ -217,13 +283,23 @@ def save_recording(conn: Conn, storage: Storage, new: NewRecording) -> tuple[dic
 
     A failed insert removes the object. A concurrent request with the same idempotency key
     loses the race quietly and returns the winner's recording with created=False.
-    Raises AlreadyRecorded if the person recorded this sentence under another key.
+    Raises AlreadyRecorded if the person recorded this sentence under another key, and the
+    refusals of `get_sentence` when a rule no longer lets the sentence be recorded (checked in
+    the statement that counts the recording, so they hold against concurrent uploads).
     """
     public_id = uuid.uuid4()
     key = recording_key(new.sentence["language_code"], public_id, new.report.extension)
     storage.put(key, new.data, content_type=new.report.mime_type)
     try:
         with conn.transaction():
+            counted = conn.execute(
+                _COUNT_RECORDING,
+                {"item_id": new.sentence["id"], "report_limit": new.report_limit},
+            ).fetchone()
+            if counted is None:
+                now = conn.execute(_SENTENCE_TO_RECORD, (new.sentence["id"],)).fetchone()
+                check_sentence_open(now, new.sentence["id"], report_limit=new.report_limit)
+                raise SentenceFull("This sentence has all the recordings it needs.")  # a race
             ensure_contributor(conn, new.contributor_id)
             row = conn.execute(
                 _INSERT_RECORDING,
@@ -243,10 +319,11 @@ def save_recording(conn: Conn, storage: Storage, new: NewRecording) -> tuple[dic
                     "browser": new.browser,
                 },
             ).fetchone()
-            conn.execute(_COUNT_RECORDING, (new.sentence["id"],))
     except psycopg.errors.UniqueViolation as exc:
         storage.delete(key)
-        existing = find_recording_by_key(conn, new.contributor_id, new.idempotency_key)
+        existing = find_recording_by_key(
+            conn, new.contributor_id, new.idempotency_key, new.sentence["id"]
+        )
         if existing is not None:
             return existing, False
         raise AlreadyRecorded("You have already recorded this sentence. Thank you!") from exc

@@ -7,7 +7,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from app import deps
 from app.audio import AudioLimits, NotAudio, RecordingRefused, analyse_recording
-from app.contributors.identity import contributor_id_for_write, current_contributor_id
+from app.contributors.identity import current_contributor_id, require_session
 from app.contributors.service import contributor_totals
 from app.errors import BadRequest, CrowdsourceError
 from app.errors_http import error_response
@@ -59,6 +59,7 @@ def sentences(code: str) -> Response:
 def upload_recording() -> tuple[Response, int]:
     """Check the audio, store it, record the row; the same idempotency key returns the first
     result. Refusals say why in words a volunteer understands."""
+    contributor_id = require_session()
     settings = deps.settings()
     item_id = required_int(request.form.get("item_id"), "item_id")
     key = idempotency_key(request.form.get("idempotency_key"))
@@ -71,17 +72,16 @@ def upload_recording() -> tuple[Response, int]:
     if not data:
         raise BadRequest("The recording is empty. Please record again.", code="empty_upload")
 
-    contributor_id = contributor_id_for_write()
     database = deps.database()
     with database.connection() as conn:
-        existing = find_recording_by_key(conn, contributor_id, key)
+        existing = find_recording_by_key(conn, contributor_id, key, item_id)
         if existing is None:
-            sentence = get_sentence(conn, item_id)
+            sentence = get_sentence(conn, item_id, report_limit=settings.reports_to_hide)
             try:
                 check_not_recorded(conn, contributor_id, item_id)
             except AlreadyRecorded:
                 # A retry of this very upload may have been stored since the first look.
-                existing = find_recording_by_key(conn, contributor_id, key)
+                existing = find_recording_by_key(conn, contributor_id, key, item_id)
                 if existing is None:
                     raise
     if existing is not None:
@@ -106,6 +106,7 @@ def upload_recording() -> tuple[Response, int]:
         report=report,
         device=_device(),
         browser=_browser(),
+        report_limit=settings.reports_to_hide,
     )
     with database.connection() as conn:
         recording, created = save_recording(conn, deps.storage(), new)
@@ -120,7 +121,7 @@ def _recording_response(recording: dict, *, created: bool) -> tuple[Response, in
 
 @bp.post("/sentences/<int:item_id>/skip")
 def skip(item_id: int) -> Response:
-    contributor_id = contributor_id_for_write()
+    contributor_id = require_session()
     with deps.database().connection() as conn:
         skip_sentence(conn, contributor_id, item_id)
     return jsonify({"skipped": True})

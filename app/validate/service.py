@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import random
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from app.contributors.service import ensure_contributor
 from app.db import Conn
 from app.errors import Conflict, CrowdsourceError, NotFound
+from app.validate.trust import (
+    CHECK_POOL,
+    PRACTICE_POOL,
+    TrustRules,
+    pick_known_answers,
+    record_known_answer,
+    standing,
+)
 
 VERDICTS = ("accept", "reject")
 
@@ -26,7 +36,7 @@ class AlreadyVoted(Conflict):
 
 
 _PICK_CLIPS = """
-SELECT c.public_id::text AS id, d.text AS sentence, c.duration_ms
+SELECT c.id AS row_id, c.public_id::text AS id, d.text AS sentence, c.duration_ms
   FROM contributions c
   JOIN dataset_rows d ON d.id = c.item_id
  WHERE c.language_code = %(language)s AND c.status = 'pending' AND c.kind = 'recording'
@@ -40,6 +50,13 @@ SELECT c.public_id::text AS id, d.text AS sentence, c.duration_ms
  LIMIT %(count)s
 """
 
+# The first time a session is handed a clip; a vote counts only after the clip could be heard.
+_SERVE = """
+INSERT INTO clip_servings (contributor_id, contribution_id)
+SELECT %(me)s, unnest(%(ids)s::bigint[])
+    ON CONFLICT (contributor_id, contribution_id) DO NOTHING
+"""
+
 
 def pick_clips_to_validate(
     conn: Conn,
@@ -48,22 +65,65 @@ def pick_clips_to_validate(
     *,
     count: int,
     report_limit: int,
+    rules: TrustRules | None = None,
 ) -> list[dict[str, Any]]:
-    """Up to `count` pending recordings for this person to check: never their own, nor ones they
-    voted on or skipped, nor reported ones; closest to a decision first, then oldest."""
+    """Up to `count` recordings for this person to check: never their own, nor ones they
+    voted on or skipped, nor reported ones; closest to a decision first, then oldest.
+
+    With a session (`contributor_id`) and `rules`: during warm-up only practice clips (marked
+    `practice`); otherwise some pending clips are swapped, at random places, for hidden
+    known-answer checks that look like any other clip. Every clip handed out is remembered
+    (clip_servings) for the listening rule.
+    """
+    me = contributor_id or uuid.UUID(int=0)
+    if contributor_id is None or rules is None:
+        return _strip(_pick_pending(conn, language_code, me, count, report_limit))
+    mine = standing(conn, contributor_id, language_code, rules)
+    if mine["state"] == "warmup":
+        left = max(1, rules.warmup_clips - int(mine["practice_answered"]))
+        picked = pick_known_answers(
+            conn, language_code, me, count=min(count, left), pool=PRACTICE_POOL, exclude=[]
+        )
+        for clip in picked:
+            clip["practice"] = True
+    else:
+        picked = _pick_pending(conn, language_code, me, count, report_limit)
+        checks = sum(
+            random.randrange(100) < rules.check_percent(mine["state"]) for _ in range(count)
+        )
+        if checks:
+            hidden = pick_known_answers(
+                conn, language_code, me, count=checks, pool=CHECK_POOL,
+                exclude=[clip["row_id"] for clip in picked],
+            )  # fmt: skip
+            for check in hidden:
+                if len(picked) >= count:
+                    picked.pop(random.randrange(len(picked)))
+                picked.insert(random.randrange(len(picked) + 1), check)
+    if picked:
+        conn.execute(_SERVE, {"me": contributor_id, "ids": [c["row_id"] for c in picked]})
+    return _strip(picked)
+
+
+def _pick_pending(
+    conn: Conn, language: str, me: uuid.UUID, count: int, report_limit: int
+) -> list[dict[str, Any]]:
     return conn.execute(
         _PICK_CLIPS,
-        {
-            "language": language_code,
-            "me": contributor_id or uuid.UUID(int=0),
-            "report_limit": report_limit,
-            "count": count,
-        },
+        {"language": language, "me": me, "report_limit": report_limit, "count": count},
     ).fetchall()
 
 
+def _strip(clips: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The clips as the API shows them (internal row ids left out)."""
+    for clip in clips:
+        clip.pop("row_id", None)
+    return clips
+
+
 _GET_RECORDING = """
-SELECT id, public_id, contributor_id, language_code, media_key, media_type, status
+SELECT id, public_id, contributor_id, language_code, media_key, media_type, status,
+       known_answer
   FROM contributions WHERE public_id = %s AND kind = 'recording'
 """
 
@@ -86,28 +146,61 @@ def verdict_for(accepts: int, rejects: int, *, votes_to_decide: int) -> str:
     return "pending"
 
 
-def decided_by_vote(recording: dict[str, Any], verdict: str, votes_to_decide: int) -> str | None:
-    """The decision (accepted or rejected) that this new `verdict` made, given the counts
-    `cast_vote` returned after it; None if the recording was decided before or is still open."""
-    accepts = int(recording["accept_count"]) - (verdict == "accept")
-    rejects = int(recording["reject_count"]) - (verdict == "reject")
-    before = verdict_for(accepts, rejects, votes_to_decide=votes_to_decide)
-    after = str(recording["status"])
-    return after if before == "pending" and after != "pending" else None
+class RecordingRemoved(Conflict):
+    code = "recording_removed"
 
 
+class LanguageClosed(Conflict):
+    code = "language_closed"
+
+
+class ItemRetired(Conflict):
+    code = "item_retired"
+
+
+class NotListened(CrowdsourceError):
+    code = "not_listened"
+    http_status = 422
+
+
+@dataclass(frozen=True)
+class VoteOutcome:
+    """What a vote did. `decision` is the verdict this vote made (None if it made none);
+    `expected` is the known answer, told only after a practice clip."""
+
+    recording_id: str
+    verdict: str
+    created: bool
+    counted: bool
+    decision: str | None = None
+    practice: bool = False
+    expected: str | None = None
+
+
+_LANGUAGE_OF = "SELECT language_code FROM contributions WHERE public_id = %s AND kind = 'recording'"
+
+# Everything the rules need, read under the recording's lock: the vote that follows is
+# decided on this row, and a concurrent vote on the recording waits for this one.
 _LOCK_RECORDING = """
-SELECT id, contributor_id, accept_count, reject_count, status
-  FROM contributions WHERE public_id = %s AND kind = 'recording'
-   FOR NO KEY UPDATE
+SELECT c.id, c.contributor_id, c.accept_count, c.reject_count, c.status, c.known_answer,
+       l.is_active AS language_open, d.is_active AS item_active,
+       s.served_at IS NOT NULL AS served,
+       s.served_at >= c.decided_at AS served_decided,
+       s.served_at <= now() - make_interval(secs => c.duration_ms * %(listen)s / 100000.0)
+           AS listened,
+       v.verdict AS previous
+  FROM contributions c
+  JOIN dataset_rows d ON d.id = c.item_id
+  JOIN languages l ON l.code = c.language_code
+  LEFT JOIN clip_servings s ON s.contribution_id = c.id AND s.contributor_id = %(me)s
+  LEFT JOIN validations v ON v.contribution_id = c.id AND v.validator_id = %(me)s
+ WHERE c.public_id = %(id)s AND c.kind = 'recording'
+   FOR NO KEY UPDATE OF c
 """
 
 _INSERT_VOTE = """
-WITH validator AS (
-    INSERT INTO contributors (id) VALUES (%(validator)s) ON CONFLICT (id) DO NOTHING
-)
-INSERT INTO validations (contribution_id, validator_id, verdict)
-VALUES (%(recording)s, %(validator)s, %(verdict)s)
+INSERT INTO validations (contribution_id, validator_id, verdict, role, counted, expected)
+VALUES (%(recording)s, %(validator)s, %(verdict)s, %(role)s, %(counted)s, %(expected)s)
     ON CONFLICT (contribution_id, validator_id) DO NOTHING RETURNING id
 """
 
@@ -116,9 +209,16 @@ UPDATE contributions
    SET accept_count = %(accepts)s, reject_count = %(rejects)s, status = %(status)s,
        decided_at = CASE WHEN %(status)s = 'pending' THEN NULL
                          WHEN status = %(status)s THEN decided_at
-                         ELSE now() END
+                         ELSE now() END,
+       -- decided with no dissent: a known answer for measuring validators (ADR 0009)
+       known_answer = CASE WHEN known_answer_source = 'operator' THEN known_answer
+                           WHEN %(status)s = 'accepted' AND %(rejects)s = 0 THEN 'accept'
+                           WHEN %(status)s = 'rejected' AND %(accepts)s = 0 THEN 'reject' END,
+       known_answer_source = CASE WHEN known_answer_source = 'operator' THEN 'operator'
+                                  WHEN %(status)s = 'accepted' AND %(rejects)s = 0
+                                    OR %(status)s = 'rejected' AND %(accepts)s = 0
+                                  THEN 'majority' END
  WHERE id = %(id)s
-RETURNING public_id::text AS id, accept_count, reject_count, status
 """
 
 
@@ -128,64 +228,93 @@ def cast_vote(
     public_id: uuid.UUID,
     verdict: str,
     *,
-    votes_to_decide: int,
-) -> tuple[dict[str, Any], bool]:
-    """Record one validator's verdict and update the counts and status; return (recording, created).
+    rules: TrustRules,
+) -> VoteOutcome:
+    """Record one validator's verdict and, when it counts, the recording's counts and status.
 
-    The recording's row is locked first, so concurrent voters on one recording take turns and
-    each counts from the totals the previous one left. The same vote again changes nothing
-    (created=False). Raises UnknownRecording, OwnRecording, or AlreadyVoted (a different
-    verdict from the same validator).
+    The rules hold here, at the write: the clip must have been handed to this session at
+    least `listen_percent` of its duration ago; the language open, the sentence active, the
+    recording not removed. A vote on a known-answer clip is practice (warm-up) or a check and
+    moves the validator's standing; an ordinary vote counts only in good standing. The same
+    vote again changes nothing (created=False). Raises UnknownRecording, OwnRecording,
+    AlreadyVoted, NotListened, RecordingRemoved, LanguageClosed, ItemRetired.
     """
-    recording = conn.execute(_LOCK_RECORDING, (public_id,)).fetchone()
-    if recording is None:
+    head = conn.execute(_LANGUAGE_OF, (public_id,)).fetchone()
+    if head is None:
         raise UnknownRecording(f"There is no recording with id '{public_id}'.")
-    if recording["contributor_id"] == validator_id:
+    language = head["language_code"]
+    mine = standing(conn, validator_id, language, rules, lock=True)
+    rec = conn.execute(
+        _LOCK_RECORDING, {"id": public_id, "me": validator_id, "listen": rules.listen_percent}
+    ).fetchone()
+    if rec is None:
+        raise UnknownRecording(f"There is no recording with id '{public_id}'.")
+    if rec["contributor_id"] == validator_id:
         raise OwnRecording("You can't validate your own recording.")
-    # The validator's row and the vote in one statement (one round trip instead of two).
-    inserted = conn.execute(
-        _INSERT_VOTE, {"recording": recording["id"], "validator": validator_id, "verdict": verdict}
-    ).fetchone()
-    if inserted is None:
-        previous = conn.execute(
-            "SELECT verdict FROM validations WHERE contribution_id = %s AND validator_id = %s",
-            (recording["id"], validator_id),
-        ).fetchone()
-        if previous is not None and previous["verdict"] != verdict:
+    if rec["previous"] is not None:
+        if rec["previous"] != verdict:
             raise AlreadyVoted("You have already voted on this recording.")
-        return _counts(conn, recording["id"]), False
-    accepts = recording["accept_count"] + (verdict == "accept")
-    rejects = recording["reject_count"] + (verdict == "reject")
-    row = conn.execute(
-        _STORE_COUNTS,
+        return VoteOutcome(str(public_id), verdict, created=False, counted=False)
+    if rec["status"] == "removed":
+        raise RecordingRemoved("This recording was removed after a review.")
+    if not rec["language_open"]:
+        raise LanguageClosed("This language is not taking votes at the moment.")
+    if not rec["item_active"]:
+        raise ItemRetired("This recording's sentence has been retired.")
+    if not rec["listened"]:
+        raise NotListened(
+            "Please listen to the whole recording before you answer."
+            if rec["served"]
+            else "Please listen to this recording on the validate page before you answer."
+        )
+    # A known answer measures the validator only when the clip was handed out as one (after
+    # it was decided); a clip served while pending and decided since is an ordinary vote.
+    known = rec["known_answer"] if rec["served_decided"] else None
+    role = "vote" if known is None else "practice" if mine["state"] == "warmup" else "check"
+    counted = role == "vote" and mine["state"] == "counting"
+    conn.execute(
+        _INSERT_VOTE,
         {
-            "id": recording["id"],
-            "accepts": accepts,
-            "rejects": rejects,
-            "status": verdict_for(accepts, rejects, votes_to_decide=votes_to_decide),
+            "recording": rec["id"], "validator": validator_id, "verdict": verdict,
+            "role": role, "counted": counted, "expected": known,
         },
-    ).fetchone()
-    assert row is not None  # the row is locked by this transaction
-    return row, True
+    )  # fmt: skip
+    if role != "vote":
+        record_known_answer(conn, validator_id, language, role, verdict == known, rules)
+        return VoteOutcome(
+            str(public_id), verdict, created=True, counted=False,
+            practice=role == "practice", expected=known if role == "practice" else None,
+        )  # fmt: skip
+    decision = None
+    if counted:
+        accepts = rec["accept_count"] + (verdict == "accept")
+        rejects = rec["reject_count"] + (verdict == "reject")
+        status = verdict_for(accepts, rejects, votes_to_decide=rules.votes_to_decide)
+        conn.execute(
+            _STORE_COUNTS,
+            {"id": rec["id"], "accepts": accepts, "rejects": rejects, "status": status},
+        )
+        if rec["status"] == "pending" and status != "pending":
+            decision = status
+    return VoteOutcome(str(public_id), verdict, created=True, counted=counted, decision=decision)
 
 
-def _counts(conn: Conn, contribution_id: int) -> dict[str, Any]:
-    row = conn.execute(
-        "SELECT public_id::text AS id, accept_count, reject_count, status"
-        " FROM contributions WHERE id = %s",
-        (contribution_id,),
-    ).fetchone()
-    assert row is not None
-    return row
-
-
-def skip_clip(conn: Conn, contributor_id: uuid.UUID, public_id: uuid.UUID) -> None:
-    """Remember that this person passed on a recording (idempotent)."""
+def skip_clip(
+    conn: Conn, contributor_id: uuid.UUID, public_id: uuid.UUID, rules: TrustRules | None = None
+) -> None:
+    """Remember that this person passed on a recording (idempotent). Passing on a hidden
+    known-answer check counts as disagreeing with it (else skipping every check would be a
+    way never to be measured)."""
     recording = get_recording(conn, public_id)
     ensure_contributor(conn, contributor_id)
-    conn.execute(
+    skipped = conn.execute(
         "INSERT INTO skips (contributor_id, contribution_id) VALUES (%s, %s)"
         " ON CONFLICT (contributor_id, contribution_id) WHERE contribution_id IS NOT NULL"
-        " DO NOTHING",
+        " DO NOTHING RETURNING id",
         (contributor_id, recording["id"]),
-    )
+    ).fetchone()
+    if skipped is None or rules is None or recording["known_answer"] is None:
+        return
+    mine = standing(conn, contributor_id, recording["language_code"], rules, lock=True)
+    if mine["state"] in ("probation", "counting") and recording["id"] % 2 == CHECK_POOL:
+        record_known_answer(conn, contributor_id, recording["language_code"], "check", False, rules)

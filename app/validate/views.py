@@ -6,7 +6,7 @@ from flask import Blueprint, Response, jsonify, redirect, request
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app import deps
-from app.contributors.identity import contributor_id_for_write, current_contributor_id
+from app.contributors.identity import current_contributor_id, require_session
 from app.inputs import json_body, parse_uuid, query_int, required_choice
 from app.metrics import vote_counted
 from app.speak.service import get_language
@@ -14,11 +14,11 @@ from app.validate.links import audio_url, check_audio_token
 from app.validate.service import (
     VERDICTS,
     cast_vote,
-    decided_by_vote,
     get_recording,
     pick_clips_to_validate,
     skip_clip,
 )
+from app.validate.trust import TrustRules
 
 bp = Blueprint("validate", __name__, url_prefix="/api/v1")
 
@@ -34,6 +34,7 @@ def clips(code: str) -> Response:
             current_contributor_id(),
             count=count,
             report_limit=deps.settings().reports_to_hide,
+            rules=TrustRules.from_settings(deps.settings()),
         )
     for clip in picked:
         clip["audio_url"] = audio_url(clip["id"])
@@ -62,23 +63,28 @@ def audio(public_id: str) -> WerkzeugResponse:
 
 @bp.post("/recordings/<public_id>/votes")
 def vote(public_id: str) -> tuple[Response, int]:
+    """A vote. The answer says nothing of the recording's counts or status, so a hidden
+    known-answer check cannot be told from any other clip; after a practice clip it gives the
+    expected answer."""
+    validator = require_session()
     recording_id = parse_uuid(public_id, "recording")
     verdict = required_choice(json_body().get("verdict"), "verdict", VERDICTS)
-    validator = contributor_id_for_write()
     with deps.database().connection() as conn:
-        recording, created = cast_vote(
-            conn, validator, recording_id, verdict,
-            votes_to_decide=deps.settings().votes_to_decide,
-        )  # fmt: skip
-    if created:
-        vote_counted(verdict, decided_by_vote(recording, verdict, deps.settings().votes_to_decide))
-    return jsonify({"recording": recording}), 201 if created else 200
+        outcome = cast_vote(
+            conn, validator, recording_id, verdict, rules=TrustRules.from_settings(deps.settings())
+        )
+    if outcome.created:
+        vote_counted(verdict, outcome.decision)
+    body: dict = {"vote": {"recording": outcome.recording_id, "verdict": verdict}}
+    if outcome.practice:
+        body["practice"] = {"expected": outcome.expected, "agreed": outcome.expected == verdict}
+    return jsonify(body), 201 if outcome.created else 200
 
 
 @bp.post("/recordings/<public_id>/skip")
 def skip(public_id: str) -> Response:
+    contributor = require_session()
     recording_id = parse_uuid(public_id, "recording")
-    contributor = contributor_id_for_write()
     with deps.database().connection() as conn:
-        skip_clip(conn, contributor, recording_id)
+        skip_clip(conn, contributor, recording_id, TrustRules.from_settings(deps.settings()))
     return jsonify({"skipped": True})

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, render_template, request
 
 from app import deps
+from app.contributors.identity import current_contributor_id, issue_session
 from app.languages.cached import active_languages
+from app.security.limits import new_session_allowed
 
 bp = Blueprint("web", __name__)
 
@@ -23,6 +25,22 @@ SELECT code, name, native_name, script, direction
 """
 
 Page = str | tuple[str, int]
+
+
+@bp.after_request
+def issue_session_on_page_view(response: Response) -> Response:
+    """A page shown to a browser without a session brings one, within the address's
+    new-session limit (over it, the page still shows; its script asks POST /api/v1/session
+    when it needs to write, and is told when to retry)."""
+    if (
+        request.method == "GET"
+        and response.status_code == 200
+        and current_contributor_id() is None
+        and new_session_allowed() is None
+    ):
+        with deps.database().connection() as conn:
+            issue_session(conn)
+    return response
 
 
 def _find_language(code: str) -> dict[str, Any] | None:

@@ -51,19 +51,16 @@ def test_every_page_and_answer_carries_the_security_headers(app: Flask, client: 
         assert "Strict-Transport-Security" not in headers, f"{path}: HSTS over plain HTTP"
 
 
-def test_hsts_and_secure_cookie_only_over_tls(client: FlaskClient, add_sentences):
-    (item,) = add_sentences(1)
-    from tests.api.conftest import clip, upload
-
-    response = upload(client, item, clip("hi_1.wav"))
+def test_hsts_and_secure_cookie_only_over_tls(client: FlaskClient):
+    response = client.post("/api/v1/session")
     assert response.status_code == 201
     assert "Secure" not in response.headers["Set-Cookie"]
     assert "HttpOnly" in response.headers["Set-Cookie"]
     assert "SameSite=Lax" in response.headers["Set-Cookie"]
 
     tls = client.application.test_client()
-    response = tls.put("/api/v1/me/profile", json={}, base_url="https://localhost")
-    assert response.status_code == 200
+    response = tls.post("/api/v1/session", base_url="https://localhost")
+    assert response.status_code == 201
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     assert "Secure" in response.headers["Set-Cookie"]
 

@@ -14,6 +14,7 @@ from tests.api.conftest import (
     clip,
     count_rows,
     error_of,
+    new_person,
     record,
     silence,
     stored_objects,
@@ -227,9 +228,9 @@ def test_a_forged_cookie_is_refused_and_writes_nothing(client, add_sentences, db
     assert count_rows(db, "contributors") == 0 and count_rows(db, "contributions") == 0
 
 
-def test_the_identity_cookie_is_signed_httponly_and_lax(person, add_sentences) -> None:
-    (item,) = add_sentences(1)
-    response = person().post(f"/api/v1/sentences/{item}/skip")
+def test_the_session_cookie_is_signed_httponly_and_lax(app) -> None:
+    response = new_person(app, session=False).post("/api/v1/session")
+    assert response.status_code == 201
     cookie = response.headers["Set-Cookie"]
     assert cookie.startswith("cs_id=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert "Secure" not in cookie  # plain HTTP in tests; Secure is set behind TLS

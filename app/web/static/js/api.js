@@ -32,7 +32,19 @@ export class ApiError extends Error {
  * Send a request to the API and return its parsed JSON body.
  * Pass `json` for a JSON body or `form` for multipart (uploads). Throws ApiError.
  */
-export async function api(path, { method = "GET", json, form, signal } = {}) {
+export async function api(path, options = {}) {
+  try {
+    return await send(path, options);
+  } catch (error) {
+    // A write needs a session; the page view normally brought one. If it did not (the
+    // cookie was cleared, or the address was asked to wait), ask for one and try once more.
+    if (!(error instanceof ApiError) || error.code !== "no_session") throw error;
+    await send("session", { method: "POST" });
+    return send(path, options);
+  }
+}
+
+async function send(path, { method = "GET", json, form, signal } = {}) {
   const init = { method, signal, credentials: "same-origin", headers: { Accept: "application/json" } };
   if (json !== undefined) {
     init.headers["Content-Type"] = "application/json";
