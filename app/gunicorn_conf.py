@@ -30,6 +30,7 @@ from app.settings import Settings, load_settings
 # gunicorn trusts X-Forwarded-* headers only from these peers. Behind a Kubernetes ingress the
 # operator sets FORWARDED_ALLOW_IPS (gunicorn's own variable) to the ingress's addresses.
 DEFAULT_FORWARDED_ALLOW_IPS = "127.0.0.1"
+WORKER_CLASS = "app.server.worker.BufferedThreadWorker"
 
 
 def gunicorn_options(
@@ -46,7 +47,9 @@ def gunicorn_options(
         "bind": f"{settings.host}:{settings.port}",
         "workers": settings.workers,
         "threads": settings.threads,
-        "worker_class": "gthread",
+        # gthread, with each request read whole by the worker's main thread before a thread
+        # serves it: slow senders cost a connection, not a thread (app/server/worker.py).
+        "worker_class": WORKER_CLASS,
         "timeout": 60,
         # Longer than the load balancer's idle timeout (the AWS ALB's is 60 s): otherwise
         # gunicorn may close a kept-alive connection just as the balancer sends on it (a 502).

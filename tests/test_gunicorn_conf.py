@@ -10,7 +10,7 @@ import pytest
 import requests
 from gunicorn.config import KNOWN_SETTINGS
 
-from app.gunicorn_conf import gunicorn_options
+from app.gunicorn_conf import WORKER_CLASS, gunicorn_options
 from app.settings import Settings
 from tests.conftest import BIN, CLI, TEST_SECRET
 from tests.test_cli import free_port, stop, wait_ready
@@ -57,7 +57,7 @@ def test_options_come_from_the_settings_by_gunicorn_names() -> None:
     options = gunicorn_options(settings, environ={})
     assert options["bind"] == "0.0.0.0:9000"
     assert (options["workers"], options["threads"]) == (3, 6)
-    assert options["worker_class"] == "gthread"
+    assert options["worker_class"] == WORKER_CLASS == "app.server.worker.BufferedThreadWorker"
     assert options["loglevel"] == "warning"
     assert options["forwarded_allow_ips"] == "127.0.0.1"
     assert set(options) <= {setting.name for setting in KNOWN_SETTINGS}
@@ -77,7 +77,7 @@ def test_the_config_file_takes_bind_workers_and_proxies_from_the_environment(
     assert config["bind"] == f"['0.0.0.0:{env['PORT']}']"
     assert config["workers"] == "3"
     assert config["threads"] == "2"
-    assert config["worker_class"] == "gthread"
+    assert config["worker_class"] == "app.server.worker.BufferedThreadWorker"
     assert config["forwarded_allow_ips"] == "['127.0.0.1']"
 
     behind_ingress = printed_config({**env, "FORWARDED_ALLOW_IPS": "10.0.0.0/8"}, cli.cwd)
@@ -106,7 +106,16 @@ def test_gunicorn_with_the_config_file_serves_the_app(
         output = stop(process)
     assert process.returncode == 0, output
     assert f"Listening at: http://127.0.0.1:{env['PORT']}" in output
+    assert "Using worker: app.server.worker.BufferedThreadWorker" in output
     assert "Traceback" not in output
+
+
+def test_the_worker_class_is_gthread_reading_requests_before_a_thread_serves_them() -> None:
+    from gunicorn.util import load_class
+    from gunicorn.workers.gthread import ThreadWorker
+
+    worker = load_class(WORKER_CLASS)
+    assert issubclass(worker, ThreadWorker)
 
 
 def test_a_bad_setting_stops_gunicorn_with_one_clear_line(cli: CLI, tmp_path: Path) -> None:
