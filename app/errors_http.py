@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from types import TracebackType
 
 import psycopg
 from flask import Flask, Response, g, has_request_context, jsonify
 from werkzeug.exceptions import HTTPException
 
+from app import inputs
 from app.errors import CrowdsourceError, ServiceUnavailable
 from app.logs import current_request_id, where
 
@@ -31,9 +33,9 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
     one); 503s carry Retry-After."""
     if has_request_context():
         g.error_code = code  # for the metrics of refused uploads
-    body: dict[str, str] = {"code": code, "message": message}
+    body: dict[str, str] = {"code": code, "message": _printable(message)}
     if field is not None:
-        body["field"] = field
+        body["field"] = _printable(field)
     response = jsonify({"error": body})
     response.status_code = status
     if status == 503:
@@ -41,7 +43,32 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
     return response
 
 
+def _printable(text: str) -> str:
+    """`text` as UTF-8 can carry it: a message may quote the client's input, and an unpaired
+    surrogate in it would make the answer itself fail to encode."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _raised_by_database_driver(tb: TracebackType | None) -> bool:
+    """True when a frame of `tb` is psycopg's (it encodes parameters as it sends them)."""
+    while tb is not None:
+        module = tb.tb_frame.f_globals.get("__name__", "") or ""
+        if module.startswith("psycopg") or "psycopg" in tb.tb_frame.f_code.co_filename:
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _is_malformed_body(exc: Exception) -> bool:
+    """gunicorn's errors for a body it could not read (a malformed chunked encoding, a body
+    shorter than announced), raised from the WSGI input while a route reads it."""
+    return type(exc).__module__.startswith("gunicorn.http")
+
+
 def init_app(app: Flask) -> None:
+    """The error handlers, and the input checks every request goes through (app.inputs)."""
+    inputs.init_app(app)
+
     @app.errorhandler(CrowdsourceError)
     def handle_ours(exc: CrowdsourceError) -> Response:
         message = exc.message
@@ -70,6 +97,13 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception) -> Response:
+        if isinstance(exc, UnicodeEncodeError) and _raised_by_database_driver(exc.__traceback__):
+            # Text psycopg cannot encode (an unpaired surrogate) that slipped past app.inputs.
+            log.info("input refused by the database driver: %s", type(exc).__name__)
+            return error_response(400, "invalid_input", "Some of the input is not valid.")
+        if _is_malformed_body(exc):
+            log.info("malformed request body: %s", type(exc).__name__)
+            return error_response(400, "invalid_input", "The request body could not be read.")
         # Type and place only: the message and traceback may hold SQL, values or secrets
         # (the JSON log adds the traceback at LOG_LEVEL=DEBUG).
         log.error(

@@ -239,8 +239,8 @@ def test_the_session_cookie_is_signed_httponly_and_lax(app) -> None:
 def test_nul_characters_anywhere_are_a_client_error(person, add_sentences, db) -> None:
     (item,) = add_sentences(1)
     visitor = person()
-    assert error_of(visitor.get("/api/v1/languages/a%00b/sentences")) == (404, "unknown_language")
-    assert error_of(visitor.get("/api/v1/languages/h%00/clips"))[0] == 404
+    assert error_of(visitor.get("/api/v1/languages/a%00b/sentences")) == (400, "invalid_input")
+    assert error_of(visitor.get("/api/v1/languages/h%00/clips")) == (400, "invalid_input")
     note = {"target": "sentence", "id": item, "reason": "other", "note": "bad\x00note"}
     assert error_of(visitor.post("/api/v1/reports", json=note)) == (400, "invalid_input")
     profile = {"mother_tongue": "h\x00i", "region_code": "\x00"}
