@@ -4,7 +4,7 @@ Each 16-bit mono WAV of the sample folder (the checkout's tests/data/audio, or
 LOADTEST_AUDIO_DIR) is cut to its loudest ~1.6 s window, the size of a short take in the
 browser. A window of speech clears every upload check (longer than RECORDING_MIN_SECONDS = 1 s,
 shorter than the 15 s maximum, not silent, not clipped), so a refusal during a load test is a
-real failure. With no sample folder, speech-like audio is synthesized instead.
+real failure. With no sample folder, espeak-ng speaks a sentence instead.
 
 `python -m loadtests.clips OUT_DIR` writes the clips, to look at or listen to.
 """
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 import wave
@@ -68,19 +70,20 @@ def _loudest_start(samples: array, length: int, step: int) -> int:
     return min(best * step, len(samples) - length)
 
 
-def synthesized_clip(size: int = CLIP_BYTES, rate: int = 16_000) -> bytes:
-    """Speech-like audio without a sample folder: voiced 'syllables' (a 140 Hz source with
-    falling harmonics) at ~4 per second, with short pauses, at a moderate level."""
-    import math
-
-    count = (size - WAV_HEADER_BYTES) // 2
-    samples = array("h", bytes(count * 2))
-    for i in range(count):
-        t = i / rate
-        syllable = max(0.0, math.sin(2 * math.pi * 4 * t)) ** 0.6
-        voice = sum(math.sin(2 * math.pi * 140 * k * t) / k for k in range(1, 8))
-        samples[i] = int(6000 * syllable * voice)
-    return wav_bytes(samples, rate)
+def synthesized_clip(size: int = CLIP_BYTES) -> bytes:
+    """Speech without a sample folder: espeak-ng (Debian's espeak-ng) reading a sentence, cut
+    like the samples. Made-up "speech-like" sound would not do: the server's voice-activity
+    detector refuses it. Raises RuntimeError when espeak-ng is missing."""
+    if shutil.which("espeak-ng") is None:
+        raise RuntimeError("no sample speech: set LOADTEST_AUDIO_DIR or install espeak-ng")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "take.wav"
+        text = "A journey of a thousand miles begins with one step."
+        subprocess.run(["espeak-ng", "-v", "en", "-w", str(path), text], check=True, timeout=60)
+        clip = loudest_window(path.read_bytes(), size)
+    if clip is None:
+        raise RuntimeError("espeak-ng made a recording shorter than a take")
+    return clip
 
 
 def wav_bytes(samples: array, rate: int) -> bytes:

@@ -39,7 +39,8 @@ MEDIA_REASONS: dict[str, str] = {
     "not_image": "not a JPEG, PNG or WebP image",
     "audio_too_short": "audio shorter than the minimum",
     "audio_too_long": "audio longer than the maximum",
-    "silent": "audio with no speech-like sound",
+    "silent": "audio too quiet to hear",
+    "no_speech": "audio in which nobody speaks",
     "clipped": "audio distorted by clipping",
     "bad_text": "text empty, not UTF-8, too long or outside the language's script",
 }

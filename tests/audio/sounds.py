@@ -109,7 +109,7 @@ def video_bytes(with_audio: bool) -> bytes:
 
 
 def mp3_with_cover_art() -> bytes:
-    """Two seconds of tone as mp3, with a PNG picture in its ID3 tag as music players add."""
+    """A speech clip as mp3, with a PNG picture in its ID3 tag as music players add."""
     buffer = io.BytesIO()
     with av.open(buffer, mode="w", format="mp3") as output:
         audio = output.add_stream("libmp3lame", rate=48000, layout="mono")
@@ -119,8 +119,9 @@ def mp3_with_cover_art() -> bytes:
         image = av.VideoFrame.from_ndarray(np.zeros((16, 16, 3), dtype=np.uint8), format="rgb24")
         for packet in [*picture.encode(image), *picture.encode(None)]:
             output.mux(packet)
+        speech, rate = read_wav("hi_1.wav")
         frame = av.AudioFrame.from_ndarray(
-            tone_samples(2.0, 48000, dbfs=-20.0).reshape(1, -1), format="flt", layout="mono"
+            resample(speech, rate, 48000).reshape(1, -1), format="flt", layout="mono"
         )
         frame.sample_rate = 48000
         for packet in [*audio.encode(frame), *audio.encode(None)]:

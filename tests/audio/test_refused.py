@@ -40,12 +40,62 @@ def test_very_quiet_noise_is_refused_as_silent() -> None:
     assert refused.report.rms_dbfs == pytest.approx(-70.0, abs=1.0)
 
 
-def test_steady_quiet_hum_is_refused_as_silent() -> None:
-    # Steady and above the overall threshold, but neither above its own floor nor loud:
-    # the sound of an open microphone in a quiet room, not of someone reading.
+def test_steady_quiet_hum_is_refused_as_no_speech() -> None:
+    # Above the silence threshold: the sound of an open microphone near a mains transformer,
+    # not of someone reading.
     refused = refusal(wav_bytes(tone_samples(3.0, 16000, dbfs=-45.0, hz=50.0), 16000))
 
-    assert refused.code == "silent"
+    assert refused.code == "no_speech"
+
+
+def test_loud_white_noise_is_refused_as_no_speech() -> None:
+    # The attack of issue 15: three seconds of noise used to pass with speech share 1.0.
+    refused = refusal(wav_bytes(noise_samples(3.0, 16000, dbfs=-15.0), 16000))
+
+    assert refused.code == "no_speech"
+    assert refused.message == (
+        "We couldn't hear anyone speaking in your recording, only other sounds. Please read "
+        "the sentence aloud, close to the microphone, and try again."
+    )
+    assert refused.report is not None
+    assert refused.report.speech_ratio < 0.05 and refused.report.speech_run_ms < 250
+
+
+@pytest.mark.parametrize("rate", [8000, 16000, 48000])
+def test_a_pure_tone_is_refused_as_no_speech(rate: int) -> None:
+    refused = refusal(wav_bytes(tone_samples(2.0, rate, dbfs=-20.0), rate))
+
+    assert refused.code == "no_speech"
+
+
+def test_chromium_fake_microphone_beeps_are_refused_as_no_speech() -> None:
+    # What the browser tests uploaded before they switched the fake microphone to speech.
+    refused = refusal(clip_bytes("chromium_fake_mic.webm"))
+
+    assert refused.code == "no_speech"
+    assert refused.report is not None and refused.report.mime_type == "audio/webm"
+
+
+def test_speech_cut_to_a_syllable_is_refused_as_no_speech() -> None:
+    # Long enough and loud enough, but the only speech in it is shorter than a word.
+    speech, rate = read_wav("en_4.wav")
+    padded = np.concatenate(
+        [np.zeros(rate, dtype=np.float32), speech[rate // 2 : rate // 2 + rate // 10]]
+    )
+    hum = tone_samples(padded.size / rate, rate, dbfs=-40.0, hz=60.0)
+
+    refused = refusal(wav_bytes(padded + hum, rate))
+
+    assert refused.code == "no_speech"
+
+
+def test_the_speech_check_is_configurable() -> None:
+    speech, rate = read_wav("en_3.wav")
+    padded = np.concatenate([speech[: 3 * rate // 2], np.zeros(5 * rate, dtype=np.float32)])
+
+    refused = refusal(wav_bytes(padded, rate), AudioLimits(min_speech_ratio=0.5))
+
+    assert refused.code == "no_speech"
 
 
 def test_speech_followed_by_a_long_pause_is_accepted() -> None:

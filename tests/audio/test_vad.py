@@ -1,0 +1,53 @@
+"""The voice-activity detector on its own: windows, runs, and many threads at once."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from app.audio.vad import SpeechFrames, speech_frames, speech_probabilities
+from tests.audio.sounds import noise_samples, read_wav, resample
+
+
+def speech16k(name: str) -> np.ndarray:
+    samples, rate = read_wav(name)
+    return resample(samples, rate, 16000)
+
+
+def test_the_longest_run_counts_consecutive_speech_windows() -> None:
+    frames = SpeechFrames(window_ms=32.0, speech=np.array([1, 1, 0, 1, 1, 1, 0, 1], dtype=bool))
+
+    assert frames.longest_run_ms == 96.0
+    assert frames.share == 6 / 8
+
+
+def test_no_windows_is_no_speech() -> None:
+    frames = speech_frames(np.zeros(300, dtype=np.float32))  # under one 32 ms window
+
+    assert frames.speech.size == 0
+    assert (frames.share, frames.longest_run_ms) == (0.0, 0.0)
+
+
+def test_speech_scores_high_and_noise_low() -> None:
+    speech = speech_frames(speech16k("upstream_test.wav"))
+    noise = speech_frames(noise_samples(3.0, 16000, dbfs=-20.0))
+
+    assert speech.window_ms == 32.0
+    assert speech.share > 0.5 and speech.longest_run_ms > 500
+    assert noise.share < 0.05
+
+
+def test_threads_sharing_the_detectors_get_what_one_thread_gets() -> None:
+    # Each detector carries state from window to window: recordings scored at the same time
+    # on several threads must not leak into each other, and a detector reused for the next
+    # recording must start afresh.
+    clips = [speech16k(name) for name in ("hi_1.wav", "en_2.wav", "upstream_test.wav")]
+    clips.append(noise_samples(2.0, 16000, dbfs=-25.0))
+    alone = [speech_probabilities(clip) for clip in clips]
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        together = list(pool.map(speech_probabilities, clips * 6))
+
+    for n, scores in enumerate(together):
+        np.testing.assert_array_equal(scores, alone[n % len(clips)])
