@@ -11,12 +11,7 @@ from functools import cache
 from http import HTTPStatus
 from typing import Any
 
-from app.api.schemas import (
-    BIGINT_MAX,
-    LANGUAGE_CODE_PATTERN,
-    SCHEMAS,
-    ref,
-)
+from app.api.schemas import SCHEMAS, ref
 
 API = "/api/v1"
 Obj = dict[str, Any]
@@ -25,41 +20,18 @@ Obj = dict[str, Any]
 ERROR_STATUS = {
     "invalid_session": 400, "not_json": 400, "invalid_json": 400, "missing_field": 400,
     "empty_upload": 400, "invalid_input": 400,
-    "no_session": 401,
     "link_expired": 403, "own_recording": 403, "cross_site_request": 403,
     "unknown_language": 404, "unknown_item": 404, "unknown_recording": 404,
     "object_not_found": 404,
-    "already_recorded": 409, "already_voted": 409, "idempotency_conflict": 409,
-    "sentence_full": 409, "sentence_reported": 409, "language_closed": 409,
-    "item_retired": 409, "recording_removed": 409,
+    "already_recorded": 409, "already_voted": 409,
     "too_large": 413,
     "rate_limited": 429,
     "not_audio": 415, "unsupported_media_type": 415,
     "invalid_field": 422, "invalid_value": 422, "personal_data": 422, "note_required": 422,
     "too_short": 422, "too_long": 422, "silent": 422, "clipped": 422, "no_speech": 422,
-    "not_listened": 422,
     "internal_error": 500,
     "database_unavailable": 503, "storage_unavailable": 503, "storage_error": 503,
 }  # fmt: skip
-
-# The codes a request valid against the document can still meet: they depend on the state of
-# the data (an unknown id, a vote already cast, a clip not heard yet, a full sentence, a
-# limit reached) or on content no schema can judge (the audio; a display name that is contact
-# details or holds an unassigned character), never on the request's shape. Every other 4xx
-# code means the request broke the document. (tests/live/test_fuzz_api.py holds the server
-# to it.)
-STATE_AND_CONTENT_CODES = frozenset({
-    "invalid_session", "no_session", "link_expired", "own_recording",
-    "unknown_language", "unknown_item", "unknown_recording", "object_not_found",
-    "already_recorded", "already_voted", "idempotency_conflict", "sentence_full",
-    "sentence_reported", "language_closed", "item_retired", "recording_removed",
-    "rate_limited", "empty_upload", "too_large", "not_audio", "too_short", "too_long", "silent",
-    "clipped", "no_speech", "not_listened", "personal_data", "invalid_value",
-})  # fmt: skip
-# Body sizes the server reads: JSON bodies everywhere, the multipart form of an upload (the
-# audio at most MAX_UPLOAD_MB, 5 MB by default, plus 64 KiB for the rest of the form).
-JSON_BODY_MAX_BYTES = 64 * 1024
-UPLOAD_BODY_MAX_BYTES = 5 * 1024 * 1024 + 64 * 1024
 
 _RETRY_AFTER = {
     "Retry-After": {
@@ -70,7 +42,7 @@ _RETRY_AFTER = {
 }
 _SET_COOKIE = {
     "Set-Cookie": {
-        "description": "`cs_id`, the signed session cookie (HttpOnly, SameSite=Lax).",
+        "description": "`cs_id`, the signed anonymous contributor id, on a visitor's first write.",
         "schema": {"type": "string"},
     }
 }
@@ -130,28 +102,13 @@ def _query_int(name: str, *, default: int, minimum: int, maximum: int, descripti
     return param
 
 
-_LANGUAGE = _path(
-    "code",
-    {"type": "string", "pattern": LANGUAGE_CODE_PATTERN},
-    "The language code, e.g. `hi`; an unknown one answers 404.",
-)
+_LANGUAGE = _path("code", {"type": "string"}, "The language code, e.g. `hi`.")
 _RECORDING = _path("public_id", {"type": "string", "format": "uuid"}, "The recording's id.")
 _COUNT = _query_int("count", default=5, minimum=1, maximum=20, description="How many to return.")
 
 
-def _body(
-    schema: str,
-    media_type: str = "application/json",
-    max_bytes: int = JSON_BODY_MAX_BYTES,
-    **extra: Any,
-) -> Obj:
-    """A required request body; `x-max-bytes` is the size past which it answers 413."""
-    return {
-        "required": True,
-        "description": f"At most {max_bytes:,} bytes (larger: 413 `too_large`).",
-        "content": {media_type: {"schema": ref(schema), **extra}},
-        "x-max-bytes": max_bytes,
-    }
+def _body(schema: str, media_type: str = "application/json", **extra: Any) -> Obj:
+    return {"required": True, "content": {media_type: {"schema": ref(schema), **extra}}}
 
 
 def _op(
@@ -163,19 +120,21 @@ def _op(
     errors: tuple[str, ...] = (),
     params: tuple[Obj, ...] = (),
     body: Obj | None = None,
-    session: bool = True,
+    writes: bool = False,
     description: str | None = None,
 ) -> tuple[str, str, Obj]:
     """(path, method, operation) for `route` ("METHOD /path", under /api/v1 unless tagged
     health). `operation_id` is "<tag>.<name>". Every operation can also fail with
-    `internal_error`. Every write needs a session (401 `no_session` without one) unless
-    `session` is False (the operation that issues sessions)."""
+    `internal_error`. `writes`: the operation makes the visitor's identity if needed, so its
+    2xx answers may carry Set-Cookie."""
     method, path = route.split(" ")
     tag = operation_id.split(".")[0]
+    if writes:
+        for status, response in responses.items():
+            if 200 <= status < 300:
+                response["headers"] = {**response.get("headers", {}), **_SET_COOKIE}
     if method != "GET":  # every write: refused from another site's page, and rate-limited
         errors = (*errors, "cross_site_request", "rate_limited")
-        if session:
-            errors = (*errors, "no_session")
         if body is None or "multipart/form-data" not in body["content"]:
             errors = (*errors, "unsupported_media_type")  # forms only where files go
     merged = {**responses, **_errors(*errors, "internal_error")}
@@ -203,21 +162,14 @@ _STORAGE = ("storage_unavailable", "storage_error")
 _UPLOAD_REFUSALS = (
     "missing_field", "empty_upload", "invalid_field", "too_large", "not_audio",
     "too_short", "too_long", "silent", "clipped", "no_speech", "unknown_item", "already_recorded",
-    "idempotency_conflict", "sentence_full", "sentence_reported", "language_closed",
-)  # fmt: skip
-_VOTE_REFUSALS = (
-    "missing_field", "invalid_field", "own_recording", "unknown_recording", "already_voted",
-    "not_listened", "language_closed", "item_retired", "recording_removed",
 )  # fmt: skip
 _PAGE = _query_int("page", default=1, minimum=1, maximum=10_000, description="From 1.")
 _PER_PAGE = _query_int("per_page", default=20, minimum=1, maximum=100, description="Page size.")
-_ITEM = _path(
-    "item_id", {"type": "integer", "minimum": 0, "maximum": BIGINT_MAX}, "The sentence's id."
-)
+_ITEM = _path("item_id", {"type": "integer", "minimum": 0}, "The sentence's id.")
 _TOKEN = _param(
     "token",
     "query",
-    {"type": "string", "pattern": "^[A-Za-z0-9_.=-]*$", "maxLength": 200},
+    {"type": "string"},
     "The signature in `audio_url`; 403 when missing, wrong or expired (15 minutes by default).",
     required=True,
 )
@@ -233,7 +185,6 @@ _PRESIGNED = {
 _UPLOAD = _body(
     "RecordingUpload",
     "multipart/form-data",
-    max_bytes=UPLOAD_BODY_MAX_BYTES,
     encoding={"audio": {"contentType": ", ".join((*_AUDIO_TYPES, "application/octet-stream"))}},
 )
 
