@@ -11,7 +11,12 @@ from functools import cache
 from http import HTTPStatus
 from typing import Any
 
-from app.api.schemas import SCHEMAS, ref
+from app.api.schemas import (
+    BIGINT_MAX,
+    LANGUAGE_CODE_PATTERN,
+    SCHEMAS,
+    ref,
+)
 
 API = "/api/v1"
 Obj = dict[str, Any]
@@ -20,18 +25,41 @@ Obj = dict[str, Any]
 ERROR_STATUS = {
     "invalid_session": 400, "not_json": 400, "invalid_json": 400, "missing_field": 400,
     "empty_upload": 400, "invalid_input": 400,
+    "no_session": 401,
     "link_expired": 403, "own_recording": 403, "cross_site_request": 403,
     "unknown_language": 404, "unknown_item": 404, "unknown_recording": 404,
     "object_not_found": 404,
-    "already_recorded": 409, "already_voted": 409,
+    "already_recorded": 409, "already_voted": 409, "idempotency_conflict": 409,
+    "sentence_full": 409, "sentence_reported": 409, "language_closed": 409,
+    "item_retired": 409, "recording_removed": 409,
     "too_large": 413,
     "rate_limited": 429,
     "not_audio": 415, "unsupported_media_type": 415,
     "invalid_field": 422, "invalid_value": 422, "personal_data": 422, "note_required": 422,
     "too_short": 422, "too_long": 422, "silent": 422, "clipped": 422, "no_speech": 422,
+    "not_listened": 422,
     "internal_error": 500,
     "database_unavailable": 503, "storage_unavailable": 503, "storage_error": 503,
 }  # fmt: skip
+
+# The codes a request valid against the document can still meet: they depend on the state of
+# the data (an unknown id, a vote already cast, a clip not heard yet, a full sentence, a
+# limit reached) or on content no schema can judge (the audio; a display name that is contact
+# details or holds an unassigned character), never on the request's shape. Every other 4xx
+# code means the request broke the document. (tests/live/test_fuzz_api.py holds the server
+# to it.)
+STATE_AND_CONTENT_CODES = frozenset({
+    "invalid_session", "no_session", "link_expired", "own_recording",
+    "unknown_language", "unknown_item", "unknown_recording", "object_not_found",
+    "already_recorded", "already_voted", "idempotency_conflict", "sentence_full",
+    "sentence_reported", "language_closed", "item_retired", "recording_removed",
+    "rate_limited", "empty_upload", "too_large", "not_audio", "too_short", "too_long", "silent",
+    "clipped", "no_speech", "not_listened", "personal_data", "invalid_value",
+})  # fmt: skip
+# Body sizes the server reads: JSON bodies everywhere, the multipart form of an upload (the
+# audio at most MAX_UPLOAD_MB, 5 MB by default, plus 64 KiB for the rest of the form).
+JSON_BODY_MAX_BYTES = 64 * 1024
+UPLOAD_BODY_MAX_BYTES = 5 * 1024 * 1024 + 64 * 1024
 
 _RETRY_AFTER = {
     "Retry-After": {
@@ -42,7 +70,7 @@ _RETRY_AFTER = {
 }
 _SET_COOKIE = {
     "Set-Cookie": {
-        "description": "`cs_id`, the signed anonymous contributor id, on a visitor's first write.",
+        "description": "`cs_id`, the signed session cookie (HttpOnly, SameSite=Lax).",
         "schema": {"type": "string"},
     }
 }
@@ -102,13 +130,28 @@ def _query_int(name: str, *, default: int, minimum: int, maximum: int, descripti
     return param
 
 
-_LANGUAGE = _path("code", {"type": "string"}, "The language code, e.g. `hi`.")
+_LANGUAGE = _path(
+    "code",
+    {"type": "string", "pattern": LANGUAGE_CODE_PATTERN},
+    "The language code, e.g. `hi`; an unknown one answers 404.",
+)
 _RECORDING = _path("public_id", {"type": "string", "format": "uuid"}, "The recording's id.")
 _COUNT = _query_int("count", default=5, minimum=1, maximum=20, description="How many to return.")
 
 
-def _body(schema: str, media_type: str = "application/json", **extra: Any) -> Obj:
-    return {"required": True, "content": {media_type: {"schema": ref(schema), **extra}}}
+def _body(
+    schema: str,
+    media_type: str = "application/json",
+    max_bytes: int = JSON_BODY_MAX_BYTES,
+    **extra: Any,
+) -> Obj:
+    """A required request body; `x-max-bytes` is the size past which it answers 413."""
+    return {
+        "required": True,
+        "description": f"At most {max_bytes:,} bytes (larger: 413 `too_large`).",
+        "content": {media_type: {"schema": ref(schema), **extra}},
+        "x-max-bytes": max_bytes,
+    }
 
 
 def _op(
@@ -120,21 +163,19 @@ def _op(
     errors: tuple[str, ...] = (),
     params: tuple[Obj, ...] = (),
     body: Obj | None = None,
-    writes: bool = False,
+    session: bool = True,
     description: str | None = None,
 ) -> tuple[str, str, Obj]:
     """(path, method, operation) for `route` ("METHOD /path", under /api/v1 unless tagged
     health). `operation_id` is "<tag>.<name>". Every operation can also fail with
-    `internal_error`. `writes`: the operation makes the visitor's identity if needed, so its
-    2xx answers may carry Set-Cookie."""
+    `internal_error`. Every write needs a session (401 `no_session` without one) unless
+    `session` is False (the operation that issues sessions)."""
     method, path = route.split(" ")
     tag = operation_id.split(".")[0]
-    if writes:
-        for status, response in responses.items():
-            if 200 <= status < 300:
-                response["headers"] = {**response.get("headers", {}), **_SET_COOKIE}
     if method != "GET":  # every write: refused from another site's page, and rate-limited
         errors = (*errors, "cross_site_request", "rate_limited")
+        if session:
+            errors = (*errors, "no_session")
         if body is None or "multipart/form-data" not in body["content"]:
             errors = (*errors, "unsupported_media_type")  # forms only where files go
     merged = {**responses, **_errors(*errors, "internal_error")}
@@ -162,14 +203,21 @@ _STORAGE = ("storage_unavailable", "storage_error")
 _UPLOAD_REFUSALS = (
     "missing_field", "empty_upload", "invalid_field", "too_large", "not_audio",
     "too_short", "too_long", "silent", "clipped", "no_speech", "unknown_item", "already_recorded",
+    "idempotency_conflict", "sentence_full", "sentence_reported", "language_closed",
+)  # fmt: skip
+_VOTE_REFUSALS = (
+    "missing_field", "invalid_field", "own_recording", "unknown_recording", "already_voted",
+    "not_listened", "language_closed", "item_retired", "recording_removed",
 )  # fmt: skip
 _PAGE = _query_int("page", default=1, minimum=1, maximum=10_000, description="From 1.")
 _PER_PAGE = _query_int("per_page", default=20, minimum=1, maximum=100, description="Page size.")
-_ITEM = _path("item_id", {"type": "integer", "minimum": 0}, "The sentence's id.")
+_ITEM = _path(
+    "item_id", {"type": "integer", "minimum": 0, "maximum": BIGINT_MAX}, "The sentence's id."
+)
 _TOKEN = _param(
     "token",
     "query",
-    {"type": "string"},
+    {"type": "string", "pattern": "^[A-Za-z0-9_.=-]*$", "maxLength": 200},
     "The signature in `audio_url`; 403 when missing, wrong or expired (15 minutes by default).",
     required=True,
 )
@@ -185,6 +233,7 @@ _PRESIGNED = {
 _UPLOAD = _body(
     "RecordingUpload",
     "multipart/form-data",
+    max_bytes=UPLOAD_BODY_MAX_BYTES,
     encoding={"audio": {"contentType": ", ".join((*_AUDIO_TYPES, "application/octet-stream"))}},
 )
 
@@ -206,14 +255,24 @@ def _operations() -> list[tuple[str, str, Obj]]:
         _op("GET /profile/options", "reference.profileOptions", "The profile form's choices",
             {200: _json("ProfileOptions", "null always means \"prefer not to say\".")},
             errors=_DB),
+        _op("POST /session", "contributors.session", "A session for this browser",
+            {201: _json("Session", "A new session: the cookie is set.", headers=_SET_COOKIE),
+             200: _json("Session", "The request already carries a session: nothing new.")},
+            session=False, errors=_DB,
+            description="Every write needs a session. Pages issue one when they are viewed; a "
+            "client without pages asks for one here. New sessions are limited per client "
+            "address (generous: many people share a mobile carrier's address); past the "
+            "limit, `429 rate_limited` with `Retry-After`."),
         _op("GET /me", "contributors.me", "The visitor's profile and totals",
             {200: _json("Me", "All nulls and zeros for a new visitor.")}, errors=_DB),
         _op("PUT /me/profile", "contributors.updateProfile", "Save some profile fields",
             {200: _json("ProfileSaved", "The whole profile after the change.")},
-            body=_body("ProfileChanges"), writes=True,
+            body=_body("ProfileChanges"),
             errors=(*_DB, *_JSON_BODY, "invalid_value", "personal_data"),
             description="`personal_data`: an e-mail address or phone number in "
-            "`display_name`; `invalid_value`: an unknown field or value."),
+            "`display_name`; `invalid_value`: a mother tongue or region that is not among "
+            "/profile/options, a display name with a character that cannot be shown (or, "
+            "for a request outside this document, an unknown field or value)."),
         _op("GET /me/contributions", "contributors.contributions",
             "The visitor's recordings and refused uploads, newest first",
             {200: _json("ContributionPage", "One page.")},
@@ -224,15 +283,18 @@ def _operations() -> list[tuple[str, str, Obj]]:
             params=(_LANGUAGE, _COUNT), errors=(*_DB, "unknown_language", "invalid_field")),
         _op("POST /recordings", "speak.uploadRecording", "Upload a recording of a sentence",
             {201: _json("RecordingSaved", "Checked, stored and counted."),
-             200: _json("RecordingSaved", "This idempotency key was used before: the first "
-                        "result again, nothing new stored.")},
-            body=_UPLOAD, writes=True, errors=(*_DB, *_UPLOAD_REFUSALS, *_STORAGE),
+             200: _json("RecordingSaved", "This idempotency key was used before for this "
+                        "sentence: the first result again, nothing new stored.")},
+            body=_UPLOAD, errors=(*_DB, *_UPLOAD_REFUSALS, *_STORAGE),
             description="Refused audio (415, 422 `too_short`, `too_long`, `silent`, `clipped`, "
-            "`no_speech`) "
-            "is listed in the visitor's contributions as `refused`."),
+            "`no_speech`) is listed in the visitor's contributions as `refused`. The rules of "
+            "the sentence are checked as the recording is written: `409 sentence_full` (it has "
+            "all the recordings it needs), `409 sentence_reported`, `409 language_closed`, "
+            "`409 already_recorded` (one recording per person per sentence), `409 "
+            "idempotency_conflict` (this key was used for another sentence)."),
         _op("POST /sentences/{item_id}/skip", "speak.skipSentence", "Don't offer it again",
             {200: _json("Skipped", "Skipped (idempotent).")},
-            params=(_ITEM,), writes=True, errors=(*_DB, "unknown_item")),
+            params=(_ITEM,), errors=(*_DB, "unknown_item")),
         _op("GET /languages/{code}/clips", "validate.clips", "Recordings to check",
             {200: _json("ClipBatch", "Closest to a decision first, then oldest; empty when "
                         "nothing is waiting.")},
@@ -242,18 +304,23 @@ def _operations() -> list[tuple[str, str, Obj]]:
             params=(_RECORDING, _TOKEN),
             errors=(*_DB, "link_expired", "unknown_recording", "object_not_found", *_STORAGE)),
         _op("POST /recordings/{public_id}/votes", "validate.vote", "Accept or reject",
-            {201: _json("VoteCounted", "Counted; the new totals and status."),
+            {201: _json("VoteCounted", "Recorded."),
              200: _json("VoteCounted", "The same vote again: nothing changes.")},
-            params=(_RECORDING,), body=_body("Vote"), writes=True,
-            errors=(*_DB, *_JSON_BODY, "missing_field", "invalid_field", "own_recording",
-                    "unknown_recording", "already_voted")),
+            params=(_RECORDING,), body=_body("Vote"),
+            errors=(*_DB, *_JSON_BODY, *_VOTE_REFUSALS),
+            description="Only for a clip this session was handed by "
+            "`GET /languages/{code}/clips`, once most of its duration has passed since: "
+            "sooner, `422 not_listened`. The answer does not say how the vote weighs. `409`: "
+            "already voted the other way, or the language closed, the sentence retired or the "
+            "recording removed since."),
         _op("POST /recordings/{public_id}/skip", "validate.skipRecording", "Don't offer it again",
             {200: _json("Skipped", "Skipped (idempotent).")},
-            params=(_RECORDING,), writes=True, errors=(*_DB, "unknown_recording")),
+            params=(_RECORDING,), errors=(*_DB, "unknown_recording")),
         _op("POST /reports", "reports.report", "Report a sentence or a recording as unfit",
-            {201: _json("Reported", "Reported; enough distinct reporters hide it."),
+            {201: _json("Reported", "Reported; an operator reviews what enough trusted "
+                        "reporters flag."),
              200: _json("Reported", "The visitor had already reported it.")},
-            body=_body("Report"), writes=True,
+            body=_body("Report"),
             errors=(*_DB, *_JSON_BODY, "missing_field", "invalid_field", "note_required",
                     "unknown_item", "unknown_recording")),
     ]  # fmt: skip
@@ -276,12 +343,20 @@ Every error is `{"error": {"code", "message"}}`; the codes each response can car
 with it (`x-error-codes`). A 503 tells the client to retry later. An unknown path answers
 `404 not_found`, a method a path does not have `405 method_not_allowed`. A state-changing
 request whose `Origin` names another site (or that the browser marks `Sec-Fetch-Site:
-cross-site`) is refused with `403 cross_site_request`. Writes are limited per contributor and
-per client address: past the limit they answer `429 rate_limited` with `Retry-After`.
+cross-site`) is refused with `403 cross_site_request`. Writes are limited per session and
+per client address, counted across every worker and pod: past the limit they answer
+`429 rate_limited` with `Retry-After`.
 
-Nobody logs in: the first write sets `cs_id`, a signed HttpOnly cookie holding an anonymous
-contributor id. A cookie whose signature fails is cleared and the request refused with
-`400 invalid_session`.
+Nobody logs in, but every write needs a session: `cs_id`, a signed HttpOnly cookie holding an
+anonymous contributor id, issued by a page view or by `POST /api/v1/session`. A write without
+one answers `401 no_session` and changes nothing. A cookie whose signature fails is cleared
+and the request refused with `400 invalid_session`.
+
+Input limits are part of each schema (lengths, patterns, ranges, enums; bodies carry their
+size limit as `x-max-bytes`). A request that breaks them is refused with 400 or 422; one that
+keeps them is refused only for the state of the data or for content no schema can judge,
+with the codes listed for its operation. Text is UTF-8 without NUL characters or unpaired
+surrogates anywhere (body, form, query, path, headers): `400 invalid_input` otherwise.
 """
 
 
@@ -305,8 +380,8 @@ def openapi_document() -> dict[str, Any]:
                     "type": "apiKey",
                     "in": "cookie",
                     "name": "cs_id",
-                    "description": "The anonymous contributor id, signed. Optional: without "
-                    "it an operation acts for a new visitor, and a write creates one.",
+                    "description": "The session: the anonymous contributor id, signed. Reads "
+                    "work without it (as a new visitor); writes answer 401 `no_session`.",
                 }
             },
         },

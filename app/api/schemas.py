@@ -2,6 +2,13 @@
 
 Response objects are closed (`additionalProperties: false`), so a field added to a response
 without being documented here fails tests/api/test_openapi.py.
+
+Request schemas state every limit the server enforces (lengths, patterns, ranges, enums), so
+that a request valid against them is never refused as malformed: what can still refuse one is
+state (an unknown id, a vote already cast, a clip not yet heard, a limit reached) or content
+no schema can judge (the audio itself; a display name that is contact details), each listed
+with its operation. No text field may hold a NUL character (PostgreSQL text cannot), and
+strings are Unicode text: an unpaired surrogate escape ("\\ud800") answers 400 invalid_input.
 """
 
 from __future__ import annotations
@@ -16,6 +23,14 @@ Schema = dict[str, Any]
 
 STATUSES = ("pending", "accepted", "rejected")
 IDEMPOTENCY_KEY_PATTERN = "^[A-Za-z0-9_-]{8,100}$"
+BIGINT_MAX = 2**63 - 1  # ids are PostgreSQL bigints
+# Free text: no NUL, the one character PostgreSQL text cannot hold.
+NO_NUL_PATTERN = "^[^\\x00]*$"
+# ...and with a character that is not white space (what "required" means for a note: the
+# server collapses white space first, as Python's str.split() sees it).
+NOT_BLANK_PATTERN = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+# A display name: no control character but those str.split() takes for white space.
+NAME_PATTERN = "^[^\\x00-\\x08\\x0e-\\x1b\\x7f-\\x84\\x86-\\x9f]*$"
 
 
 def ref(name: str) -> Schema:
@@ -64,8 +79,16 @@ def enum(*values: str, **extra: Any) -> Schema:
     return {"type": "string", "enum": list(values), **extra}
 
 
+def item_id(**extra: Any) -> Schema:
+    """A sentence's id: a positive PostgreSQL bigint."""
+    return count(minimum=1, maximum=BIGINT_MAX, **extra)
+
+
 UUID = text(format="uuid")
-LANGUAGE_CODE = text(pattern="^[a-z]{2,3}$", examples=["hi"])
+LANGUAGE_CODE_PATTERN = "^[a-z]{2,3}$"
+LANGUAGE_CODE = text(pattern=LANGUAGE_CODE_PATTERN, examples=["hi"])
+REGION_CODE_PATTERN = "^[A-Z]{2}$"
+MOTHER_TONGUE_PATTERN = "^([a-z]{2,3}|other)$"
 
 # Profile fields, in responses and in PUT /me/profile.
 _PROFILE = {
@@ -73,15 +96,32 @@ _PROFILE = {
     "age_group": nullable(enum(*AGE_GROUPS)),
     "gender": nullable(enum(*GENDERS)),
     "mother_tongue": nullable(
-        text(description="A language code from /profile/options, or 'other'.")
+        text(
+            pattern=MOTHER_TONGUE_PATTERN,
+            description="A language code from /profile/options, or 'other'.",
+        )
     ),
-    "region_code": nullable(text(pattern="^[A-Z]{2}$")),
+    "region_code": nullable(
+        text(pattern=REGION_CODE_PATTERN, description="A region code from /profile/options.")
+    ),
 }
 # What PUT /me/profile accepts is more lenient than what is stored: "" clears a field like
-# null, and a display name has its spaces collapsed before its length (1-30) is checked.
+# null, and a display name has its white space collapsed before its length is checked.
 _PROFILE_CHANGES = {
     name: {"anyOf": [schema, {"const": ""}]} for name, schema in _PROFILE.items()
-} | {"display_name": nullable(text(description="At most 30 characters once spaces are collapsed."))}
+} | {
+    "display_name": nullable(
+        text(
+            maxLength=30,
+            pattern=NAME_PATTERN,
+            description="At most 30 characters (counted once runs of white space are "
+            "collapsed to one space, so a longer name with runs of spaces may still fit). "
+            "Letters, marks, digits, punctuation, symbols and spaces: a format, private-use "
+            "or unassigned character answers 422 `invalid_value`, and an e-mail address or "
+            "phone number 422 `personal_data` (the name is shown publicly).",
+        )
+    )
+}
 
 SCHEMAS: dict[str, Schema] = {
     "Error": obj(
@@ -179,7 +219,7 @@ SCHEMAS: dict[str, Schema] = {
             description="webm/opus, ogg/opus, mp4/aac, wav or mp3; at most MAX_UPLOAD_MB "
             "(5 MB by default).",
         ),
-        item_id=count(minimum=1, description="The sentence's id."),
+        item_id=item_id(description="The sentence's id."),
         idempotency_key=text(
             pattern=IDEMPOTENCY_KEY_PATTERN,
             description="Made by the client once per take; sending it again returns the "
@@ -188,7 +228,7 @@ SCHEMAS: dict[str, Schema] = {
     ),
     "Recording": obj(
         id=UUID,
-        item_id=count(minimum=1),
+        item_id=item_id(),
         language=LANGUAGE_CODE,
         duration_ms=count(minimum=1),
         status=enum(*STATUSES, description="'pending' when new."),
@@ -202,21 +242,51 @@ SCHEMAS: dict[str, Schema] = {
         duration_ms=count(minimum=1),
     ),
     "ClipBatch": obj(language=LANGUAGE_CODE, clips=array(ref("Clip"))),
-    "Vote": obj(closed=False, verdict=enum(*VERDICTS)),
+    "Vote": {
+        **obj(closed=False, verdict=enum(*VERDICTS)),
+        "description": "Other fields are ignored.",
+    },
     "VoteCounted": obj(
-        recording=obj(id=UUID, accept_count=count(), reject_count=count(), status=enum(*STATUSES))
-    ),
-    "Report": obj(
-        ("note",),
-        closed=False,
-        target=enum(*TARGETS),
-        id={
-            "oneOf": [count(minimum=1), UUID],
-            "description": "A sentence id (integer) for 'sentence', a recording UUID for "
-            "'recording'.",
+        ("practice",),
+        vote=obj(recording=UUID, verdict=enum(*VERDICTS)),
+        practice={
+            **obj(
+                expected=enum(*VERDICTS, description="The settled answer of this clip."),
+                agreed={"type": "boolean"},
+            ),
+            "description": "Only after a practice clip (a new validator's warm-up).",
         },
-        reason=enum(*REASONS),
-        note=nullable(text(maxLength=500, description="Required when the reason is 'other'.")),
     ),
+    "Session": obj(
+        session=obj(new={"type": "boolean", "description": "True when this request made it."})
+    ),
+    "Report": {
+        **obj(
+            ("note",),
+            closed=False,
+            target=enum(*TARGETS),
+            id={
+                "oneOf": [item_id(), UUID],
+                "description": "A sentence id (integer) for 'sentence', a recording UUID for "
+                "'recording'; another id answers 404.",
+            },
+            reason=enum(*REASONS),
+            note=nullable(
+                text(
+                    maxLength=500,
+                    pattern=NO_NUL_PATTERN,
+                    description="Required (not blank) when the reason is 'other'. At most 500 "
+                    "characters once runs of white space are collapsed.",
+                )
+            ),
+        ),
+        "description": "Other fields are ignored.",
+        # The reason 'other' needs a note that is not blank (422 note_required otherwise).
+        "if": {"properties": {"reason": {"const": "other"}}, "required": ["reason"]},
+        "then": {
+            "properties": {"note": text(pattern=NOT_BLANK_PATTERN)},
+            "required": ["note"],
+        },
+    },
     "Reported": obj(reported={"const": True}),
 }

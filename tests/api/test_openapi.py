@@ -29,7 +29,7 @@ from app import create_app
 from app.api.openapi import ERROR_STATUS, openapi_document
 from app.errors import CrowdsourceError
 from app.settings import Settings
-from tests.api.conftest import clip, error_of, record, silence, upload
+from tests.api.conftest import Person, clip, error_of, record, silence, upload
 
 DOC = openapi_document()
 DOC_URI = "urn:crowdsource:openapi"
@@ -116,11 +116,32 @@ class ContractClient(FlaskClient):
 
 @pytest.fixture
 def contract(app: Flask) -> Seen:
-    """Make every client of `app` (the `person` fixture's too) a ContractClient; return the
-    set of (path, method, status) the clients have seen."""
+    """Make every client of `app` a ContractClient; return the set of (path, method, status)
+    the clients have seen."""
     seen: Seen = set()
     app.test_client_class = type("Client", (ContractClient,), {"seen": seen})
     return seen
+
+
+_addresses = iter(range(1, 60_000))
+
+
+@pytest.fixture
+def person(app: Flask, contract: Seen) -> Callable[..., Person]:
+    """People (tests/api/conftest.py's, who have heard every clip they vote on) whose answers
+    are checked against the document, each from an address of their own (198.19.x.x, a range
+    kept for tests), given a session through the API unless `session=False`."""
+    client_class = type("ContractPerson", (ContractClient, Person), {"seen": contract})
+
+    def make(*, session: bool = True) -> Person:
+        client = client_class(app, app.response_class, use_cookies=True)
+        n = next(_addresses)
+        client.environ_base["REMOTE_ADDR"] = f"198.19.{n >> 8}.{n % 256}"
+        if session:
+            assert client.post("/api/v1/session").status_code == 201
+        return client
+
+    return make
 
 
 def test_the_document_is_valid_openapi_3_1() -> None:
@@ -161,10 +182,10 @@ def test_every_error_code_is_documented_with_the_status_the_code_sends(app: Flas
 def test_a_journey_through_the_api_matches_the_document(
     app: Flask,
     contract: Seen,
-    person: Callable[[], FlaskClient],
+    person: Callable[..., Person],
     add_sentences: Callable[..., list[int]],
 ) -> None:
-    visitor, speaker, validator = person(), person(), person()
+    visitor, speaker, validator = person(session=False), person(), person()
     items = add_sentences(4)
 
     assert visitor.get("/healthz").status_code == 200
@@ -174,6 +195,8 @@ def test_a_journey_through_the_api_matches_the_document(
     assert visitor.get("/api/v1/profile/options").status_code == 200
     assert visitor.get("/api/v1/me").status_code == 200
     assert visitor.get("/api/v1/me/contributions").get_json()["total"] == 0
+    assert visitor.post("/api/v1/session").get_json() == {"session": {"new": True}}
+    assert visitor.post("/api/v1/session").get_json() == {"session": {"new": False}}
 
     # The speaker reads, records (once again with the same key), skips, fills in a profile.
     sentences = speaker.get("/api/v1/languages/hi/sentences?count=3").get_json()["sentences"]
@@ -205,7 +228,9 @@ def test_a_journey_through_the_api_matches_the_document(
     audio = validator.get(clips[0]["audio_url"])
     assert audio.status_code == 200 and audio.data
     vote = {"verdict": "accept"}
-    assert validator.post(f"/api/v1/recordings/{first}/votes", json=vote).status_code == 201
+    counted = validator.post(f"/api/v1/recordings/{first}/votes", json=vote)
+    assert counted.status_code == 201
+    assert counted.get_json()["vote"] == {"recording": first, "verdict": "accept"}
     assert validator.post(f"/api/v1/recordings/{first}/votes", json=vote).status_code == 200
     second = again.get_json()["recording"]["id"]
     assert validator.post(f"/api/v1/recordings/{second}/skip").status_code == 200
@@ -222,10 +247,10 @@ def test_a_journey_through_the_api_matches_the_document(
 
 
 def test_errors_match_the_document(
-    contract: Seen, person: Callable[[], FlaskClient], add_sentences: Callable[..., list[int]]
+    contract: Seen, person: Callable[..., Person], add_sentences: Callable[..., list[int]]
 ) -> None:
     speaker, validator = person(), person()
-    item, other = add_sentences(2)
+    item, other, third = add_sentences(3)
     mine = record(speaker, item)
     missing = uuid.uuid4()
 
@@ -250,6 +275,11 @@ def test_errors_match_the_document(
     assert error_of(upload(speaker, other, silence())) == (422, "silent")
     assert error_of(upload(speaker, 424242, clip("hi_1.wav"))) == (404, "unknown_item")
     assert error_of(upload(speaker, item, clip("hi_2.wav"))) == (409, "already_recorded")
+    key = uuid.uuid4().hex
+    assert upload(speaker, third, clip("hi_2.wav"), key=key).status_code == 201
+    assert error_of(upload(speaker, other, clip("hi_1.wav"), key=key)) == (
+        409, "idempotency_conflict",
+    )  # fmt: skip
     assert error_of(upload(speaker, other, os.urandom(6 * 1024 * 1024))) == (413, "too_large")
     assert post(speaker, "/sentences/424242/skip") == (404, "unknown_item")
 
@@ -257,6 +287,9 @@ def test_errors_match_the_document(
     def vote(client: FlaskClient, recording: Any, body: Any = None, **kwargs: Any) -> Any:
         return client.post(f"/api/v1/recordings/{recording}/votes", json=body, **kwargs)
 
+    assert error_of(vote(validator, mine, {"verdict": "accept"}, listened=False)) == (
+        422, "not_listened",
+    )  # fmt: skip
     assert error_of(vote(validator, mine, {"verdict": "maybe"})) == (422, "invalid_field")
     assert error_of(vote(validator, mine, {})) == (400, "missing_field")
     assert error_of(vote(validator, mine, data="accept")) == (400, "not_json")
@@ -293,6 +326,17 @@ def test_errors_match_the_document(
     report = {"target": "recording", "id": str(missing), "reason": "offensive"}
     assert post(validator, "/reports", json=report) == (404, "unknown_recording")
 
+    # Hostile text, anywhere.
+    assert get(validator, "/languages/hi/clips?count=%00") == (400, "invalid_input")
+    assert post(validator, "/reports", json={**report, "note": "\x00"}) == (400, "invalid_input")
+
+    # No session: every write refused, nothing else said.
+    stranger = person(session=False)
+    assert error_of(vote(stranger, mine, {"verdict": "accept"})) == (401, "no_session")
+    assert post(stranger, "/reports", json=report) == (401, "no_session")
+    assert error_of(upload(stranger, other, clip("hi_1.wav"))) == (401, "no_session")
+    assert error_of(stranger.put("/api/v1/me/profile", json={})) == (401, "no_session")
+
     # A forged identity cookie, on any API path.
     forger = person()
     forger.set_cookie("cs_id", "forged.value.here")
@@ -300,7 +344,7 @@ def test_errors_match_the_document(
     forger.set_cookie("cs_id", "forged.value.here")
     assert get(forger, "/openapi.json") == (400, "invalid_session")
 
-    assert {status for _, _, status in contract} >= {400, 403, 404, 409, 413, 415, 422}
+    assert {status for _, _, status in contract} >= {400, 401, 403, 404, 409, 413, 415, 422}
 
 
 def closed_port() -> int:
