@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.security import bodies, headers, origin
+from app.security import bodies, body_errors, headers, origin
 from app.settings import Settings
 from app.storage import Storage
 
@@ -13,4 +13,5 @@ from app.storage import Storage
 def init_app(app: Flask, settings: Settings, storage: Storage) -> None:
     origin.init_app(app)
     bodies.init_app(app)
+    body_errors.init_app(app)
     headers.init_app(app, settings, storage)

@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from tests.conftest import SAMPLE_AUDIO, _fresh_database
-from tests.live.conftest import live_app_in
-from tests.live_server import LiveApp
+from tests.conftest import CLI, SAMPLE_AUDIO, _fresh_database
+from tests.live.conftest import LIVE_ENV, live_app_in
+from tests.live_server import LiveApp, clean_env, serve
 
 pytestmark = pytest.mark.slow
 
@@ -33,18 +33,16 @@ TRICKLE = b"xxxxx"  # sent to every slow connection once a second: 5 bytes/s
 
 
 @pytest.fixture(scope="module")
-def server(
-    admin_url: str, template_db: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveApp]:
+def database(admin_url: str, template_db: str) -> Iterator[str]:
+    yield from _fresh_database(admin_url, template_db)
+
+
+@pytest.fixture(scope="module")
+def server(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     """`crowdsource serve` as an operator starts it: four workers of four threads."""
-    database = _fresh_database(admin_url, template_db)
-    url = next(database)
-    try:
-        workdir = tmp_path_factory.mktemp("slow") / "live"
-        with live_app_in(workdir, url, WEB_CONCURRENCY="4", THREADS="4") as app:
-            yield app
-    finally:
-        database.close()  # drops the database
+    workdir = tmp_path_factory.mktemp("slow") / "live"
+    with live_app_in(workdir, database, WEB_CONCURRENCY="4", THREADS="4") as app:
+        yield app
 
 
 # -- raw HTTP -----------------------------------------------------------------------------
@@ -325,6 +323,23 @@ def test_a_malformed_body_is_answered_400_not_500(server: LiveApp, cookie: str, 
     assert answer.headers["content-type"].startswith("application/json")
     error = answer.json()["error"]
     assert error["code"] == "invalid_input" and error["message"]
+
+
+def test_the_development_server_answers_a_malformed_chunked_body_400_too(
+    database: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """`crowdsource serve --dev` (werkzeug's server) hands the body to the app, which reads it
+    through app/security/body_errors.py."""
+    workdir = tmp_path_factory.mktemp("dev")
+    settings = {**LIVE_ENV, "STORAGE_DIR": str(workdir / "storage"), "DATABASE_URL": database}
+    with serve(CLI(clean_env(), workdir), "--dev", "--no-demo", "--refresh-every", "off",
+               **settings) as dev:  # fmt: skip
+        person = a_session(dev.url)
+        raw = head("PUT", "/api/v1/me/profile", "Content-Type: application/json", CHUNKED,
+                   f"Cookie: {cookie_header(person)}") + b"zz\r\n{}\r\n0\r\n\r\n"  # fmt: skip
+        answer = exchange(dev.url, raw)
+    assert answer.status == 400, answer.body
+    assert answer.json()["error"]["code"] == "invalid_input"
 
 
 def test_a_body_over_the_upload_limit_is_refused_before_it_is_sent(
