@@ -1,13 +1,17 @@
 """Fixtures for the browser tests: the real app served on a local port, and a headless
-Chromium with a fake microphone (Debian's /usr/bin/chromium, driven by Playwright)."""
+Chromium with a fake microphone that speaks Hindi (Debian's /usr/bin/chromium, driven by
+Playwright)."""
 
 from __future__ import annotations
 
 import threading
+import wave
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import av
+import numpy as np
 import pytest
 from flask import Flask, Response
 from playwright.sync_api import (
@@ -24,16 +28,21 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.settings import Settings
+from tests.conftest import SAMPLE_AUDIO
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",  # the tests may run as root in a container
     "--use-fake-ui-for-media-stream",  # grant the microphone without a prompt
-    "--use-fake-device-for-media-stream",  # the "microphone" plays a steady tone
+    "--use-fake-device-for-media-stream",  # a fake microphone: it beeps unless given a file
     "--disable-background-networking",  # no calls to Google's servers
     "--disable-component-update",
     "--autoplay-policy=no-user-gesture-required",
 ]
+# What the fake microphone says, over and over: the server refuses takes without speech, and
+# Chromium's own fake microphone only beeps.
+FAKE_MICROPHONE_CLIPS = ("hi_1.wav", "hi_2.wav", "hi_3.wav", "hi_4.wav")
+FAKE_MICROPHONE_RATE = 48_000
 # The policy the pages are built for: nothing inline, nothing from another host. The live server
 # sends it on every answer, so a page that breaks it fails its browser test (the browser logs
 # each violation as a console error, which the tests collect).
@@ -102,14 +111,38 @@ def live_server(settings: Settings, database_url: str) -> Iterator[LiveServer]:
         app.extensions["crowdsource.db"].close()
 
 
+def speaking_microphone_wav(path: Path) -> Path:
+    """A 48 kHz mono 16-bit wav of the Hindi sample clips read one after the other, their
+    leading and trailing pauses cut so that any second of it (it loops) holds speech."""
+    pieces = []
+    for name in FAKE_MICROPHONE_CLIPS:
+        with av.open(str(SAMPLE_AUDIO / name)) as container:
+            resampler = av.AudioResampler(format="s16", layout="mono", rate=FAKE_MICROPHONE_RATE)
+            for frame in container.decode(audio=0):
+                pieces += [f.to_ndarray().reshape(-1) for f in resampler.resample(frame)]
+            pieces += [f.to_ndarray().reshape(-1) for f in resampler.resample(None)]
+            pieces.append(np.zeros(FAKE_MICROPHONE_RATE // 10, dtype=np.int16))
+    samples = np.concatenate(pieces)
+    loud = np.flatnonzero(np.abs(samples) > 500)
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(FAKE_MICROPHONE_RATE)
+        out.writeframes(samples[loud[0] : loud[-1] + 1].astype("<i2").tobytes())
+    return path
+
+
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """One headless Chromium for the test run; each test opens its own contexts (people)."""
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    """One headless Chromium for the test run; each test opens its own contexts (people).
+    Its fake microphone reads Hindi sentences (`speaking_microphone_wav`)."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} not found: install Debian's chromium to run the browser tests")
+    speech = speaking_microphone_wav(tmp_path_factory.mktemp("microphone") / "speech.wav")
+    args = [*CHROMIUM_ARGS, f"--use-file-for-fake-audio-capture={speech}"]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            executable_path=str(CHROMIUM), headless=True, args=args
         )
         yield browser
         browser.close()

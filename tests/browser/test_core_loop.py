@@ -20,7 +20,7 @@ from tests.browser.conftest import DESKTOP, PHONE, LiveServer, NewPerson
 
 pytestmark = pytest.mark.slow
 
-TAKE_MS = 1800  # how long each take is; the fake microphone plays a tone the server accepts
+TAKE_MS = 1800  # how long each take is; the fake microphone reads Hindi (see conftest.py)
 
 
 def record_one(page: Page, number: int, *, use_keyboard: bool) -> None:
