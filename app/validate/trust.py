@@ -55,9 +55,7 @@ class TrustRules:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TrustRules:
-        return cls(
-            **{name: getattr(settings, name) for name in cls.__dataclass_fields__}
-        )
+        return cls(**{name: getattr(settings, name) for name in cls.__dataclass_fields__})
 
     def check_percent(self, state: str) -> int:
         """The share of served clips that are hidden checks for a validator in `state`."""
@@ -149,7 +147,7 @@ def pick_known_answers(
 
 # ---- standing ------------------------------------------------------------------------------
 
-_LOCK_STANDING = """
+_MAKE_STANDING = """
 WITH me AS (
     INSERT INTO contributors (id) VALUES (%(me)s) ON CONFLICT (id) DO NOTHING
 ), made AS (
@@ -158,6 +156,17 @@ WITH me AS (
     ON CONFLICT (validator_id, language_code) DO NOTHING
 )
 SELECT 1
+"""
+# The same in one statement that also locks the row (an upsert returns it in both cases).
+_UPSERT_STANDING = """
+WITH me AS (
+    INSERT INTO contributors (id) VALUES (%(me)s) ON CONFLICT (id) DO NOTHING
+)
+INSERT INTO validator_standing AS s (validator_id, language_code, state)
+VALUES (%(me)s, %(language)s, 'warmup')
+    ON CONFLICT (validator_id, language_code) DO UPDATE SET state = s.state
+RETURNING validator_id, language_code, state, practice_answered, practice_agreed,
+          checks_answered, checks_agreed, reason
 """
 _READ_STANDING = """
 SELECT validator_id, language_code, state, practice_answered, practice_agreed,
@@ -171,10 +180,11 @@ def standing(conn: Conn, me: uuid.UUID, language: str, rules: TrustRules, *, loc
     """This validator's standing in `language`, made on first use (warm-up, or counting when
     the language's known-answer pools are too small for one). `lock` takes the row's lock
     for the rest of the transaction."""
-    conn.execute(_LOCK_STANDING, {"me": me, "language": language})
-    row = conn.execute(
-        _READ_STANDING + (" FOR UPDATE" if lock else ""), {"me": me, "language": language}
-    ).fetchone()
+    if lock:
+        row = conn.execute(_UPSERT_STANDING, {"me": me, "language": language}).fetchone()
+    else:
+        conn.execute(_MAKE_STANDING, {"me": me, "language": language})
+        row = conn.execute(_READ_STANDING, {"me": me, "language": language}).fetchone()
     assert row is not None
     if row["state"] == "warmup" and (
         rules.warmup_clips == 0 or not pools_ready(conn, language, rules.known_answers_min)
@@ -251,7 +261,7 @@ def distrust(conn: Conn, me: uuid.UUID, language: str, reason: str, rules: Trust
 def restore_trust(conn: Conn, me: uuid.UUID, language: str, rules: TrustRules) -> dict[str, Any]:
     """An operator's word: the validator counts again; their votes count and the verdicts
     they touch are recomputed."""
-    conn.execute(_LOCK_STANDING, {"me": me, "language": language})
+    conn.execute(_MAKE_STANDING, {"me": me, "language": language})
     row = _set_state(conn, me, language, "counting", "restored by an operator")
     count_votes(conn, me, language, True, rules)
     return row
