@@ -5,12 +5,14 @@ Retry-After, nothing done past a limit, and the counts are shared by every app i
 from __future__ import annotations
 
 import itertools
+import re
 import shutil
 import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -332,3 +334,29 @@ def test_writes_go_on_counted_in_postgresql_when_redis_is_down(
         assert count_rows(db, "rate_limit_counts") > 0
     finally:
         app.extensions["crowdsource.db"].close()
+
+
+def _in_words(spec: str) -> str:
+    """ "20 per minute;400 per hour" -> "20 a minute, 400 an hour" (the README's wording)."""
+    units = {60: "a minute", 3600: "an hour", 86_400: "a day"}
+    return ", ".join(f"{r.count:,} {units[r.seconds]}" for r in parse_rates(spec))
+
+
+def test_the_readme_states_the_limits_the_server_enforces(app: Flask):
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    rows = {
+        line.split("|")[1].strip(): [cell.strip() for cell in line.split("|")[2:4]]
+        for line in readme.split("### Limits", 1)[1].split("\n## ", 1)[0].splitlines()
+        if line.startswith("| ")
+    }
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in LIMITS:
+            method = sorted(rule.methods & {"POST", "PUT", "DELETE", "PATCH"})[0]
+            path = re.sub(r"<[^>]+>", "{id}", rule.rule)
+            row = next(
+                cells for name, cells in rows.items() if name.startswith(f"`{method} {path}`")
+            )
+            limit = LIMITS[rule.endpoint]
+            assert row == [_in_words(limit.per_session), _in_words(limit.per_address)], path
+    new_session = next(cells for name, cells in rows.items() if "new session" in name)
+    assert new_session == ["–", _in_words(NEW_SESSIONS_PER_ADDRESS)]
