@@ -89,7 +89,7 @@ class Settings:
     distrust_disagreement_percent: int = 30
 
     # Abuse limits (app/security/limits.py): on unless RATE_LIMITS=off (benchmarks); counted in
-    # Redis when set, so that every pod shares the counts, else in each process's memory.
+    # PostgreSQL, or in Redis when REDIS_URL is set: every worker and pod shares the counts.
     storage_timeout_s: int = 8  # S3: seconds to wait for an answer (two attempts)
     rate_limits: bool = True
     redis_url: str | None = None
