@@ -134,18 +134,26 @@ def service(args: AppArgs) -> Manifest:
     }
 
 
-# Request-body limits are controller settings; nginx has one, ALB and GCE have no limit of their own
-# (the app refuses bodies above MAX_UPLOAD_MB with 413 either way).
-_BODY_LIMIT_ANNOTATION = {"nginx": "nginx.ingress.kubernetes.io/proxy-body-size"}
+def _body_annotations(class_name: str | None, max_upload_mb: int) -> dict[str, str]:
+    """How the controller takes request bodies. ingress-nginx: bodies up to the upload limit
+    (the app refuses larger ones with 413 either way), and each body read whole by nginx
+    before it is passed on (request buffering, nginx's default, stated so that a cluster-wide
+    ConfigMap turning it off does not turn it off here): a slow sender then holds an nginx
+    connection, never a gunicorn one. ALB and GCE have no such annotations; the app's own
+    worker reads bodies under deadlines either way (app/server/worker.py, docs/deploy.md)."""
+    if class_name != "nginx":
+        return {}
+    return {
+        "nginx.ingress.kubernetes.io/proxy-body-size": f"{max_upload_mb + 1}m",
+        "nginx.ingress.kubernetes.io/proxy-request-buffering": "on",
+    }
 
 
 def ingress(args: AppArgs) -> Manifest:
     """The public entry: only PUBLIC_PATHS reach the app."""
     spec_in = args.ingress
     annotations: dict[str, pulumi.Input[str]] = {}
-    limit_key = _BODY_LIMIT_ANNOTATION.get(spec_in.class_name or "")
-    if limit_key:
-        annotations[limit_key] = f"{args.max_upload_mb + 1}m"
+    annotations.update(_body_annotations(spec_in.class_name, args.max_upload_mb))
     annotations.update(spec_in.annotations)
     backend = {"service": {"name": APP_NAME, "port": {"name": "http"}}}
     rule: dict[str, Any] = {

@@ -226,6 +226,16 @@ def test_ingress_takes_class_host_tls_and_an_upload_body_limit(stack):
     assert annotations["cert-manager.io/cluster-issuer"] == "letsencrypt"
 
 
+def test_ingress_nginx_reads_each_request_body_whole_before_passing_it_on(stack):
+    # A slow sender then holds a connection of nginx, not of gunicorn (issue 15).
+    for name in ("dev", "test", "prod"):
+        ingress = stack(name).one("kubernetes:networking.k8s.io/v1:Ingress").plain_inputs
+        assert ingress["spec"]["ingressClassName"] == "nginx"
+        annotations = ingress["metadata"]["annotations"]
+        assert annotations["nginx.ingress.kubernetes.io/proxy-request-buffering"] == "on"
+        assert annotations["nginx.ingress.kubernetes.io/proxy-body-size"] == "6m"  # 5 MB + 1
+
+
 def test_service_account_carries_the_cloud_identity(stack):
     sa = stack("prod").one("kubernetes:core/v1:ServiceAccount").plain_inputs
     assert sa["metadata"]["annotations"] == {
