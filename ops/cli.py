@@ -16,13 +16,16 @@ from ops.functional import functional_test
 from ops.generate import generate
 from ops.ingest import ingest
 from ops.k8s import k8s
+from ops.known_answers import known_answers
 from ops.languages import languages
 from ops.loadtest import loadtest
 from ops.migrate import migrate
 from ops.refresh import refresh
+from ops.reports import reports
 from ops.serve import serve
 from ops.status import status
 from ops.sweep import sweep
+from ops.validators import validators
 
 
 class CrowdsourceGroup(click.Group):
@@ -81,6 +84,9 @@ cli.add_command(bench)
 cli.add_command(sweep)
 cli.add_command(backup)
 cli.add_command(restore)
+cli.add_command(reports)
+cli.add_command(known_answers)
+cli.add_command(validators)
 
 
 def main() -> None:
