@@ -12,8 +12,12 @@ down with it.
 
 **Windows.** "20 per minute" means at most 20 in any 60 s, estimated from two fixed windows
 (the current one, and the previous one weighted by how much of it still falls in the last
-60 s), as Cloudflare and Redis' cell do. A refused request is not counted, so a client that
-keeps knocking gets in again as soon as it would have without knocking.
+60 s: the `limits` library's "sliding window counter"). A refused request is not counted, so
+a client that keeps knocking gets in again as soon as it would have without knocking.
+
+Why not Flask-Limiter (used before): it makes one storage call per rate and key (three or four
+per write here, each a round trip), and builds its storage from a URI, with no way to hand it
+the app's connection pool.
 
 **Two keys per write**, because each alone can be dodged or is too blunt: every write needs a
 session (401 `no_session` without one), whose limits are strict (what an honest volunteer

@@ -87,6 +87,10 @@ def test_writes_past_a_sessions_limit_get_429_with_retry_after_and_do_nothing(
         assert error_of(refused) == (429, "rate_limited")
         assert int(refused.headers["Retry-After"]) > 0
     assert count_rows(db, "skips") == allowed
+    counted = db.execute(
+        "SELECT n FROM rate_limit_counts WHERE bucket = 'speak.skip/60' AND key LIKE 'session:%'"
+    ).fetchone()
+    assert counted["n"] == allowed  # the refused ones are not counted
 
     # another person is not held back by the first one's skips
     assert person().post(f"/api/v1/sentences/{items[-1]}/skip").status_code == 200
@@ -213,7 +217,7 @@ def test_app_instances_on_one_database_share_the_counts(settings: Settings, data
             pod.extensions["crowdsource.db"].close()
 
 
-def test_a_refused_request_is_not_counted():
+def test_retry_after_is_when_the_same_request_would_be_taken():
     # 10 a minute, 10 counted in the previous window, 30 s into this one: half of them still
     # weigh, so 5 more are allowed now
     rate = Rate(10, 60)
