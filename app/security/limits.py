@@ -118,6 +118,8 @@ def parse_rates(spec: str) -> tuple[Rate, ...]:
         if match is None:
             raise ValueError(f"not a rate: {part!r} (write 'N per minute')")
         rates.append(Rate(int(match[1]), _UNITS[match[2]]))
+    if len({rate.seconds for rate in rates}) < len(rates):  # one counter per window length
+        raise ValueError(f"two rates over the same window in {spec!r}")
     return tuple(rates)
 
 

@@ -364,3 +364,9 @@ def test_the_readme_states_the_limits_the_server_enforces(app: Flask):
             assert row == [_in_words(limit.per_session), _in_words(limit.per_address)], path
     new_session = next(cells for name, cells in rows.items() if "new session" in name)
     assert new_session == ["–", _in_words(NEW_SESSIONS_PER_ADDRESS)]
+
+
+@pytest.mark.parametrize("spec", ["20 a minute", "20 per fortnight", "10 per minute;20 per minute"])
+def test_a_malformed_limit_is_refused_when_the_table_is_read(spec: str):
+    with pytest.raises(ValueError):
+        parse_rates(spec)
