@@ -23,6 +23,7 @@ from app.db import Conn, describe_db_error
 from app.errors import CrowdsourceError, DatabaseUnavailable
 from app.stats.agreement import agreement_by_language
 from app.storage import Storage
+from app.validate.trust import prune_servings
 
 # Level 1 reads the transactional tables; level 2 reads level 1. Order matters.
 VIEWS = (
@@ -125,6 +126,9 @@ def _run(conn: Conn, storage: Storage, report: Callable[[str], None]) -> Refresh
         with _timed(result, step, report):
             publish(storage, result.version, result.generated_at, documents)
             prune_old_versions(storage, current=result.version)
+        step = "prune servings"
+        with _timed(result, step, report):
+            prune_servings(conn)
     except (psycopg.Error, CrowdsourceError) as exc:
         reason = exc.message if isinstance(exc, CrowdsourceError) else describe_db_error(exc)
         _finish(conn, run["id"], result, status="failed", error=f"{step}: {reason}")

@@ -306,8 +306,11 @@ WITH locked AS (
       FROM tally
 )
 UPDATE contributions c
-   SET accept_count = v.a, reject_count = v.r, status = v.status,
-       decided_at = CASE WHEN v.status = 'pending' THEN NULL
+   SET accept_count = v.a, reject_count = v.r,
+       -- an operator's known answer is the verdict (mark_known_answer), whatever the votes
+       status = CASE WHEN c.known_answer_source = 'operator' THEN c.status ELSE v.status END,
+       decided_at = CASE WHEN c.known_answer_source = 'operator' THEN c.decided_at
+                         WHEN v.status = 'pending' THEN NULL
                          WHEN c.status = v.status THEN c.decided_at ELSE now() END,
        known_answer = CASE WHEN c.known_answer_source = 'majority'
                             AND v.clear IS DISTINCT FROM c.known_answer
@@ -344,3 +347,17 @@ def mark_known_answer(
         RETURNING public_id::text AS id, language_code, status, known_answer""",
         {"id": public_id, "answer": answer},
     ).fetchone()
+
+
+SERVINGS_KEPT_DAYS = 7
+
+
+def prune_servings(conn: Conn, *, older_than_days: int = SERVINGS_KEPT_DAYS) -> int:
+    """Forget which clips were handed out more than `older_than_days` ago (a vote on one of
+    them answers not_listened; the page fetches clips afresh long before). Run by the
+    dashboard refresh. Returns how many were forgotten."""
+    cursor = conn.execute(
+        "DELETE FROM clip_servings WHERE served_at < now() - make_interval(days => %s)",
+        (older_than_days,),
+    )
+    return cursor.rowcount

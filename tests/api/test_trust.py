@@ -349,3 +349,25 @@ def test_an_idempotency_key_reused_for_another_sentence_is_409(app, add_sentence
 
     assert error_of(again) == (409, "idempotency_conflict")
     assert count_rows(db, "contributions") == 1
+
+
+def test_servings_older_than_a_week_are_forgotten_by_the_refresh(
+    app, add_sentences, db, database_url
+) -> None:
+    from app.dashboard.refresh import refresh_dashboard
+
+    items = add_sentences(2)
+    recordings = [record(new_person(app), item) for item in items]
+    validator = new_person(app)
+    assert len(clips(validator)) == 2
+    db.execute(
+        "UPDATE clip_servings SET served_at = now() - interval '8 days'"
+        " WHERE contribution_id = (SELECT id FROM contributions WHERE public_id = %s)",
+        (recordings[0],),
+    )
+
+    result = refresh_dashboard(database_url, app.extensions["crowdsource.dashboard_storage"])
+
+    assert result is not None
+    assert "prune servings" in [step["name"] for step in result.steps]
+    assert count_rows(db, "clip_servings") == 1
