@@ -191,6 +191,8 @@ def _op(
         operation["security"] = []  # the probes ignore the cookie
     else:
         path = API + path
+        if method != "GET" and session:
+            operation["security"] = [{"cs_id": []}]  # a write needs the session
     return path, method.lower(), operation
 
 

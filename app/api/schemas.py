@@ -123,7 +123,23 @@ _PROFILE_CHANGES = {
     )
 }
 
+# The other fields a body may carry (and the server ignores): any JSON, but no NUL in a key or
+# a string at any depth (the server refuses one anywhere in a body, read or not).
+_IGNORED_FIELDS: Schema = {
+    "propertyNames": {"pattern": NO_NUL_PATTERN},
+    "additionalProperties": ref("JsonWithoutNul"),
+}
+
 SCHEMAS: dict[str, Schema] = {
+    "JsonWithoutNul": {
+        "description": "Any JSON value without a NUL character in a key or a string.",
+        "anyOf": [
+            {"type": ["null", "boolean", "number"]},
+            {"type": "string", "pattern": NO_NUL_PATTERN},
+            {"type": "array", "items": ref("JsonWithoutNul")},
+            {"type": "object", **_IGNORED_FIELDS},
+        ],
+    },
     "Error": obj(
         error=obj(
             optional=("field",),
@@ -244,6 +260,7 @@ SCHEMAS: dict[str, Schema] = {
     "ClipBatch": obj(language=LANGUAGE_CODE, clips=array(ref("Clip"))),
     "Vote": {
         **obj(closed=False, verdict=enum(*VERDICTS)),
+        **_IGNORED_FIELDS,
         "description": "Other fields are ignored.",
     },
     "VoteCounted": obj(
@@ -280,6 +297,7 @@ SCHEMAS: dict[str, Schema] = {
                 )
             ),
         ),
+        **_IGNORED_FIELDS,
         "description": "Other fields are ignored.",
         # The reason 'other' needs a note that is not blank (422 note_required otherwise).
         "if": {"properties": {"reason": {"const": "other"}}, "required": ["reason"]},
