@@ -1,5 +1,7 @@
 """The dashboard page shows the published agreement between validators, for all languages and
-for the language chosen, with what it rests on and what it means (real Chromium)."""
+for the language chosen, with what it rests on and what it means (real Chromium). Here rather
+than in tests/dashboard/ so it shares this folder's one browser (Playwright's sync API cannot
+run two at once in one thread)."""
 
 from __future__ import annotations
 
@@ -11,15 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.dashboard.refresh import refresh_dashboard
-from tests.browser.conftest import (  # noqa: F401 (fixtures)
-    DESKTOP,
-    LiveServer,
-    NewPerson,
-    browser,
-    live_server,
-    new_person,
-    screenshots,
-)
+from tests.browser.conftest import DESKTOP, LiveServer, NewPerson
 from tests.dashboard.votes import arrange_units, new_contributor
 
 pytestmark = pytest.mark.slow
@@ -27,15 +21,15 @@ pytestmark = pytest.mark.slow
 A, R = "accept", "reject"
 
 
-def open_dashboard(page: Page, live_server: LiveServer, query: str = "") -> None:  # noqa: F811
+def open_dashboard(page: Page, live_server: LiveServer, query: str = "") -> None:
     page.goto(f"{live_server.url}/dashboard{query}")
     expect(page.locator("#dashboard")).to_have_attribute("data-state", "ready")
 
 
 def test_the_dashboard_shows_agreement_per_language_with_its_meaning(
-    live_server: LiveServer,  # noqa: F811
-    new_person: NewPerson,  # noqa: F811
-    screenshots: Path,  # noqa: F811
+    live_server: LiveServer,
+    new_person: NewPerson,
+    screenshots: Path,
     database_url: str,
     db: psycopg.Connection,
 ) -> None:
