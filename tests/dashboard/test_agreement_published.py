@@ -83,4 +83,4 @@ def test_the_agreement_is_a_timed_step_of_the_refresh(db: psycopg.Connection, re
 
     row = db.execute("SELECT steps FROM dashboard_refreshes").fetchone()
     names = [step["name"] for step in row["steps"]]
-    assert names[-3:] == ["agreement", "read views", "publish"]
+    assert names[-4:] == ["agreement", "read views", "publish", "prune servings"]
