@@ -44,3 +44,8 @@ def printable(text: str, width: int | None = None) -> str:
     if width is not None and len(safe) > width:
         safe = safe[: width - 1] + "…"
     return safe
+
+
+def plural(n: int, word: str) -> str:
+    """'1 report', '3 reports'."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"

@@ -10,7 +10,7 @@ import click
 
 from app.reports.review import Decision, remove, restore, review_queue
 from app.reports.service import TARGETS
-from ops.operator import printable, transaction
+from ops.operator import plural, printable, transaction
 
 
 @click.group()
@@ -95,6 +95,6 @@ def _echo(decision: Decision) -> None:
         return
     where = "back in the queues" if decision.action == "restored" else "out of the queues for good"
     click.echo(
-        f"{decision.action} {what}: {decision.reports_closed} reports {verb}, {where} "
+        f"{decision.action} {what}: {plural(decision.reports_closed, 'report')} {verb}, {where} "
         f"({decision.status})"
     )

@@ -15,7 +15,7 @@ import click
 from app.db import Conn
 from app.errors import NotFound
 from app.validate.trust import STATES, TrustRules, distrust, restore_trust, standing
-from ops.operator import language_code, printable, transaction
+from ops.operator import language_code, plural, printable, transaction
 
 
 @click.group()
@@ -87,8 +87,8 @@ def distrust_(validator_id: str, language: str, reason: str) -> None:
         before = _verdicts(conn, me, code, counted=True)
         distrust(conn, me, code, reason, rules)
         changed = _changed(before, _verdicts(conn, me, code, counted=None))
-    click.echo(f"validator {me} in {code}: distrusted; {len(before)} verdicts recomputed, "
-               f"{changed} changed")  # fmt: skip
+    click.echo(f"validator {me} in {code}: distrusted; {plural(len(before), 'verdict')} "
+               f"recomputed, {changed} changed")  # fmt: skip
 
 
 @validators.command("trust")
@@ -103,8 +103,8 @@ def trust(validator_id: str, language: str) -> None:
         before = _verdicts(conn, me, code, counted=False)
         restore_trust(conn, me, code, rules)
         changed = _changed(before, _verdicts(conn, me, code, counted=None))
-    click.echo(f"validator {me} in {code}: counting; {len(before)} verdicts recomputed, "
-               f"{changed} changed")  # fmt: skip
+    click.echo(f"validator {me} in {code}: counting; {plural(len(before), 'verdict')} "
+               f"recomputed, {changed} changed")  # fmt: skip
 
 
 # The recordings of this language the validator voted on (ordinary votes) and their verdicts;

@@ -71,6 +71,7 @@ SELECT c.public_id, c.contributor_id, c.item_id AS sentence_id, d.text AS senten
   JOIN dataset_rows d ON d.id = c.item_id
   LEFT JOIN regions r ON r.code = c.region_code
  WHERE c.language_code = %(language)s AND c.kind = 'recording' AND c.media_key IS NOT NULL
+   AND c.status <> 'removed'  -- removed by an operator after reports: never published
  ORDER BY c.status, c.created_at, c.id
 """
 
@@ -78,6 +79,7 @@ _SPEAKERS = """
 SELECT count(DISTINCT contributor_id) AS speakers
   FROM contributions
  WHERE language_code = %(language)s AND kind = 'recording' AND media_key IS NOT NULL
+   AND status <> 'removed'
 """
 
 _REPORTS = """
@@ -87,7 +89,7 @@ SELECT 'recording' AS target, d.id AS sentence_id, d.text AS sentence, c.public_
   JOIN contributions c ON c.id = rp.contribution_id
   JOIN dataset_rows d ON d.id = c.item_id
  WHERE c.language_code = %(language)s AND c.kind = 'recording' AND c.media_key IS NOT NULL
-   AND rp.status <> 'dismissed'
+   AND rp.status <> 'dismissed' AND c.status <> 'removed'
  GROUP BY d.id, d.text, c.id, c.public_id, c.contributor_id, c.media_key, rp.reason
 UNION ALL
 SELECT 'sentence', d.id, d.text, NULL, NULL, NULL, rp.reason, count(DISTINCT rp.reporter_id)

@@ -125,11 +125,9 @@ def restore(
         {"id": item["row_id"]},
     )
     if was_removed and target == "recording":
-        # Back to pending first: the recount leaves removed recordings alone.
-        conn.execute(
-            "UPDATE contributions SET status = 'pending', decided_at = NULL WHERE id = %(id)s",
-            {"id": item["row_id"]},
-        )
+        # Out of 'removed' first (the recount leaves removed recordings alone): pending, or
+        # the verdict an operator's known answer gives it (which the recount keeps).
+        conn.execute(_UNREMOVE, {"id": item["row_id"]})
         recompute_verdicts(conn, [item["row_id"]], votes_to_decide=votes_to_decide)
     elif was_removed:
         conn.execute("UPDATE dataset_rows SET is_active = true WHERE id = %(id)s",
@@ -167,6 +165,14 @@ def remove(
     status = "removed" if target == "recording" else "inactive"
     return Decision(target, item["id"], item["language"], "removed", changed, closed, status)
 
+
+_UNREMOVE = """
+UPDATE contributions
+   SET status = CASE WHEN known_answer_source <> 'operator' OR known_answer IS NULL THEN 'pending'
+                     WHEN known_answer = 'accept' THEN 'accepted' ELSE 'rejected' END,
+       decided_at = CASE WHEN known_answer_source = 'operator' THEN decided_at END
+ WHERE id = %(id)s
+"""
 
 _RECORDING = """
 SELECT c.id AS row_id, c.public_id::text AS id, c.language_code AS language, c.status,

@@ -212,3 +212,38 @@ def test_the_queue_in_the_domain_counts_reasons_and_notes(app, db) -> None:
     assert everything[1]["notes_text"] == ["typo"]
     assert (again.changed, again.reports_closed, twice.changed) == (True, 3, False)
     assert (gone.status, gone.reports_closed) == ("inactive", 1)
+
+
+def test_a_restored_recording_with_an_operators_answer_gets_that_verdict_back(
+    app, db, cli: CLI, base_env
+) -> None:
+    (item,) = add_sentences(db, 1)
+    recording = record(new_person(app), item)
+    assert cli.run("known-answers", "mark", recording, "accept", **base_env).returncode == 0
+    assert cli.run("reports", "remove", "recording", recording, **base_env).returncode == 0
+
+    restored = cli.run("reports", "restore", "recording", recording, **base_env)
+
+    assert restored.returncode == 0, restored.stderr
+    assert restored.stdout.strip().endswith("back in the queues (accepted)")
+    row = recording_row(db, recording)
+    assert (row["status"], row["known_answer"]) == ("accepted", "accept")
+    assert row["decided_at"] is not None
+
+
+def test_a_removed_recording_is_left_out_of_the_export(
+    app, db, cli: CLI, base_env, settings, tmp_path
+) -> None:
+    items = add_sentences(db, 2)
+    removed, kept = (record(new_person(app), item) for item in items)
+    for _ in range(3):
+        report(app, db, "recording", removed, trusted=True)
+    assert cli.run("reports", "remove", "recording", removed, **base_env).returncode == 0
+    out = tmp_path / "export"
+
+    exported = cli.run("export", "--language", "hi", "--out", str(out), **base_env,
+                       STORAGE_BACKEND="local", STORAGE_DIR=str(settings.storage_dir))  # fmt: skip
+
+    assert exported.returncode == 0, exported.stderr
+    everything = "".join(path.read_text() for path in out.glob("*.tsv"))
+    assert kept in everything and removed not in everything
