@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -51,3 +52,15 @@ def test_threads_sharing_the_detectors_get_what_one_thread_gets() -> None:
 
     for n, scores in enumerate(together):
         np.testing.assert_array_equal(scores, alone[n % len(clips)])
+
+
+def test_a_forked_worker_makes_its_own_detectors() -> None:
+    # gunicorn forks its workers from the master: a worker must not reuse the master's
+    # detectors (the master's runtime state), and must still detect the same way.
+    clip = speech16k("hi_2.wav")
+    in_parent = speech_probabilities(clip)  # the parent now has a detector in its pool
+
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        in_child = pool.apply(speech_probabilities, (clip,))
+
+    np.testing.assert_array_equal(in_child, in_parent)
