@@ -16,7 +16,13 @@ from flask.testing import FlaskClient
 
 from app.export import ExportOptions, ExportResult, export_language, open_target
 from app.settings import Settings
-from tests.api.conftest import add_sentences, clip, person, upload  # noqa: F401 (fixtures)
+from tests.api.conftest import (  # noqa: F401 (fixtures)
+    add_sentences,
+    clip,
+    give_track_record,
+    person,
+    upload,
+)
 from tests.storage.conftest import (  # noqa: F401 (fixtures)
     gcs_backend,
     gcs_emulator_url,
@@ -85,13 +91,15 @@ def make_history(
     profiles: dict[str, dict[str, Any]] = PROFILES,
 ) -> History:
     """Speakers with profiles record real clips through the API; two validators vote; three
-    people report one recording, one person reports a sentence."""
+    people report one recording, one person reports a sentence. The validators have a track
+    record, so that their reports count toward hiding (app/reports/service.py)."""
     sentences = new_sentences(12, language=language)
     speakers = {name: new_person() for name in profiles}
     for name, profile in profiles.items():
         response = speakers[name].put("/api/v1/me/profile", json=profile)
         assert response.status_code == 200, response.get_json()
     validators = [new_person(), new_person(), new_person()]
+    _give_track_record(validators, language)
     history = History(speakers, sentences)
     for n, (name, index, outcome) in enumerate(plan):
         response = upload(speakers[name], sentences[index], clip(CLIPS[n % len(CLIPS)]))
@@ -115,6 +123,12 @@ def make_history(
     sentence_report = {"target": "sentence", "id": sentences[11], "reason": "grammar_or_spelling"}
     assert validators[0].post("/api/v1/reports", json=sentence_report).status_code == 201
     return history
+
+
+def _give_track_record(people: list[Any], language: str) -> None:
+    """give_track_record through the app's own database pool (make_history has no `db`)."""
+    with people[0].application.extensions["crowdsource.db"].connection() as conn:
+        give_track_record(conn, *people, language=language)
 
 
 @pytest.fixture
