@@ -23,7 +23,7 @@ Obj = dict[str, Any]
 
 # Every stable error code and the one status it is sent with.
 ERROR_STATUS = {
-    "invalid_session": 400, "not_json": 400, "invalid_json": 400, "missing_field": 400,
+    "invalid_session": 401, "not_json": 400, "invalid_json": 400, "missing_field": 400,
     "empty_upload": 400, "invalid_input": 400,
     "no_session": 401,
     "link_expired": 403, "own_recording": 403, "cross_site_request": 403,
@@ -352,7 +352,7 @@ per client address, counted across every worker and pod: past the limit they ans
 Nobody logs in, but every write needs a session: `cs_id`, a signed HttpOnly cookie holding an
 anonymous contributor id, issued by a page view or by `POST /api/v1/session`. A write without
 one answers `401 no_session` and changes nothing. A cookie whose signature fails is cleared
-and the request refused with `400 invalid_session`.
+and the request refused with `401 invalid_session`.
 
 Input limits are part of each schema (lengths, patterns, ranges, enums; bodies carry their
 size limit as `x-max-bytes`). A request that breaks them is refused with 400 or 422; one that

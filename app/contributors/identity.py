@@ -7,7 +7,7 @@ one costs the client a request and counts against its address's new-session limi
 drops its cookie has to come back for a new one, and soon waits.
 
 The cookie is read before each request. A cookie whose signature fails is cleared; on the API
-it is refused with 400 so a client never acts under a forged id.
+it is refused with 401 so a client never acts under a forged id.
 """
 
 from __future__ import annotations
@@ -19,14 +19,17 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from app.contributors.service import ensure_contributor
 from app.db import Conn
-from app.errors import BadRequest, CrowdsourceError
+from app.errors import CrowdsourceError
 
 COOKIE_NAME = "cs_id"
 COOKIE_MAX_AGE = 2 * 365 * 24 * 3600
 
 
-class InvalidSession(BadRequest):
+class InvalidSession(CrowdsourceError):
+    """A session cookie whose signature fails: a credential we did not issue (401)."""
+
     code = "invalid_session"
+    http_status = 401
 
 
 class NoSession(CrowdsourceError):

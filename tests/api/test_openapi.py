@@ -104,7 +104,7 @@ class ContractClient(FlaskClient):
         elif content:
             assert response.mimetype in content, f"{where}: {response.mimetype} not documented"
         for header in ("Set-Cookie", "Retry-After", "Location"):
-            # (a 400 invalid_session clears the cookie: not a header worth documenting)
+            # (a 401 invalid_session clears the cookie: not a header worth documenting)
             if header in response.headers and (
                 response.status_code < 400 or header != "Set-Cookie"
             ):
@@ -340,9 +340,9 @@ def test_errors_match_the_document(
     # A forged identity cookie, on any API path.
     forger = person()
     forger.set_cookie("cs_id", "forged.value.here")
-    assert get(forger, "/me") == (400, "invalid_session")
+    assert get(forger, "/me") == (401, "invalid_session")
     forger.set_cookie("cs_id", "forged.value.here")
-    assert get(forger, "/openapi.json") == (400, "invalid_session")
+    assert get(forger, "/openapi.json") == (401, "invalid_session")
 
     assert {status for _, _, status in contract} >= {400, 401, 403, 404, 409, 413, 415, 422}
 

@@ -223,7 +223,7 @@ def test_a_forged_cookie_is_refused_and_writes_nothing(client, add_sentences, db
 
     response = upload(client, item, clip("hi_1.wav"))
 
-    assert error_of(response) == (400, "invalid_session")
+    assert error_of(response) == (401, "invalid_session")
     assert "cs_id=;" in response.headers.get("Set-Cookie", "")
     assert count_rows(db, "contributors") == 0 and count_rows(db, "contributions") == 0
 

@@ -12,14 +12,13 @@ the 401.
 
 Every built-in check runs (schemathesis's default set: not_a_server_error, the conformance
 checks, positive_data_acceptance, negative_data_rejection, missing_required_header,
-ignored_auth, ...), ignored_auth with one documented difference (a forged session cookie
-answers 400 invalid_session, not the 401/403 it expects). A schema-valid request may still
-be refused for the state of the data or for content no schema can judge: a random UUID names
-no recording (404), the random bytes of an upload are not audio (415) or not speech (422), a
-vote comes before the clip was heard (422 not_listened). positive_data_acceptance is told
-which statuses each operation documents for such refusals, and
-`no_valid_request_refused_as_malformed` below makes it exact: such a 4xx must carry one of
-the codes of app.api.openapi.STATE_AND_CONTENT_CODES, never a code that says the request was
+ignored_auth, ...): a write without a session, or with a forged one, answers 401. A schema-
+valid request may still be refused for the state of the data or for content no schema can
+judge: a random UUID names no recording (404), the random bytes of an upload are not audio
+(415) or not speech (422), a vote comes before the clip was heard (422 not_listened).
+positive_data_acceptance is told which statuses each operation documents for such refusals, and
+`no_valid_request_refused_as_malformed` below makes it exact: such a 4xx must carry one of the
+codes of app.api.openapi.STATE_AND_CONTENT_CODES, never a code that says the request was
 malformed (invalid_field, missing_field, invalid_input, ...).
 
 Each operation x mode is one test of EXAMPLES cases (27 x 100 ≈ 2,700 requests, plus the
@@ -42,8 +41,6 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 from schemathesis.config import SchemathesisConfig
-from schemathesis.openapi.checks import AuthScenario, IgnoredAuth
-from schemathesis.specs.openapi.checks import ignored_auth
 
 from app.api.openapi import STATE_AND_CONTENT_CODES, openapi_document
 from tests.conftest import _fresh_database
@@ -98,21 +95,6 @@ def no_valid_request_refused_as_malformed(
             f"{response.status_code} {code}: {response.text[:300]}"
         )
     return None
-
-
-@schemathesis.check
-def ignored_auth_but_a_forged_session_is_400(
-    ctx: Any, response: schemathesis.Response, case: schemathesis.Case
-) -> bool | None:
-    """schemathesis's ignored_auth, with one documented difference: a session cookie whose
-    signature fails is refused with 400 invalid_session (and cleared), where the check
-    expects 401 or 403. A write without any session must still answer 401."""
-    try:
-        return ignored_auth(ctx, response, case)
-    except IgnoredAuth as failure:
-        if failure.scenario == AuthScenario.INVALID_AUTH and "got `400" in failure.message:
-            return None
-        raise
 
 
 @pytest.fixture(scope="module")
@@ -185,13 +167,7 @@ def test_no_input_makes_the_api_fail_or_answer_outside_its_document(
         suppress_health_check=list(HealthCheck),
     )
     def answers_as_documented(case: schemathesis.Case) -> None:
-        case.call_and_validate(
-            excluded_checks=[ignored_auth],
-            additional_checks=[
-                no_valid_request_refused_as_malformed,
-                ignored_auth_but_a_forged_session_is_400,
-            ],
-        )
+        case.call_and_validate(additional_checks=[no_valid_request_refused_as_malformed])
 
     answers_as_documented()
 
