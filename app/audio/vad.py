@@ -7,10 +7,12 @@ clicks score low whatever their loudness (docs/adr/0008-voice-activity-detection
 with the alternatives, docs/benchmarks.md has its accuracy and cost).
 
 A detector carries state from one window to the next, so one instance must not serve two
-recordings at once. Loading one costs ~60 ms and ~40 MB (the runtime; ~10 MB for each further
-instance), so instances are kept in a small per-process pool: a thread takes an idle one or
-makes one, and gives it back; there are never more than the threads that analysed at the same
-moment. The model call releases the GIL, so gunicorn's threads score recordings in parallel.
+recordings at once. Loading one costs ~60 ms and ~40 MB resident (the runtime; ~10 MB for each
+further instance), so each process keeps a small pool: a thread takes an idle detector or
+makes one, and gives it back. The model call releases the GIL, so two threads detect in
+parallel; the pool holds at most MAX_DETECTORS, and a thread past that waits for one (at most
+one detection, ~16 ms CPU for a 4 s take): more would cost memory (a 250 MiB dev pod runs one
+worker of four threads) and buy nothing on pods of two CPUs shared by four workers.
 """
 
 from __future__ import annotations
@@ -29,10 +31,29 @@ from app.audio.decode import ANALYSIS_RATE
 
 # A window counts as speech at or above this probability: Silero's own default threshold.
 SPEECH_PROBABILITY = 0.5
+MAX_DETECTORS = 2  # per process
 
-_pool: list[SileroVAD] = []
-_pool_pid = os.getpid()
-_pool_lock = threading.Lock()
+
+class _Pool:
+    """This process's detectors: the idle ones, and a slot for each that may exist."""
+
+    def __init__(self) -> None:
+        self.idle: list[SileroVAD] = []
+        self.slots = threading.BoundedSemaphore(MAX_DETECTORS)
+        self.lock = threading.Lock()
+
+
+_pool = _Pool()
+
+
+def _forget_the_parents_pool() -> None:
+    # In a forked child (a gunicorn worker): the parent's detectors belong to the parent's
+    # runtime, and its locks may have been held by a thread that does not exist here.
+    global _pool
+    _pool = _Pool()
+
+
+os.register_at_fork(after_in_child=_forget_the_parents_pool)
 
 
 @dataclass(frozen=True)
@@ -85,21 +106,16 @@ def _score(samples: npt.NDArray[np.floating]) -> tuple[npt.NDArray[np.float32], 
 @contextmanager
 def _detector() -> Iterator[SileroVAD]:
     """An idle detector of this process with its state cleared, returned to the pool after."""
-    global _pool_pid
-    with _pool_lock:
-        if _pool_pid != os.getpid():
-            # Forked (a gunicorn worker of a preloading master): the parent's instances belong
-            # to the parent's runtime; start afresh.
-            _pool.clear()
-            _pool_pid = os.getpid()
-        detector = _pool.pop() if _pool else None
-    if detector is None:
-        detector = SileroVAD(ANALYSIS_RATE)
-    else:
-        detector.reset()
-    try:
-        yield detector
-    finally:
-        with _pool_lock:
-            if _pool_pid == os.getpid():
-                _pool.append(detector)
+    pool = _pool
+    with pool.slots:
+        with pool.lock:
+            detector = pool.idle.pop() if pool.idle else None
+        if detector is None:
+            detector = SileroVAD(ANALYSIS_RATE)
+        else:
+            detector.reset()
+        try:
+            yield detector
+        finally:
+            with pool.lock:
+                pool.idle.append(detector)

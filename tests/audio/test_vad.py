@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from app.audio import vad
 from app.audio.vad import SpeechFrames, speech_frames, speech_probabilities
 from tests.audio.sounds import noise_samples, read_wav, resample
 
@@ -64,3 +65,12 @@ def test_a_forked_worker_makes_its_own_detectors() -> None:
         in_child = pool.apply(speech_probabilities, (clip,))
 
     np.testing.assert_array_equal(in_child, in_parent)
+
+
+def test_a_process_keeps_at_most_max_detectors() -> None:
+    clip = speech16k("en_1.wav")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(speech_probabilities, [clip] * 16))
+
+    assert 1 <= len(vad._pool.idle) <= vad.MAX_DETECTORS
