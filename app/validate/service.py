@@ -183,7 +183,7 @@ _LANGUAGE_OF = "SELECT language_code FROM contributions WHERE public_id = %s AND
 # decided on this row, and a concurrent vote on the recording waits for this one.
 _LOCK_RECORDING = """
 SELECT c.id, c.contributor_id, c.accept_count, c.reject_count, c.status, c.known_answer,
-       l.is_active AS language_open, d.is_active AS item_active,
+       c.known_answer_source, l.is_active AS language_open, d.is_active AS item_active,
        s.served_at IS NOT NULL AS served,
        s.served_at >= c.decided_at AS served_decided,
        s.served_at <= now() - make_interval(secs => c.duration_ms * %(listen)s / 100000.0)
@@ -206,8 +206,11 @@ VALUES (%(recording)s, %(validator)s, %(verdict)s, %(role)s, %(counted)s, %(expe
 
 _STORE_COUNTS = """
 UPDATE contributions
-   SET accept_count = %(accepts)s, reject_count = %(rejects)s, status = %(status)s,
-       decided_at = CASE WHEN %(status)s = 'pending' THEN NULL
+   SET accept_count = %(accepts)s, reject_count = %(rejects)s,
+       -- an operator's known answer is the verdict, whatever the votes say
+       status = CASE WHEN known_answer_source = 'operator' THEN status ELSE %(status)s END,
+       decided_at = CASE WHEN known_answer_source = 'operator' THEN decided_at
+                         WHEN %(status)s = 'pending' THEN NULL
                          WHEN status = %(status)s THEN decided_at
                          ELSE now() END,
        -- decided with no dissent: a known answer for measuring validators (ADR 0009)

@@ -371,3 +371,25 @@ def test_servings_older_than_a_week_are_forgotten_by_the_refresh(
     assert result is not None
     assert "prune servings" in [step["name"] for step in result.steps]
     assert count_rows(db, "clip_servings") == 1
+
+
+def test_a_vote_does_not_override_an_operators_known_answer(app, add_sentences, db) -> None:
+    (item,) = add_sentences(1)
+    recording = record(new_person(app), item)
+    validators = [new_person(app) for _ in range(2)]
+    for validator in validators:  # handed the clip while it was pending
+        assert [c["id"] for c in clips(validator)] == [recording]
+    db.execute(
+        "UPDATE clip_servings SET served_at = now() - interval '1 hour'"
+    )  # they listened; then an operator marks it
+    db.execute(
+        "UPDATE contributions SET known_answer = 'reject', known_answer_source = 'operator',"
+        " status = 'rejected', decided_at = now() WHERE public_id = %s",
+        (recording,),
+    )
+
+    for validator in validators:
+        assert vote(validator, recording, "accept", listened=False).status_code == 201
+
+    row = db.execute("SELECT status, accept_count FROM contributions").fetchone()
+    assert (row["status"], row["accept_count"]) == ("rejected", 2)
