@@ -44,12 +44,16 @@ class _Pool:
 
 
 _pool = _Pool()
+_parents_pools: list[_Pool] = []
 
 
 def _forget_the_parents_pool() -> None:
     # In a forked child (a gunicorn worker): the parent's detectors belong to the parent's
-    # runtime, and its locks may have been held by a thread that does not exist here.
+    # runtime (one may have been mid-call in a thread that does not exist here), and so may
+    # its locks. Start afresh; keep the old pool referenced so that its detectors are never
+    # torn down here.
     global _pool
+    _parents_pools.append(_pool)
     _pool = _Pool()
 
 
