@@ -152,6 +152,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "(a random value of at least 16 characters; ENCRYPTION_KEY is accepted too)",
         )
 
+    warmup_clips = env.number("WARMUP_CLIPS", default=5, minimum=0, maximum=50)
+    warmup_min_agreed = env.number("WARMUP_MIN_AGREED", default=4, minimum=0, maximum=50)
+    if warmup_min_agreed > warmup_clips:
+        raise SettingsError("WARMUP_MIN_AGREED", f"must be at most WARMUP_CLIPS ({warmup_clips})")
     min_seconds = env.number("RECORDING_MIN_SECONDS", default=1, minimum=1, maximum=60)
     max_seconds = env.number("RECORDING_MAX_SECONDS", default=15, minimum=2, maximum=300)
     if max_seconds <= min_seconds:
@@ -192,8 +196,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         reports_to_hide=env.number("REPORTS_TO_HIDE", default=3, minimum=1, maximum=100),
         audio_url_ttl_seconds=env.number("AUDIO_URL_TTL", default=900, minimum=30, maximum=86_400),
         listen_percent=env.number("LISTEN_PERCENT", default=80, minimum=0, maximum=100),
-        warmup_clips=env.number("WARMUP_CLIPS", default=5, minimum=0, maximum=50),
-        warmup_min_agreed=env.number("WARMUP_MIN_AGREED", default=4, minimum=0, maximum=50),
+        warmup_clips=warmup_clips,
+        warmup_min_agreed=warmup_min_agreed,
         known_answers_min=env.number("KNOWN_ANSWERS_MIN", default=4, minimum=1, maximum=1000),
         probation_checks=env.number("PROBATION_CHECKS", default=10, minimum=0, maximum=1000),
         probation_agree_percent=env.number(

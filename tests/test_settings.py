@@ -84,3 +84,10 @@ def test_embedded_mode_keeps_a_generated_secret_key_across_starts(tmp_path: Path
     assert first.secret_key and len(first.secret_key) >= 32
     assert first.secret_key == second.secret_key
     assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_warm_up_that_cannot_be_passed_stops_start_up() -> None:
+    with pytest.raises(SettingsError, match="WARMUP_MIN_AGREED"):
+        load_settings({"WARMUP_CLIPS": "3", "WARMUP_MIN_AGREED": "4"})
+    settings = load_settings({"WARMUP_CLIPS": "0", "WARMUP_MIN_AGREED": "0"})
+    assert (settings.warmup_clips, settings.listen_percent) == (0, 80)
