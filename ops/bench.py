@@ -18,9 +18,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,27 +28,23 @@ import requests
 
 from app.db import resolve_database_url
 from app.db.migrations import Migrator
-from app.errors import CrowdsourceError
 from app.settings import Settings, load_settings
+from ops.bench_fixture import BenchError, Fixture, make_fixture
 from ops.bench_load import CpuMeter, Result, run_wrk, wrk_script
 from ops.generate import generate_history, parse_mix
 
 ENDPOINTS = ("sentences", "store", "clips", "vote")
 BENCH_SECRET = "crowdsource-bench-secret-key-not-for-production"
-# People the benchmark makes through the API: speakers record, validators vote. Their pairs
-# (person × sentence, person × recording) are each used once, so every write is a new one;
-# there are enough of them for this many writes per second over the whole run.
+# People the benchmark makes through the API (ops/bench_fixture.py): speakers record,
+# validators vote. Their pairs (person × sentence, person × recording) are each used once, so
+# every write is a new one; there are enough of them for this many writes per second over the
+# whole run.
 MAX_WRITES_PER_SECOND = 4000
-MIN_PEOPLE = 64
-MAX_RECORDINGS = 20_000
-# The table each endpoint writes to: the run's new rows there must match its successful requests.
-WRITES = {"store": "contributions", "vote": "validations"}
+# The rows each endpoint writes: the run's new ones must match its successful requests (a vote
+# must also count: one kept but not counted took another path than the one measured).
+WRITES = {"store": "contributions", "vote": "validations WHERE counted"}
 # The app's settings the benchmark takes from its own environment (the rest it sets itself).
 TUNING = ("WEB_CONCURRENCY", "THREADS", "DB_POOL_MIN", "DB_POOL_MAX")
-
-
-class BenchError(CrowdsourceError):
-    code = "bench_failed"
 
 
 class BenchCommand(click.Command):
@@ -62,17 +56,6 @@ class BenchCommand(click.Command):
             return super().make_context(*args, **kwargs)
         except click.UsageError as exc:
             raise BenchError(exc.format_message()) from None
-
-
-@dataclass(frozen=True)
-class Fixture:
-    """What the requests need: people's cookies, sentences to record, recordings to vote on."""
-
-    speakers: list[str]
-    validators: list[str]
-    sentence_ids: list[int]
-    recording_ids: list[str]
-    language: str
 
 
 @click.command(cls=BenchCommand)
@@ -141,7 +124,7 @@ def bench(
         folder = stack.enter_context(_scratch(data_dir))
         url = stack.enter_context(_database(folder, contributions, sentences_per_language, mix))
         base, app_pid = stack.enter_context(_gunicorn(folder, url, workers, threads, pool))
-        fixture = _make_fixture(base, url, sentences_per_language, writes)
+        fixture = make_fixture(base, url, sentences_per_language, writes, BENCH_SECRET)
         meter = CpuMeter(app_pid, folder / "pgdata")
         results = [
             _drive(name, base, url, fixture, folder, connections, duration, warmup, meter)
@@ -307,48 +290,6 @@ def _gunicorn(
             process.kill()
             process.wait()
         log.close()
-
-
-def _make_fixture(base: str, url: str, sentences: int, writes: int) -> Fixture:
-    """New speakers and validators made through the API (each gets the signed cookie), and the
-    sentences and recordings of one language they will use: enough people that `writes`
-    requests are each a new (person, item) pair."""
-    with psycopg.connect(url) as conn:
-        language = conn.execute(
-            "SELECT language_code FROM dataset_rows WHERE kind = 'sentence'"
-            " GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
-        ).fetchone()
-        if language is None:
-            raise BenchError("the database holds no sentences")
-        sentence_ids = [
-            r[0]
-            for r in conn.execute(
-                "SELECT id FROM dataset_rows WHERE language_code = %s AND kind = 'sentence'"
-                " ORDER BY id LIMIT %s",
-                (language[0], sentences),
-            )
-        ]
-        # A bounded sample keeps wrk's script small on a large history.
-        recording_ids = [
-            str(r[0])
-            for r in conn.execute(
-                "SELECT public_id FROM contributions WHERE language_code = %s ORDER BY id LIMIT %s",
-                (language[0], MAX_RECORDINGS),
-            )
-        ]
-    if not recording_ids:
-        raise BenchError("the database holds no recordings to vote on")
-    people = max(MIN_PEOPLE, -(-writes // min(len(sentence_ids), len(recording_ids))))
-
-    def new_person(_: int) -> str:
-        response = requests.put(f"{base}/api/v1/me/profile", json={}, timeout=10)
-        if response.status_code != 200 or "cs_id" not in response.cookies:
-            raise BenchError(f"could not make a contributor: HTTP {response.status_code}")
-        return f"cs_id={response.cookies['cs_id']}"
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        cookies = list(pool.map(new_person, range(2 * people)))
-    return Fixture(cookies[:people], cookies[people:], sentence_ids, recording_ids, language[0])
 
 
 def _report(

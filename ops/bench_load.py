@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from app.errors import CrowdsourceError
 
 if TYPE_CHECKING:
-    from ops.bench import Fixture
+    from ops.bench_fixture import Fixture
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 WAV_BYTES = 50 * 1024

@@ -20,8 +20,10 @@ RESULT_LINE = re.compile(r"^(SENTENCES|STORE|CLIPS|VOTE) (\d+) (\d+\.\d) (\d+\.\
 
 @needs_wrk
 def test_bench_ends_with_one_line_per_endpoint_and_every_write_is_new(cli: CLI) -> None:
+    # A second of warm-up: each worker's first upload loads the speech detector, and on a busy
+    # machine a cold one-second store run could end before any upload did.
     done = cli.run(
-        "bench", "--duration", "1", "--warmup", "0", "--endpoint", "store",
+        "bench", "--duration", "1", "--warmup", "1", "--endpoint", "store",
         "--endpoint", "vote", "--contributions", "200", "--sentences-per-language", "300",
         timeout=180,
     )  # fmt: skip
