@@ -2,7 +2,11 @@
 stopped (and killed if it lingers) however the test ends:
 
 - `serve`: `crowdsource serve` (gunicorn) as an operator starts it;
-- `StoppablePostgres`: a PostgreSQL of the test's own that it can stop and start again.
+- `StoppablePostgres`: a PostgreSQL of the test's own that it can stop and start again;
+
+and what a client of them does before it may write: `new_session` (a visitor with the session
+a page view gives) and `listen` (clips handed out by the validate queue and heard, before a
+vote).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +27,11 @@ from typing import Any
 import psycopg
 import requests
 
+from app.settings import Settings
 from tests.conftest import CLI
+
+# The share of a clip's duration that must pass between its serving and a vote on it.
+LISTEN_PERCENT = Settings.listen_percent
 
 BIN = Path(sys.executable).parent
 KEEP_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "XDG_RUNTIME_DIR", "SYSTEMROOT")
@@ -49,6 +58,35 @@ def wait_ready(url: str, process: Any, deadline: float = 60) -> requests.Respons
             pass
         time.sleep(0.25)
     raise AssertionError(f"{url} not ready within {deadline} s")
+
+
+def new_session(url: str) -> requests.Session:
+    """A visitor with a session of their own (POST /api/v1/session, as a page's script asks
+    when its page view did not bring one): what any write needs."""
+    session = requests.Session()
+    response = session.post(f"{url}/api/v1/session", timeout=30)
+    assert response.status_code == 201, response.text
+    return session
+
+
+def listen(url: str, people: list[requests.Session], recording: str, language: str = "hi") -> None:
+    """Each of `people` is handed `recording` by the validate queue (GET .../clips, as the
+    validate page asks), then the time to hear it passes once for all of them: what a vote
+    needs (else 422 not_listened). Bounded by the clip's length (a few seconds)."""
+
+    def fetch(person: requests.Session) -> int:
+        answer = person.get(f"{url}/api/v1/languages/{language}/clips?count=20", timeout=30)
+        assert answer.status_code == 200, answer.text
+        clips = {clip["id"]: clip for clip in answer.json()["clips"]}
+        assert recording in clips, f"{recording} was not handed out: {list(clips)}"
+        return int(clips[recording]["duration_ms"])
+
+    with ThreadPoolExecutor(8) as pool:
+        durations = list(pool.map(fetch, people))
+    served = time.monotonic()
+    # The server's clock decides; a small margin covers the request that recorded the serving.
+    wait = max(durations, default=0) * LISTEN_PERCENT / 100_000 + 0.3
+    time.sleep(max(0.0, served + wait - time.monotonic()))
 
 
 def stop(process: Any) -> str:

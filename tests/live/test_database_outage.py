@@ -41,7 +41,7 @@ def test_uploads_during_a_database_outage_are_kept_or_refused_with_503_and_servi
     app_on_stoppable_db: LiveApp, postgres: StoppablePostgres, tmp_path: Path
 ) -> None:
     url = app_on_stoppable_db.url
-    with uploads_running(url, UPLOADERS) as answers:
+    with uploads_running(url, UPLOADERS, postgres.url("crowdsource")) as answers:
         time.sleep(1.5)
         postgres.stop()
         wait_for_readiness(url, 503, within=ANSWER_WITHIN_SECONDS)

@@ -11,7 +11,7 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import SAMPLE_AUDIO
-from tests.live_server import LiveApp
+from tests.live_server import LiveApp, listen, new_session
 
 
 def upload(session: requests.Session, url: str, item_id: int, audio: bytes) -> requests.Response:
@@ -43,18 +43,20 @@ def test_a_journey_shows_in_the_metrics_of_both_workers(live_app: LiveApp) -> No
     url = live_app.url
     sentences = requests.get(f"{url}/api/v1/languages/hi/sentences?count=3", timeout=10).json()
     items = [int(s["id"]) for s in sentences["sentences"]]
-    speaker = requests.Session()
+    speaker = new_session(url)
     speech = (SAMPLE_AUDIO / "hi_1.wav").read_bytes()
     recorded = [upload(speaker, url, item, speech) for item in items[:2]]
     assert [r.status_code for r in recorded] == [201, 201]
     refused = upload(speaker, url, items[2], b"these are not the sounds of speech\n" * 200)
     assert refused.status_code == 415
     public_id = recorded[0].json()["recording"]["id"]
-    for _ in range(2):  # two people accept the first recording: it is decided
-        vote = requests.Session().post(
+    validators = [new_session(url), new_session(url)]
+    listen(url, validators, public_id)
+    for validator in validators:  # two people accept the first recording: it is decided
+        vote = validator.post(
             f"{url}/api/v1/recordings/{public_id}/votes", json={"verdict": "accept"}, timeout=10
         )
-        assert vote.status_code == 201
+        assert vote.status_code == 201, vote.text
     # many requests, so both workers answer some of them
     for _ in range(20):
         requests.get(f"{url}/api/v1/languages", timeout=10)

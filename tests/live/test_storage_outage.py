@@ -86,7 +86,7 @@ def test_uploads_while_storage_hangs_are_kept_or_refused_with_503_and_service_re
     url = app_on_moto.url
     endpoint, server = moto
     try:
-        with uploads_running(url, UPLOADERS) as answers:
+        with uploads_running(url, UPLOADERS, live_database_url) as answers:
             time.sleep(1.5)
             os.kill(server.pid, signal.SIGSTOP)
             wait_for_readiness(url, 503, within=ANSWER_WITHIN_SECONDS)
