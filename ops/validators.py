@@ -14,7 +14,8 @@ import click
 
 from app.db import Conn
 from app.errors import NotFound
-from app.validate.trust import STATES, TrustRules, distrust, restore_trust, standing
+from app.settings import Settings
+from app.validate.trust import STATES, distrust, restore_trust, standing
 from ops.operator import language_code, plural, printable, transaction
 
 
@@ -82,7 +83,7 @@ def distrust_(validator_id: str, language: str, reason: str) -> None:
     """Stop counting a validator's votes in a language: the votes are kept, marked not
     counted, and every verdict they touched is recomputed."""
     with transaction() as (conn, settings):
-        rules = TrustRules.from_settings(settings)
+        rules = settings
         me, code = _validator(conn, validator_id, language, rules)
         before = _verdicts(conn, me, code, counted=True)
         distrust(conn, me, code, reason, rules)
@@ -98,7 +99,7 @@ def trust(validator_id: str, language: str) -> None:
     """Count a validator's votes in a language again (an operator's word): every vote they
     cast there counts, and the verdicts they touch are recomputed."""
     with transaction() as (conn, settings):
-        rules = TrustRules.from_settings(settings)
+        rules = settings
         me, code = _validator(conn, validator_id, language, rules)
         before = _verdicts(conn, me, code, counted=False)
         restore_trust(conn, me, code, rules)
@@ -128,7 +129,7 @@ def _changed(before: dict[int, str], after: dict[int, str]) -> int:
     return sum(after.get(key) != status for key, status in before.items())
 
 
-def _validator(conn: Conn, text: str, language: str, rules: TrustRules
+def _validator(conn: Conn, text: str, language: str, rules: Settings
                ) -> tuple[uuid.UUID, str]:  # fmt: skip
     """The validator's id and the language, both checked: a validator is someone with a
     standing in the language (made when they are first handed a clip there), or with votes

@@ -5,6 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from app.db import Conn
+from app.errors import Conflict
+
+
+class LanguageClosed(Conflict):
+    """The language is not taking contributions (recordings or votes) at the moment."""
+
+    code = "language_closed"
+
 
 _LIST_LANGUAGES = """
 SELECT l.code, l.name, l.native_name, l.script, l.direction,

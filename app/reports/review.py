@@ -26,7 +26,8 @@ from typing import Any
 from app.db import Conn
 from app.errors import BadRequest, NotFound
 from app.reports.service import TARGETS
-from app.validate.trust import TrustRules, recompute_verdicts
+from app.settings import Settings
+from app.validate.trust import recompute_verdicts
 
 # Every item with open reports, hidden ones first. Driven by the partial indexes on open
 # reports, so the queue costs what the open reports are, not what the tables are: a hidden
@@ -106,7 +107,7 @@ class Decision:
 
 
 def restore(
-    conn: Conn, target: str, target_id: Any, votes_to_decide: int = TrustRules.votes_to_decide
+    conn: Conn, target: str, target_id: Any, votes_to_decide: int = Settings.votes_to_decide
 ) -> Decision:
     """Put a reported item back in the queues: its open reports are dismissed and its
     report_count set to 0. A removed recording gets back the verdict of its counted votes
@@ -139,7 +140,7 @@ def restore(
 
 
 def remove(
-    conn: Conn, target: str, target_id: Any, votes_to_decide: int = TrustRules.votes_to_decide
+    conn: Conn, target: str, target_id: Any, votes_to_decide: int = Settings.votes_to_decide
 ) -> Decision:
     """Take a reported item out for good: a recording's status becomes 'removed' (its
     decided_at kept, or set now; its votes and counts kept, so that a restore can recount

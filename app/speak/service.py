@@ -14,6 +14,7 @@ from app.audio import AudioReport
 from app.contributors.service import ensure_contributor
 from app.db import Conn
 from app.errors import Conflict, NotFound
+from app.languages.service import LanguageClosed
 from app.storage import Storage
 from app.storage.keys import recording_key
 
@@ -139,10 +140,6 @@ def pick_sentences_to_record(
             "count": count,
         },
     ).fetchall()
-
-
-class LanguageClosed(Conflict):
-    code = "language_closed"
 
 
 class SentenceFull(Conflict):

@@ -10,10 +10,12 @@ from typing import Any
 from app.contributors.service import ensure_contributor
 from app.db import Conn
 from app.errors import Conflict, CrowdsourceError, NotFound
+from app.languages.service import LanguageClosed
+from app.settings import Settings
 from app.validate.trust import (
     CHECK_POOL,
     PRACTICE_POOL,
-    TrustRules,
+    check_percent,
     pick_known_answers,
     record_known_answer,
     standing,
@@ -65,7 +67,7 @@ def pick_clips_to_validate(
     *,
     count: int,
     report_limit: int,
-    rules: TrustRules | None = None,
+    rules: Settings | None = None,
 ) -> list[dict[str, Any]]:
     """Up to `count` recordings for this person to check: never their own, nor ones they
     voted on or skipped, nor reported ones; closest to a decision first, then oldest.
@@ -89,7 +91,7 @@ def pick_clips_to_validate(
     else:
         picked = _pick_pending(conn, language_code, me, count, report_limit)
         checks = sum(
-            random.randrange(100) < rules.check_percent(mine["state"]) for _ in range(count)
+            random.randrange(100) < check_percent(rules, mine["state"]) for _ in range(count)
         )
         if checks:
             hidden = pick_known_answers(
@@ -148,10 +150,6 @@ def verdict_for(accepts: int, rejects: int, *, votes_to_decide: int) -> str:
 
 class RecordingRemoved(Conflict):
     code = "recording_removed"
-
-
-class LanguageClosed(Conflict):
-    code = "language_closed"
 
 
 class ItemRetired(Conflict):
@@ -231,7 +229,7 @@ def cast_vote(
     public_id: uuid.UUID,
     verdict: str,
     *,
-    rules: TrustRules,
+    rules: Settings,
 ) -> VoteOutcome:
     """Record one validator's verdict and, when it counts, the recording's counts and status.
 
@@ -303,7 +301,7 @@ def cast_vote(
 
 
 def skip_clip(
-    conn: Conn, contributor_id: uuid.UUID, public_id: uuid.UUID, rules: TrustRules | None = None
+    conn: Conn, contributor_id: uuid.UUID, public_id: uuid.UUID, rules: Settings | None = None
 ) -> None:
     """Remember that this person passed on a recording (idempotent). Passing on a hidden
     known-answer check counts as disagreeing with it (else skipping every check would be a

@@ -1,6 +1,7 @@
 """Trust: which votes count toward a verdict, measured on clips whose answer is known.
 
-Each validator has a standing per language (table validator_standing, docs/adr/0009-trust.md):
+Each validator has a standing per language (table validator_standing, ADR 0009); the
+thresholds (`rules`) are the Settings fields named below:
 
 - **warmup**: their first `warmup_clips` clips are practice on known-answer clips, shown as
   practice, the expected answer shown after each vote. Passing (`warmup_min_agreed` agreed)
@@ -27,7 +28,6 @@ from __future__ import annotations
 
 import random
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from app.db import Conn
@@ -37,29 +37,9 @@ STATES = ("warmup", "probation", "counting", "distrusted")
 PRACTICE_POOL, CHECK_POOL = 0, 1  # id % 2
 
 
-@dataclass(frozen=True)
-class TrustRules:
-    """The thresholds of trust, from Settings (README, "Trust")."""
-
-    votes_to_decide: int = 2
-    listen_percent: int = 80
-    warmup_clips: int = 5
-    warmup_min_agreed: int = 4
-    known_answers_min: int = 4
-    probation_checks: int = 10
-    probation_agree_percent: int = 90
-    probation_check_percent: int = 50
-    known_answer_percent: int = 10
-    distrust_min_checks: int = 5
-    distrust_disagreement_percent: int = 30
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> TrustRules:
-        return cls(**{name: getattr(settings, name) for name in cls.__dataclass_fields__})
-
-    def check_percent(self, state: str) -> int:
-        """The share of served clips that are hidden checks for a validator in `state`."""
-        return self.probation_check_percent if state == "probation" else self.known_answer_percent
+def check_percent(rules: Settings, state: str) -> int:
+    """The share of served clips that are hidden checks for a validator in `state`."""
+    return rules.probation_check_percent if state == "probation" else rules.known_answer_percent
 
 
 # ---- known-answer pools --------------------------------------------------------------------
@@ -175,7 +155,7 @@ SELECT validator_id, language_code, state, practice_answered, practice_agreed,
 """
 
 
-def standing(conn: Conn, me: uuid.UUID, language: str, rules: TrustRules, *, lock: bool = False
+def standing(conn: Conn, me: uuid.UUID, language: str, rules: Settings, *, lock: bool = False
              ) -> dict[str, Any]:  # fmt: skip
     """This validator's standing in `language`, made on first use (warm-up, or counting when
     the language's known-answer pools are too small for one). `lock` takes the row's lock
@@ -208,7 +188,7 @@ def _set_state(conn: Conn, me: uuid.UUID, language: str, state: str, reason: str
 
 
 def record_known_answer(
-    conn: Conn, me: uuid.UUID, language: str, role: str, agreed: bool, rules: TrustRules
+    conn: Conn, me: uuid.UUID, language: str, role: str, agreed: bool, rules: Settings
 ) -> dict[str, Any]:
     """Count one practice answer or check (a skipped check counts as disagreeing) and move
     the validator on when a threshold is crossed. The standing must be locked by the caller.
@@ -249,7 +229,7 @@ def record_known_answer(
     return conn.execute(_READ_STANDING, {"me": me, "language": language}).fetchone() or {}
 
 
-def distrust(conn: Conn, me: uuid.UUID, language: str, reason: str, rules: TrustRules
+def distrust(conn: Conn, me: uuid.UUID, language: str, reason: str, rules: Settings
              ) -> dict[str, Any]:  # fmt: skip
     """Stop counting this validator's votes in `language`: they are kept, marked not counted,
     and every verdict they touched is recomputed."""
@@ -258,7 +238,7 @@ def distrust(conn: Conn, me: uuid.UUID, language: str, reason: str, rules: Trust
     return row
 
 
-def restore_trust(conn: Conn, me: uuid.UUID, language: str, rules: TrustRules) -> dict[str, Any]:
+def restore_trust(conn: Conn, me: uuid.UUID, language: str, rules: Settings) -> dict[str, Any]:
     """An operator's word: the validator counts again; their votes count and the verdicts
     they touch are recomputed."""
     conn.execute(_MAKE_STANDING, {"me": me, "language": language})
@@ -267,7 +247,7 @@ def restore_trust(conn: Conn, me: uuid.UUID, language: str, rules: TrustRules) -
     return row
 
 
-def count_votes(conn: Conn, me: uuid.UUID, language: str, counted: bool, rules: TrustRules) -> int:
+def count_votes(conn: Conn, me: uuid.UUID, language: str, counted: bool, rules: Settings) -> int:
     """Mark every ordinary vote of this validator in `language` counted (or not) and recompute
     the verdicts of the recordings whose votes changed. Returns how many recordings."""
     touched = conn.execute(

@@ -18,7 +18,6 @@ from app.validate.service import (
     pick_clips_to_validate,
     skip_clip,
 )
-from app.validate.trust import TrustRules
 
 bp = Blueprint("validate", __name__, url_prefix="/api/v1")
 
@@ -34,7 +33,7 @@ def clips(code: str) -> Response:
             current_contributor_id(),
             count=count,
             report_limit=deps.settings().reports_to_hide,
-            rules=TrustRules.from_settings(deps.settings()),
+            rules=deps.settings(),
         )
     for clip in picked:
         clip["audio_url"] = audio_url(clip["id"])
@@ -70,9 +69,7 @@ def vote(public_id: str) -> tuple[Response, int]:
     recording_id = parse_uuid(public_id, "recording")
     verdict = required_choice(json_body().get("verdict"), "verdict", VERDICTS)
     with deps.database().connection() as conn:
-        outcome = cast_vote(
-            conn, validator, recording_id, verdict, rules=TrustRules.from_settings(deps.settings())
-        )
+        outcome = cast_vote(conn, validator, recording_id, verdict, rules=deps.settings())
     if outcome.created:
         vote_counted(verdict, outcome.decision)
     body: dict = {"vote": {"recording": outcome.recording_id, "verdict": verdict}}
@@ -86,5 +83,5 @@ def skip(public_id: str) -> Response:
     contributor = require_session()
     recording_id = parse_uuid(public_id, "recording")
     with deps.database().connection() as conn:
-        skip_clip(conn, contributor, recording_id, TrustRules.from_settings(deps.settings()))
+        skip_clip(conn, contributor, recording_id, deps.settings())
     return jsonify({"skipped": True})
