@@ -1,19 +1,26 @@
 """The three contributor journeys, as Locust users of the JSON API (docs/api.md).
 
-Each user is one anonymous person: its HTTP session keeps the `cs_id` cookie the app sets on
-the first write. A journey is a generator that makes one request per step; the single Locust
-task advances it one step, so the think time falls between requests (as a person pauses
-between two takes) and a per-user request cap counts real requests.
+Each user is one anonymous person: its first request asks for a session (`POST
+/api/v1/session`, what the page view gives a browser, "POST session"), whose `cs_id` cookie its
+HTTP session keeps; every write needs it. A journey is a generator that makes one request per
+step; the single Locust task advances it one step, so the think time falls between requests
+(as a person pauses between two takes) and a per-user request cap counts real requests. A
+validator votes on a clip only once it has played to its end (the server refuses a vote
+sooner than the clip could be heard), as the validate page unlocks its buttons.
 
 What counts as a failure: a 5xx, a timeout or connection error, or a 4xx the journey did not
 expect. The journeys never provoke a 4xx on purpose (a take is uploaded once per sentence
-offered, a vote once per clip offered), so `409 already_recorded` or `422 silent` mean a bug.
-An empty queue is not a failure: the person moves on, as a real one would.
+offered, a vote once per clip heard), so `409 already_recorded`, `422 silent` or
+`422 not_listened` mean a bug. Two refusals are part of the job: an empty queue (the person
+moves on, as a real one would) and `409 sentence_full`, when other speakers took a sentence's
+last recordings between its offer and this upload (the cap holds at the write; the page asks
+the person to record another sentence).
 """
 
 from __future__ import annotations
 
 import random
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any, ClassVar
@@ -78,6 +85,7 @@ class Journey(HttpUser):
         self.requests_made = 0
         self.steps: Iterator[None] = iter(())
         self.known_languages: list[dict[str, Any]] = []
+        self.has_session = False
 
     @task
     def next_step(self) -> None:
@@ -103,9 +111,25 @@ class Journey(HttpUser):
         """The requests of one journey; yields after each."""
         raise NotImplementedError
 
-    def call(self, method: str, path: str, name: str, ok: tuple[int, ...], **kw: Any) -> Any:
-        """One request, recorded under `name`; a success when the status is in `ok`. Returns
-        the JSON body of a success (None otherwise, or for a body that is not JSON).
+    def start_session(self) -> Iterator[None]:
+        """POST /session once per person, before their first write (one step, or none)."""
+        if not self.has_session:
+            body = self.call("POST", f"{API}/session", "POST session", (200, 201))
+            self.has_session = body is not None
+            yield
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        name: str,
+        ok: tuple[int, ...],
+        refusals: tuple[str, ...] = (),
+        **kw: Any,
+    ) -> Any:
+        """One request, recorded under `name`; a success when the status is in `ok` or the
+        API's error code is one of `refusals` (an answer the journey expects sometimes).
+        Returns the JSON body of a success (None otherwise, or for a body that is not JSON).
 
         A connection dropped before any answer is retried once, as browsers do: every request
         here is safe to repeat (an upload keeps its idempotency key, a vote or a skip again is
@@ -122,7 +146,10 @@ class Journey(HttpUser):
                     response.success()
                     continue
                 if response.status_code not in ok:
-                    response.failure(f"{response.status_code}: {_error_of(response)}")
+                    if refusals and _error_of(response) in refusals:
+                        response.success()
+                    else:
+                        response.failure(f"{response.status_code}: {_error_of(response)}")
                     return None
                 response.success()
                 try:
@@ -173,12 +200,14 @@ class SpeakerUser(Journey):
         if not sentences:  # exhausted for this person: try another language next time
             self.finished_languages.add(code)
             return
+        yield from self.start_session()
         for sentence in sentences:
             self.call(
                 "POST",
                 f"{API}/recordings",
                 "POST recording",
                 (200, 201),
+                refusals=("sentence_full",),
                 data={"item_id": str(sentence["id"]), "idempotency_key": uuid.uuid4().hex},
                 files={"audio": ("take.wav", random.choice(self.clips()), "audio/wav")},
             )
@@ -188,7 +217,7 @@ class SpeakerUser(Journey):
 
 
 class ValidatorUser(Journey):
-    """Gets clips to check, listens to each, votes on most and skips a few."""
+    """Gets clips to check, listens to each to its end, votes on most and skips a few."""
 
     abstract = False
     skip_share: ClassVar[float] = 0.1
@@ -201,15 +230,22 @@ class ValidatorUser(Journey):
         if not self.known_languages:
             return
         code = random.choice(self.known_languages)["code"]
+        # The session first: clips handed to a person are remembered, and a vote counts only
+        # on a clip handed to them.
+        yield from self.start_session()
         body = self.call("GET", f"{API}/languages/{code}/clips?count=5", "GET clips", (200,))
         yield
         for clip in (body or {}).get("clips", []):  # empty: nothing waiting, move on
             self.call("GET", clip["audio_url"], "GET audio", (200,))
+            ends = time.monotonic() + int(clip.get("duration_ms") or 0) / 1000
             yield
             if random.random() < self.skip_share:
                 self.call("POST", f"{API}/recordings/{clip['id']}/skip", "POST clip skip", (200,))
             else:
                 verdict = "accept" if random.random() < self.accept_share else "reject"
+                # The clip plays to its end before the buttons unlock (time.sleep is gevent's
+                # under Locust: other users run meanwhile). Usually the think time covered it.
+                time.sleep(max(0.0, ends - time.monotonic()))
                 self.call(
                     "POST",
                     f"{API}/recordings/{clip['id']}/votes",

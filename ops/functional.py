@@ -2,14 +2,16 @@
 
 As the original platform did after each deployment: read-only checks by default (probes,
 reference data, the queues, the published dashboard), so it is safe against production;
-with --write, a whole contribution loop by two fresh anonymous people (a profile, an upload,
-a retry of it, a vote by someone else, the thank-you totals), for a test environment: it
-leaves one recording, one vote and one profile behind. One PASS/FAIL line per check.
+with --write, a whole contribution loop by two fresh anonymous people (their sessions, a
+profile, an upload, a retry of it, a vote by someone else once the clip could have been heard
+and not before, the thank-you totals), for a test environment: it leaves two sessions, one
+recording, one vote and one profile behind. One PASS/FAIL line per check.
 """
 
 from __future__ import annotations
 
 import sys
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,6 +44,11 @@ class Run:
     language: str | None = None  # given by --language, else found by the checks
     open_languages: list[str] = field(default_factory=list)
     recording_id: str | None = None
+    # The clip the validator was handed (theirs to vote on), its length, and when.
+    clip_id: str | None = None
+    clip_ms: int = 0
+    served_at: float = 0.0
+    audio_url: str | None = None
 
     def __post_init__(self) -> None:
         self.speaker = Person(self.base_url)
@@ -141,6 +148,16 @@ def check_dashboard(run: Run) -> str:
 # Write checks (--write) ---------------------------------------------------------------------
 
 
+def check_sessions(run: Run) -> str:
+    """Both people get a session (POST /api/v1/session, as a page's script does when its
+    page view brought none): every write needs one."""
+    for person in (run.speaker, run.validator):
+        expect(person.send_json("POST", f"{API}/session", {}), 201)
+    answer = run.speaker.send_json("POST", f"{API}/session", {})
+    expect(answer, 200)  # asked again with the cookie: the same session
+    return "201 for each new person, 200 when asked again"
+
+
 def check_set_profile(run: Run) -> str:
     options = expect(run.speaker.get(f"{API}/profile/options"), 200)
     wanted = {"display_name": "functional test", "age_group": options["age_groups"][0]["value"]}
@@ -171,12 +188,37 @@ def check_cannot_vote_on_own(run: Run) -> str:
     return "403 own_recording"
 
 
-def check_listen(run: Run) -> str:
+def check_clip_served(run: Run) -> str:
+    """The validator is handed clips (the server remembers when: a vote waits for the clip
+    to be heard). The new recording is the one to vote on; a validator still warming up on a
+    deployment with settled clips is handed practice clips instead, and votes on one."""
     clips = expect(run.validator.get(f"{API}/languages/{_language(run)}/clips?count=20"), 200)
+    run.served_at = time.monotonic()
     if not clips["clips"]:
         raise CheckFailed("no clip offered to a new validator after an upload")
-    ours = [c for c in clips["clips"] if c["id"] == run.recording_id] or clips["clips"]
-    audio = run.validator.get(ours[0]["audio_url"])
+    ours = [c for c in clips["clips"] if c["id"] == run.recording_id]
+    clip = (ours or clips["clips"])[0]
+    run.clip_id, run.clip_ms, run.audio_url = (
+        clip["id"],
+        int(clip["duration_ms"]),
+        clip["audio_url"],
+    )
+    which = "the new recording" if ours else "a practice clip" if clip.get("practice") else "a clip"
+    return f"{len(clips['clips'])} clips, {which} of {run.clip_ms} ms among them"
+
+
+def check_vote_unheard(run: Run) -> str:
+    """A vote sent at once, sooner than the clip could have been heard, is refused."""
+    answer = run.validator.send_json("POST", f"{API}/recordings/{_clip(run)}/votes", _ACCEPT)
+    expect(answer, 422)
+    if answer.error_code() != "not_listened":
+        raise CheckFailed(f"error code {answer.error_code()!r}, not not_listened")
+    return "422 not_listened"
+
+
+def check_listen(run: Run) -> str:
+    _clip(run)
+    audio = run.validator.get(str(run.audio_url))
     expect(audio, 200)
     if not audio.data:
         raise CheckFailed("the audio is empty")
@@ -184,12 +226,16 @@ def check_listen(run: Run) -> str:
 
 
 def check_vote(run: Run) -> str:
-    path = f"{API}/recordings/{_recording(run)}/votes"
-    recording = expect(run.validator.send_json("POST", path, _ACCEPT), 201)["recording"]
+    """Once the clip has played to its end (as the page unlocks its buttons), the vote is
+    taken; the same vote again changes nothing."""
+    path = f"{API}/recordings/{_clip(run)}/votes"
+    time.sleep(max(0.0, run.served_at + run.clip_ms / 1000 + 0.5 - time.monotonic()))
+    body = expect(run.validator.send_json("POST", path, _ACCEPT), 201)
+    if body.get("vote") != {"recording": run.clip_id, "verdict": "accept"}:
+        raise CheckFailed(f"the vote reads back as {body.get('vote')}")
     expect(run.validator.send_json("POST", path, _ACCEPT), 200)  # the same vote again
-    if recording["accept_count"] < 1:
-        raise CheckFailed(f"accept_count is {recording['accept_count']}")
-    return f"201 then 200; {recording['accept_count']} accept(s), {recording['status']}"
+    practice = body.get("practice")
+    return "201 then 200" + (f"; practice, expected {practice['expected']}" if practice else "")
 
 
 def check_totals(run: Run) -> str:
@@ -207,8 +253,8 @@ READ_ONLY: list[Callable[[Run], str]] = [
     check_sentences, check_clips, check_unknown_language, check_dashboard,
 ]  # fmt: skip
 WRITE: list[Callable[[Run], str]] = [
-    check_set_profile, check_upload, check_cannot_vote_on_own, check_listen, check_vote,
-    check_totals,
+    check_sessions, check_set_profile, check_upload, check_cannot_vote_on_own,
+    check_clip_served, check_vote_unheard, check_listen, check_vote, check_totals,
 ]  # fmt: skip
 
 
@@ -254,6 +300,12 @@ def _recording(run: Run) -> str:
     return run.recording_id
 
 
+def _clip(run: Run) -> str:
+    if run.clip_id is None:
+        raise CheckFailed("needs the clip of the 'clip-served' check")
+    return run.clip_id
+
+
 def _audio(run: Run) -> bytes:
     if run.audio is None:
         run.audio = _sample_take()
@@ -281,7 +333,7 @@ def _new_key() -> str:
     "--write",
     is_flag=True,
     help="Also record, vote and set a profile as two new people (for a test environment: "
-    "it leaves one recording and one vote behind).",
+    "it leaves two sessions, one recording and one vote behind).",
 )
 @click.option("--language", help="Language code to use (default: the first with sentences).")
 @click.option("--dashboard-base", help="Where the dashboard JSON is served (the CDN URL).")

@@ -37,7 +37,8 @@ class Answer:
 
 
 class Person:
-    """A visitor of `base_url`: keeps the `cs_id` cookie the app sets on its first write."""
+    """A visitor of `base_url`: keeps the session cookie (`cs_id`) the app sets when asked
+    for a session (POST /api/v1/session), which every write needs."""
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")

@@ -10,7 +10,8 @@ pytestmark = pytest.mark.slow
 
 READ_ONLY = ["healthz", "readyz", "languages", "openapi", "profile-options", "sentences",
              "clips", "unknown-language", "dashboard"]  # fmt: skip
-WRITE = ["set-profile", "upload", "cannot-vote-on-own", "listen", "vote", "totals"]
+WRITE = ["sessions", "set-profile", "upload", "cannot-vote-on-own", "clip-served", "vote-unheard",
+         "listen", "vote", "totals"]  # fmt: skip
 
 
 def checks_reported(stdout: str) -> dict[str, str]:

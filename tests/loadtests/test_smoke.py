@@ -14,6 +14,7 @@ from tests.loadtests.conftest import LiveApp
 pytestmark = pytest.mark.slow
 
 JOURNEY_ENDPOINTS = {
+    "POST session",  # each speaker and validator, once
     "GET languages", "GET sentences", "POST recording", "GET me",  # speaker
     "GET clips", "GET audio", "POST vote",  # validator
     "GET dashboard manifest", "GET dashboard file",  # dashboard reader
