@@ -67,6 +67,7 @@ def check_five_clips(page: Page) -> None:
     for number in range(1, 6):
         expect(page.locator("#progress-text")).to_have_text(f"Recording {number} of 5")
         expect(correct).to_be_disabled()  # not before the clip was heard to the end
+        expect(page.locator("#practice-note")).to_be_hidden()  # an ordinary clip
         page.get_by_role("button", name="Play").click()
         expect(correct).to_be_enabled()
         correct.click()

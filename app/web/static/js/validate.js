@@ -1,6 +1,9 @@
 // Validate: a session of five checks. Each clip shows its sentence and plays its audio;
 // Correct and Incorrect unlock only once the clip has been heard to the end. When the list
 // runs out, more clips are fetched; when there are none, the page says so.
+// A new validator's first clips are practice (`practice: true`, clips whose answer is known):
+// they carry a "Practice" note, and after the vote the expected answer (from the vote's
+// answer) is shown and announced for a moment before the next clip.
 
 import { api, withRetries } from "./api.js";
 import { setUpReportDialog } from "./report.js";
@@ -9,6 +12,8 @@ import { announce, byId, keyActivatesTarget, shortcutAllowed, showAlert, showSte
 const root = byId("validate");
 const language = root.dataset.language;
 const sessionSize = Number(root.dataset.sessionSize);
+const PRACTICE_PAUSE_MS = 2500; // how long the expected answer of a practice clip stays up
+const VERDICT_WORDS = { accept: "Correct", reject: "Incorrect" };
 
 const el = {
   status: byId("status"),
@@ -28,6 +33,8 @@ const el = {
   reject: byId("reject"),
   skip: byId("skip"),
   report: byId("report"),
+  practiceNote: byId("practice-note"),
+  practiceResult: byId("practice-result"),
 };
 const steps = [el.loading, el.clipStep, el.doneStep, el.emptyStep];
 
@@ -90,6 +97,10 @@ function showClip(clip) {
   el.audio.load();
   el.playback.value = 0;
   el.hint.textContent = "Listen to the whole recording, then answer.";
+  el.practiceNote.hidden = !clip.practice;
+  el.practiceResult.hidden = true;
+  // Read with the sentence when it gets focus (a hidden note would be read too if named).
+  el.sentence.setAttribute("aria-describedby", clip.practice ? "practice-note clip-heading" : "clip-heading");
   el.progress.value = state.done;
   el.progressText.textContent = `Recording ${state.done + 1} of ${sessionSize}`;
   setButtons();
@@ -170,12 +181,16 @@ async function vote(verdict) {
   setButtons();
   showAlert(el.alert, "");
   try {
-    await withRetries(
+    const answer = await withRetries(
       () => api(`recordings/${clip.id}/votes`, { method: "POST", json: { verdict } }),
       { onRetry: (_error, wait) => announce(el.status, `Connection problem. Trying again in ${wait} s…`) },
     );
     state.done += 1;
-    announce(el.status, verdict === "accept" ? "Marked correct." : "Marked incorrect.");
+    if (answer?.practice) {
+      await showPracticeAnswer(answer.practice);
+    } else {
+      announce(el.status, verdict === "accept" ? "Marked correct." : "Marked incorrect.");
+    }
   } catch (error) {
     if (error.retryable) {
       state.busy = false;
@@ -188,6 +203,17 @@ async function vote(verdict) {
   }
   state.busy = false;
   await next();
+}
+
+/** After a practice clip: the expected answer, shown and announced, for a moment. */
+async function showPracticeAnswer({ expected, agreed }) {
+  const text =
+    `Practice: the expected answer was ${VERDICT_WORDS[expected] ?? expected}. ` +
+    (agreed ? "You agreed." : "Your answer was different.");
+  el.practiceResult.textContent = text;
+  el.practiceResult.hidden = false;
+  announce(el.status, text);
+  await new Promise((resolve) => setTimeout(resolve, PRACTICE_PAUSE_MS));
 }
 
 async function skip() {
