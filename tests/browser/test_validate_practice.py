@@ -11,7 +11,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Route, expect
 
 from app.settings import Settings
 from loadtests.clips import loudest_window
@@ -89,3 +89,38 @@ def test_practice_clips_are_marked_and_their_expected_answer_is_shown_after_the_
     assert [(v["role"], v["counted"]) for v in votes] == [("practice", False)] * 2
     standing = db.execute("SELECT state, practice_answered FROM validator_standing").fetchall()
     assert [(s["state"], s["practice_answered"]) for s in standing] == [("warmup", 2)]
+
+
+def test_a_page_view_that_brought_no_session_gets_one_before_its_clips(
+    live_server: LiveServer, new_person: NewPerson, db: psycopg.Connection
+) -> None:
+    """Past the address's new-session limit a page shows without a session (here: its
+    Set-Cookie is taken away). The page asks for one before fetching clips, so the clips are
+    handed to it and its vote is taken."""
+    known = seed_playable_known_answers(live_server, db)
+    db.execute(  # ordinary pending clips: no warm-up, the vote counts
+        "UPDATE contributions SET known_answer = NULL, known_answer_source = NULL,"
+        " status = 'pending', decided_at = NULL"
+    )
+    page = new_person(PHONE)
+
+    def without_cookie(route: Route) -> None:
+        response = route.fetch()
+        page.context.clear_cookies()  # the fetch shares the browser's cookie jar
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "set-cookie"}
+        route.fulfill(response=response, headers=headers)
+
+    page.route(f"{live_server.url}/validate/hi", without_cookie)
+    page.goto(f"{live_server.url}/validate/hi")
+
+    correct = page.get_by_role("button", name="Correct", exact=True)
+    expect(page.locator("#sentence")).not_to_be_empty()
+    assert page.locator("#sentence").inner_text() in known
+    page.get_by_role("button", name="Play").click()
+    expect(correct).to_be_enabled()
+    correct.click()
+    expect(page.locator("#progress-text")).to_have_text("Recording 2 of 5")
+    expect(page.locator("#alert")).to_be_hidden()
+
+    votes = db.execute("SELECT role, counted FROM validations").fetchall()
+    assert [(v["role"], v["counted"]) for v in votes] == [("vote", True)]

@@ -48,7 +48,17 @@ const state = {
 
 // ---- clips -------------------------------------------------------------------------------
 
+// Clips count as handed to this browser only when it has a session (the server remembers
+// when each was handed out, and takes a vote only once the clip could have been heard). The
+// page view normally brought one; if it did not (the address was asked to wait), ask before
+// the first clips, or every vote on them would be refused.
+let sessionChecked = false;
+
 async function refill() {
+  if (!sessionChecked) {
+    await withRetries(() => api("session", { method: "POST" }));
+    sessionChecked = true;
+  }
   const answer = await withRetries(() => api(`languages/${language}/clips?count=${sessionSize}`));
   const fresh = answer.clips.filter((clip) => !state.seen.has(clip.id));
   for (const clip of fresh) state.seen.add(clip.id);
