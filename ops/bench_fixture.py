@@ -109,7 +109,8 @@ def _contributor_id(cookie: str, secret: str) -> uuid.UUID:
 
 
 # The (validator, recording) pair of the n-th vote, as the vote script numbers them
-# (ops/bench_load.py: the recording changes fastest), served an hour ago, or just before the
+# (ops/bench_load.py's pair(): n = q * people + r is person r and recording (q + r) mod
+# recordings), served an hour ago, or just before the
 # recording was decided if that was earlier: a clip handed out after its verdict is a hidden
 # known-answer check (app/validate/service.py), and the benchmark measures ordinary votes, as
 # it did before the trust rules (votes on clips served while pending and decided since).
@@ -119,8 +120,9 @@ SELECT p.person, c.id,
        least(now() - interval '1 hour', c.decided_at - interval '1 second')
   FROM generate_series(0, %(pairs)s - 1) AS n
  CROSS JOIN LATERAL (
-       SELECT (%(people)s::uuid[])[(n / %(items_n)s) %% %(people_n)s + 1] AS person,
-              (%(items)s::bigint[])[n %% %(items_n)s + 1] AS item) p
+       SELECT (%(people)s::uuid[])[n %% %(people_n)s + 1] AS person,
+              (%(items)s::bigint[])[(n / %(people_n)s + n %% %(people_n)s) %% %(items_n)s + 1]
+                  AS item) p
   JOIN contributions c ON c.id = p.item
     ON CONFLICT (contributor_id, contribution_id) DO NOTHING
 """

@@ -52,12 +52,14 @@ local function next_n()
   return n
 end
 
--- A (person, item) pair no other n uses. The item changes fastest, so concurrent requests
--- touch different rows, as different volunteers do, instead of queueing on one row's lock.
+-- A (person, item) pair no other n below #people * #items uses. Both change from one n to the
+-- next, so concurrent requests come from different people about different items, as
+-- different volunteers' do, instead of queueing on one row's lock (a validator's standing, a
+-- recording): n = q * #people + r is person r and item (q + r) mod #items.
 local function pair(n)
-  local item = items[(n %% #items) + 1]
-  local person = people[(math.floor(n / #items) %% #people) + 1]
-  return person, item
+  local r = n %% #people
+  local q = math.floor(n / #people)
+  return people[r + 1], items[((q + r) %% #items) + 1]
 end
 
 done = function(summary, latency, requests)

@@ -38,14 +38,14 @@ from app.speak.service import (
 )
 from app.validate.service import (
     _GET_RECORDING,
-    _INSERT_VOTE,
-    _LANGUAGE_OF,
     _LOCK_RECORDING,
+    _PICK_AND_SERVE,
     _PICK_CLIPS,
     _SERVE,
-    _STORE_COUNTS,
+    _STORE_VOTE,
 )
 from app.validate.trust import (
+    _LOCK_STANDING,
     _MAKE_STANDING,
     _PICK_KNOWN,
     _POOL_SIZES,
@@ -155,29 +155,35 @@ def hot_queries(v: dict[str, Any]) -> dict[str, tuple[str, Any]]:
             _PICK_CLIPS,
             {"language": lang, "me": validator, "report_limit": 3, "count": 5},
         ),
+        "clips: pick and serve": (
+            _PICK_AND_SERVE,
+            {"language": lang, "me": validator, "report_limit": 3, "count": 5},
+        ),
         "clips: standing made": (_MAKE_STANDING, {"me": validator, "language": lang}),
         "clips: standing": (_READ_STANDING, {"me": validator, "language": lang}),
         "clips: known-answer pools": (_POOL_SIZES, known | {"enough": 4}),
         "clips: known answers": (_PICK_KNOWN, known | {"count": 1, "exclude": [1, 2]}),
         "clips: served": (_SERVE, {"me": validator, "ids": [1, 2, 3]}),
-        "vote: language": (_LANGUAGE_OF, (v["recording"],)),
-        "vote: standing": (_UPSERT_STANDING, {"me": validator, "language": lang}),
+        "vote: standing": (_LOCK_STANDING, {"me": validator, "recording": v["recording"]}),
+        "vote: standing made": (_UPSERT_STANDING, {"me": validator, "recording": v["recording"]}),
         "vote: lock": (
             _LOCK_RECORDING,
             {"id": v["recording"], "me": validator, "listen": 80},
         ),
-        "vote: insert": (
-            _INSERT_VOTE,
+        "vote: vote and counts": (
+            _STORE_VOTE,
             {
-                "recording": 1,
+                "id": 1,
                 "validator": validator,
                 "verdict": "accept",
                 "role": "vote",
                 "counted": True,
                 "expected": None,
+                "accepts": 1,
+                "rejects": 0,
+                "status": "pending",
             },
         ),
-        "vote: counts": (_STORE_COUNTS, {"id": 1, "accepts": 1, "rejects": 0, "status": "pending"}),
         "audio: recording": (_GET_RECORDING, (v["recording"],)),
     }
 

@@ -16,6 +16,7 @@ from app.validate.trust import (
     CHECK_POOL,
     PRACTICE_POOL,
     check_percent,
+    locked_standing_for_recording,
     pick_known_answers,
     record_known_answer,
     standing,
@@ -38,7 +39,8 @@ class AlreadyVoted(Conflict):
 
 
 _PICK_CLIPS = """
-SELECT c.id AS row_id, c.public_id::text AS id, d.text AS sentence, c.duration_ms
+SELECT c.id AS row_id, c.public_id::text AS id, d.text AS sentence, c.duration_ms,
+       greatest(c.accept_count, c.reject_count) AS closeness, c.created_at AS made
   FROM contributions c
   JOIN dataset_rows d ON d.id = c.item_id
  WHERE c.language_code = %(language)s AND c.status = 'pending' AND c.kind = 'recording'
@@ -52,7 +54,16 @@ SELECT c.id AS row_id, c.public_id::text AS id, d.text AS sentence, c.duration_m
  LIMIT %(count)s
 """
 
-# The first time a session is handed a clip; a vote counts only after the clip could be heard.
+# The pick, and the first time this session was handed each clip remembered, in one statement
+# (a vote counts only after the clip could be heard).
+_PICK_AND_SERVE = f"""
+WITH picked AS ({_PICK_CLIPS}), served AS (
+    INSERT INTO clip_servings (contributor_id, contribution_id)
+    SELECT %(me)s, row_id FROM picked
+        ON CONFLICT (contributor_id, contribution_id) DO NOTHING
+)
+SELECT * FROM picked ORDER BY closeness DESC, made, row_id
+"""
 _SERVE = """
 INSERT INTO clip_servings (contributor_id, contribution_id)
 SELECT %(me)s, unnest(%(ids)s::bigint[])
@@ -88,30 +99,33 @@ def pick_clips_to_validate(
         )
         for clip in picked:
             clip["practice"] = True
+        served = picked
     else:
-        picked = _pick_pending(conn, language_code, me, count, report_limit)
+        # Served as they are picked; one swapped below for a check stays served, unseen.
+        picked = _pick_pending(conn, language_code, me, count, report_limit, serve=True)
+        served = []
         checks = sum(
             random.randrange(100) < check_percent(rules, mine["state"]) for _ in range(count)
         )
         if checks:
-            hidden = pick_known_answers(
+            served = pick_known_answers(
                 conn, language_code, me, count=checks, pool=CHECK_POOL,
                 exclude=[clip["row_id"] for clip in picked],
             )  # fmt: skip
-            for check in hidden:
+            for check in served:
                 if len(picked) >= count:
                     picked.pop(random.randrange(len(picked)))
                 picked.insert(random.randrange(len(picked) + 1), check)
-    if picked:
-        conn.execute(_SERVE, {"me": contributor_id, "ids": [c["row_id"] for c in picked]})
+    if served:
+        conn.execute(_SERVE, {"me": contributor_id, "ids": [c["row_id"] for c in served]})
     return _strip(picked)
 
 
 def _pick_pending(
-    conn: Conn, language: str, me: uuid.UUID, count: int, report_limit: int
+    conn: Conn, language: str, me: uuid.UUID, count: int, report_limit: int, *, serve: bool = False
 ) -> list[dict[str, Any]]:
     return conn.execute(
-        _PICK_CLIPS,
+        _PICK_AND_SERVE if serve else _PICK_CLIPS,
         {"language": language, "me": me, "report_limit": report_limit, "count": count},
     ).fetchall()
 
@@ -119,7 +133,8 @@ def _pick_pending(
 def _strip(clips: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The clips as the API shows them (internal row ids left out)."""
     for clip in clips:
-        clip.pop("row_id", None)
+        for internal in ("row_id", "closeness", "made"):
+            clip.pop(internal, None)
     return clips
 
 
@@ -175,8 +190,6 @@ class VoteOutcome:
     expected: str | None = None
 
 
-_LANGUAGE_OF = "SELECT language_code FROM contributions WHERE public_id = %s AND kind = 'recording'"
-
 # Everything the rules need, read under the recording's lock: the vote that follows is
 # decided on this row, and a concurrent vote on the recording waits for this one.
 _LOCK_RECORDING = """
@@ -196,13 +209,14 @@ SELECT c.id, c.contributor_id, c.accept_count, c.reject_count, c.status, c.known
    FOR NO KEY UPDATE OF c
 """
 
-_INSERT_VOTE = """
-INSERT INTO validations (contribution_id, validator_id, verdict, role, counted, expected)
-VALUES (%(recording)s, %(validator)s, %(verdict)s, %(role)s, %(counted)s, %(expected)s)
-    ON CONFLICT (contribution_id, validator_id) DO NOTHING RETURNING id
-"""
-
-_STORE_COUNTS = """
+# The vote and, when it counts, the recording's new counts and verdict, in one statement (the
+# recording's row is locked by _LOCK_RECORDING, so the counts read there are current).
+_STORE_VOTE = """
+WITH vote AS (
+    INSERT INTO validations (contribution_id, validator_id, verdict, role, counted, expected)
+    VALUES (%(id)s, %(validator)s, %(verdict)s, %(role)s, %(counted)s, %(expected)s)
+        ON CONFLICT (contribution_id, validator_id) DO NOTHING RETURNING id
+)
 UPDATE contributions
    SET accept_count = %(accepts)s, reject_count = %(rejects)s,
        -- an operator's known answer is the verdict, whatever the votes say
@@ -219,7 +233,7 @@ UPDATE contributions
                                   WHEN %(status)s = 'accepted' AND %(rejects)s = 0
                                     OR %(status)s = 'rejected' AND %(accepts)s = 0
                                   THEN 'majority' END
- WHERE id = %(id)s
+ WHERE id = %(id)s AND %(counted)s AND EXISTS (SELECT 1 FROM vote)
 """
 
 
@@ -240,11 +254,10 @@ def cast_vote(
     vote again changes nothing (created=False). Raises UnknownRecording, OwnRecording,
     AlreadyVoted, NotListened, RecordingRemoved, LanguageClosed, ItemRetired.
     """
-    head = conn.execute(_LANGUAGE_OF, (public_id,)).fetchone()
-    if head is None:
+    mine = locked_standing_for_recording(conn, validator_id, public_id, rules)
+    if mine is None:
         raise UnknownRecording(f"There is no recording with id '{public_id}'.")
-    language = head["language_code"]
-    mine = standing(conn, validator_id, language, rules, lock=True)
+    language = mine["language_code"]
     rec = conn.execute(
         _LOCK_RECORDING, {"id": public_id, "me": validator_id, "listen": rules.listen_percent}
     ).fetchone()
@@ -273,11 +286,15 @@ def cast_vote(
     known = rec["known_answer"] if rec["served_decided"] else None
     role = "vote" if known is None else "practice" if mine["state"] == "warmup" else "check"
     counted = role == "vote" and mine["state"] == "counting"
+    accepts = rec["accept_count"] + (counted and verdict == "accept")
+    rejects = rec["reject_count"] + (counted and verdict == "reject")
+    status = verdict_for(accepts, rejects, votes_to_decide=rules.votes_to_decide)
     conn.execute(
-        _INSERT_VOTE,
+        _STORE_VOTE,
         {
-            "recording": rec["id"], "validator": validator_id, "verdict": verdict,
-            "role": role, "counted": counted, "expected": known,
+            "id": rec["id"], "validator": validator_id, "verdict": verdict, "role": role,
+            "counted": counted, "expected": known,
+            "accepts": accepts, "rejects": rejects, "status": status,
         },
     )  # fmt: skip
     if role != "vote":
@@ -287,16 +304,8 @@ def cast_vote(
             practice=role == "practice", expected=known if role == "practice" else None,
         )  # fmt: skip
     decision = None
-    if counted:
-        accepts = rec["accept_count"] + (verdict == "accept")
-        rejects = rec["reject_count"] + (verdict == "reject")
-        status = verdict_for(accepts, rejects, votes_to_decide=rules.votes_to_decide)
-        conn.execute(
-            _STORE_COUNTS,
-            {"id": rec["id"], "accepts": accepts, "rejects": rejects, "status": status},
-        )
-        if rec["status"] == "pending" and status != "pending":
-            decision = status
+    if counted and rec["status"] == "pending" and status != "pending":
+        decision = status
     return VoteOutcome(str(public_id), verdict, created=True, counted=counted, decision=decision)
 
 
@@ -316,6 +325,14 @@ def skip_clip(
     ).fetchone()
     if skipped is None or rules is None or recording["known_answer"] is None:
         return
-    mine = standing(conn, contributor_id, recording["language_code"], rules, lock=True)
-    if mine["state"] in ("probation", "counting") and recording["id"] % 2 == CHECK_POOL:
-        record_known_answer(conn, contributor_id, recording["language_code"], "check", False, rules)
+    served_as_known = conn.execute(
+        "SELECT s.served_at >= c.decided_at AS known FROM clip_servings s"
+        " JOIN contributions c ON c.id = s.contribution_id"
+        " WHERE s.contributor_id = %s AND s.contribution_id = %s",
+        (contributor_id, recording["id"]),
+    ).fetchone()
+    if not (served_as_known and served_as_known["known"]) or recording["id"] % 2 != CHECK_POOL:
+        return
+    mine = locked_standing_for_recording(conn, contributor_id, public_id, rules)
+    if mine is not None and mine["state"] in ("probation", "counting"):
+        record_known_answer(conn, contributor_id, mine["language_code"], "check", False, rules)

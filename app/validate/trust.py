@@ -137,13 +137,26 @@ WITH me AS (
 )
 SELECT 1
 """
-# The same in one statement that also locks the row (an upsert returns it in both cases).
+# For a vote: the standing in the recording's language, read and locked (the usual case; a
+# lock writes no new row version, which an upsert's DO UPDATE would on every vote) ...
+_LOCK_STANDING = """
+SELECT validator_id, language_code, state, practice_answered, practice_agreed,
+       checks_answered, checks_agreed, reason
+  FROM validator_standing
+ WHERE validator_id = %(me)s
+   AND language_code = (SELECT language_code FROM contributions
+                         WHERE public_id = %(recording)s AND kind = 'recording')
+   FOR NO KEY UPDATE
+"""
+# ... or, on a validator's first vote in the language, made, read and locked in one statement
+# (an upsert returns the row in both cases); no row: no such recording.
 _UPSERT_STANDING = """
 WITH me AS (
     INSERT INTO contributors (id) VALUES (%(me)s) ON CONFLICT (id) DO NOTHING
 )
 INSERT INTO validator_standing AS s (validator_id, language_code, state)
-VALUES (%(me)s, %(language)s, 'warmup')
+SELECT %(me)s, c.language_code, 'warmup' FROM contributions c
+ WHERE c.public_id = %(recording)s AND c.kind = 'recording'
     ON CONFLICT (validator_id, language_code) DO UPDATE SET state = s.state
 RETURNING validator_id, language_code, state, practice_answered, practice_agreed,
           checks_answered, checks_agreed, reason
@@ -155,22 +168,39 @@ SELECT validator_id, language_code, state, practice_answered, practice_agreed,
 """
 
 
-def standing(conn: Conn, me: uuid.UUID, language: str, rules: Settings, *, lock: bool = False
-             ) -> dict[str, Any]:  # fmt: skip
+def standing(conn: Conn, me: uuid.UUID, language: str, rules: Settings) -> dict[str, Any]:
     """This validator's standing in `language`, made on first use (warm-up, or counting when
-    the language's known-answer pools are too small for one). `lock` takes the row's lock
-    for the rest of the transaction."""
-    if lock:
-        row = conn.execute(_UPSERT_STANDING, {"me": me, "language": language}).fetchone()
-    else:
+    the language's known-answer pools are too small for one)."""
+    row = conn.execute(_READ_STANDING, {"me": me, "language": language}).fetchone()
+    if row is None:
         conn.execute(_MAKE_STANDING, {"me": me, "language": language})
         row = conn.execute(_READ_STANDING, {"me": me, "language": language}).fetchone()
     assert row is not None
+    return _past_warm_up_if_nothing_to_practise(conn, row, rules)
+
+
+def locked_standing_for_recording(
+    conn: Conn, me: uuid.UUID, recording: uuid.UUID, rules: Settings
+) -> dict[str, Any] | None:
+    """This validator's standing in the language of `recording`, made on first use and locked
+    for the rest of the transaction; None when there is no such recording."""
+    params = {"me": me, "recording": recording}
+    row = conn.execute(_LOCK_STANDING, params).fetchone()
+    if row is None:
+        row = conn.execute(_UPSERT_STANDING, params).fetchone()
+    return None if row is None else _past_warm_up_if_nothing_to_practise(conn, row, rules)
+
+
+def _past_warm_up_if_nothing_to_practise(
+    conn: Conn, row: dict[str, Any], rules: Settings
+) -> dict[str, Any]:
+    language = row["language_code"]
     if row["state"] == "warmup" and (
         rules.warmup_clips == 0 or not pools_ready(conn, language, rules.known_answers_min)
     ):
         # Nothing to measure a newcomer on yet: their votes count from the start (ADR 0009).
-        row = _set_state(conn, me, language, "counting", "warm-up skipped: too few known answers")
+        reason = "warm-up skipped: too few known answers"
+        return _set_state(conn, row["validator_id"], language, "counting", reason)
     return row
 
 

@@ -393,3 +393,31 @@ def test_a_vote_does_not_override_an_operators_known_answer(app, add_sentences, 
 
     row = db.execute("SELECT status, accept_count FROM contributions").fetchone()
     assert (row["status"], row["accept_count"]) == ("rejected", 2)
+
+
+def test_skipping_a_hidden_check_counts_as_disagreeing(app, add_sentences, db) -> None:
+    answers = seed_known_answers(db)
+    validator = new_person(app)
+    db.execute(
+        "INSERT INTO validator_standing (validator_id, language_code, state)"
+        " VALUES (%s, 'hi', 'counting')",
+        (validator.contributor_id(),),
+    )
+    rows = db.execute(
+        "SELECT id, public_id::text AS id_text FROM contributions"
+        " WHERE public_id = ANY(%s::uuid[])",
+        (list(answers),),
+    ).fetchall()
+    check = next(r for r in rows if r["id"] % 2 == 1)  # the checks' pool
+    practice = next(r for r in rows if r["id"] % 2 == 0)
+    for row in (check, practice):  # handed out after they were decided
+        db.execute(
+            "INSERT INTO clip_servings (contributor_id, contribution_id) VALUES (%s, %s)",
+            (validator.contributor_id(), row["id"]),
+        )
+
+    for row in (check, practice):
+        assert validator.post(f"/api/v1/recordings/{row['id_text']}/skip").status_code == 200
+
+    mine = standing_of(db, validator)
+    assert (mine["checks_answered"], mine["checks_agreed"]) == (1, 0)
