@@ -26,11 +26,11 @@ import psycopg
 import pytest
 import requests
 
+from app.db.embedded import start_embedded_postgres
 from app.security.limits import LIMITS, NEW_SESSIONS_PER_ADDRESS
 from tests.api.known_answers import seed_known_answers
-from tests.conftest import SAMPLE_AUDIO
-from tests.live.conftest import live_app_in
-from tests.live_server import LiveApp
+from tests.conftest import CLI, SAMPLE_AUDIO, TEST_SECRET
+from tests.live_server import clean_env, serve
 
 pytestmark = pytest.mark.slow
 
@@ -202,14 +202,43 @@ def attack(url: str, honest: list[str], sentences: list[int]) -> dict[str, Any]:
     }
 
 
-def test_a_scripted_attack_accepts_no_junk_and_hides_no_honest_clip(
-    live_database_url: str, tmp_path: Path
-) -> None:
-    honest, sentences = arrange(live_database_url)
-    env = {"RATE_LIMITS": "on", "WEB_CONCURRENCY": "4", "THREADS": "4"}
-    with live_app_in(tmp_path / "live", live_database_url, **env) as app:
-        live: LiveApp = app
+def count_outcome(database_url: str, junk: list[str], honest: list[str]) -> tuple[Any, ...]:
+    """What the attack left: its junk's rows, the honest clips' rows, the reports, and how
+    many validators are in each standing."""
+    with psycopg.connect(database_url, row_factory=psycopg.rows.dict_row) as db:
+        junk_rows = db.execute(
+            "SELECT status, accept_count FROM contributions WHERE public_id = ANY(%s::uuid[])",
+            (junk,),
+        ).fetchall()
+        honest_rows = db.execute(
+            "SELECT report_count, status FROM contributions WHERE public_id = ANY(%s::uuid[])",
+            (honest,),
+        ).fetchall()
+        reports = db.execute(
+            "SELECT count(*) AS n, count(*) FILTER (WHERE counted) AS counted FROM reports"
+        ).fetchone()
+        states = {
+            r["state"]: r["n"]
+            for r in db.execute(
+                "SELECT state, count(*) AS n FROM validator_standing GROUP BY state"
+            ).fetchall()
+        }
+
+    return junk_rows, honest_rows, reports, states
+
+
+def test_a_scripted_attack_accepts_no_junk_and_hides_no_honest_clip(tmp_path: Path) -> None:
+    """`crowdsource serve` with its defaults: the embedded PostgreSQL in DATA_DIR (this test
+    joins the same server to arrange and to count), local storage, 4 workers."""
+    (tmp_path / "cwd").mkdir()
+    cli = CLI(clean_env(), tmp_path / "cwd")
+    data = tmp_path / "data"
+    env = {"DATA_DIR": str(data), "SECRET_KEY": TEST_SECRET, "WEB_CONCURRENCY": "4"}
+    with serve(cli, "--refresh-every", "off", **env) as live:
+        database_url = start_embedded_postgres(data / "pgdata")
+        honest, sentences = arrange(database_url)
         got = attack(live.url, honest, sentences)
+        counted = count_outcome(database_url, got["junk"], honest)
 
     statuses = got["statuses"]
     print(f"attack: {got['spent']} requests in {got['seconds']} s, {got['sessions']} sessions,",
@@ -227,25 +256,7 @@ def test_a_scripted_attack_accepts_no_junk_and_hides_no_honest_clip(
     assert 0 < statuses[("report", 201)] <= reports_per_minute * minutes, statuses
     assert statuses[("report", 429)] > 0, statuses
 
-    with psycopg.connect(live_database_url, row_factory=psycopg.rows.dict_row) as db:
-        junk_rows = db.execute(
-            "SELECT status, accept_count FROM contributions WHERE public_id = ANY(%s::uuid[])",
-            (got["junk"],),
-        ).fetchall()
-        honest_rows = db.execute(
-            "SELECT report_count, status FROM contributions WHERE public_id = ANY(%s::uuid[])",
-            (honest,),
-        ).fetchall()
-        reports = db.execute(
-            "SELECT count(*) AS n, count(*) FILTER (WHERE counted) AS counted FROM reports"
-        ).fetchone()
-        states = {
-            r["state"]: r["n"]
-            for r in db.execute(
-                "SELECT state, count(*) AS n FROM validator_standing GROUP BY state"
-            ).fetchall()
-        }
-
+    junk_rows, honest_rows, reports, states = counted
     assert [r["status"] for r in junk_rows] == ["pending"] * JUNK, (junk_rows, states)
     assert all(r["accept_count"] == 0 for r in junk_rows)  # no vote of theirs counted
     assert len(honest_rows) == HONEST
