@@ -296,10 +296,15 @@ def count_votes(conn: Conn, me: uuid.UUID, language: str, counted: bool, rules: 
 # The verdict from the counted votes, Common Voice's rule (app.validate.service.verdict_for).
 # Rows are locked in id order first, so two recomputations never wait on each other in a
 # circle. A known answer that came from a clear majority is kept only while it still is one.
+_LOCK_FOR_RECOMPUTE = """
+SELECT id FROM contributions WHERE id = ANY(%(ids)s) ORDER BY id FOR NO KEY UPDATE
+"""
+# Run after the lock above, as a statement of its own: its snapshot then holds every vote
+# committed by a transaction that held one of these rows (counted in the same statement as the
+# lock, a vote committed while we waited for it would be missing from the tally).
 _RECOMPUTE = """
 WITH locked AS (
     SELECT id FROM contributions WHERE id = ANY(%(ids)s) AND status <> 'removed'
-     ORDER BY id FOR NO KEY UPDATE
 ), tally AS (
     SELECT l.id,
            count(v.id) FILTER (WHERE v.counted AND v.verdict = 'accept') AS a,
@@ -334,8 +339,11 @@ UPDATE contributions c
 
 
 def recompute_verdicts(conn: Conn, ids: list[int], *, votes_to_decide: int) -> None:
-    """Recount the counted votes of these recordings and set their verdicts again."""
+    """Recount the counted votes of these recordings and set their verdicts again: their rows
+    are locked first, in id order (so two recomputations never wait on each other in a
+    circle), then counted."""
     if ids:
+        conn.execute(_LOCK_FOR_RECOMPUTE, {"ids": ids})
         conn.execute(_RECOMPUTE, {"ids": ids, "n": votes_to_decide})
 
 

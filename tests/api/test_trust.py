@@ -421,3 +421,65 @@ def test_skipping_a_hidden_check_counts_as_disagreeing(app, add_sentences, db) -
 
     mine = standing_of(db, validator)
     assert (mine["checks_answered"], mine["checks_agreed"]) == (1, 0)
+
+
+def test_a_distrust_racing_other_votes_leaves_counts_that_match_the_counted_votes(
+    app, add_sentences, db
+) -> None:
+    import threading
+
+    answers = seed_known_answers(db)
+    items = add_sentences(8)
+    recordings = [record(new_person(app), item) for item in items]
+    doomed = new_person(app)
+    others = [new_person(app) for _ in range(8)]
+    for someone in (doomed, *others):
+        db.execute(
+            "INSERT INTO validator_standing (validator_id, language_code, state)"
+            " VALUES (%s, 'hi', 'counting')",
+            (someone.contributor_id(),),
+        )
+    for recording in recordings:
+        vote(doomed, recording, "accept")
+    results: list[int] = []
+    start = threading.Barrier(1 + len(others))
+
+    def fail_checks() -> None:
+        start.wait()
+        for recording in list(answers)[:5]:
+            results.append(vote(doomed, recording, flip(answers[recording])).status_code)
+
+    def vote_all(someone: Person) -> None:
+        start.wait()
+        for recording in recordings:
+            results.append(vote(someone, recording, "accept").status_code)
+
+    threads = [threading.Thread(target=fail_checks)]
+    threads += [threading.Thread(target=vote_all, args=(o,)) for o in others]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+
+    assert results == [201] * len(results) and len(results) == 5 + 8 * len(recordings)
+    assert standing_of(db, doomed)["state"] == "distrusted"
+    mismatched = db.execute(
+        """SELECT c.public_id, c.accept_count, c.reject_count, c.known_answer_source,
+                  (SELECT count(*) FROM validations v WHERE v.contribution_id = c.id
+                      AND v.counted AND v.verdict = 'accept') AS counted_accepts
+             FROM contributions c
+            WHERE c.accept_count <> (SELECT count(*) FROM validations v WHERE v.contribution_id
+                                      = c.id AND v.counted AND v.verdict = 'accept')
+               OR c.reject_count <> (SELECT count(*) FROM validations v WHERE v.contribution_id
+                                      = c.id AND v.counted AND v.verdict = 'reject')"""
+    ).fetchall()
+    assert mismatched == []
+    assert {status_of(db, r) for r in recordings} == {"accepted"}
+    assert (
+        db.execute(
+            "SELECT count(*) AS n FROM validations WHERE validator_id = %s AND role = 'vote'"
+            " AND counted",
+            (doomed.contributor_id(),),
+        ).fetchone()["n"]
+        == 0
+    )
