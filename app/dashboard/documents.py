@@ -24,18 +24,38 @@ def build_documents(
 ) -> dict[str, dict[str, Any]]:
     """Every published document by name, read from the views in one snapshot; `agreement`
     (app.stats.agreement.agreement_by_language) goes into the summary."""
+    summary = _summary(conn, agreement or {})
     return {
-        "summary": _summary(conn, agreement or {}),
+        "summary": summary,
         "timeseries": _timeseries(conn),
         "demographics": _demographics(conn),
-        "leaderboard": _leaderboard(conn),
+        "leaderboard": _leaderboard(conn, [language["code"] for language in summary["languages"]]),
     }
 
 
+# Every language with activity, closed ones included (so the per-language figures add up to
+# the totals, which count every recording), plus every active language (zeros where nothing
+# was recorded). Read from the level-1 views, not dashboard_language_totals, which holds
+# active languages only.
 _LANGUAGE_TOTALS = """
-SELECT t.*, l.name, l.native_name, l.direction
-  FROM dashboard_language_totals t JOIN languages l ON l.code = t.language_code
- ORDER BY t.ms_recorded DESC, l.name
+SELECT l.code AS language_code, l.name, l.native_name, l.direction, l.goal_hours, l.is_active,
+       coalesce(s.ms_recorded, 0)  AS ms_recorded,
+       coalesce(s.ms_validated, 0) AS ms_validated,
+       coalesce(s.recordings, 0)   AS recordings,
+       coalesce(s.accepted, 0)     AS accepted,
+       coalesce(s.rejected, 0)     AS rejected,
+       coalesce(s.speakers, 0)     AS speakers,
+       coalesce(v.validators, 0)   AS validators
+  FROM languages l
+  LEFT JOIN (SELECT language_code, sum(ms_recorded) AS ms_recorded,
+                    sum(ms_validated) AS ms_validated, sum(recordings) AS recordings,
+                    sum(accepted) AS accepted, sum(rejected) AS rejected,
+                    count(DISTINCT contributor_id) AS speakers
+               FROM dashboard_speakers GROUP BY language_code) s ON s.language_code = l.code
+  LEFT JOIN (SELECT language_code, count(*) AS validators
+               FROM dashboard_validators GROUP BY language_code) v ON v.language_code = l.code
+ WHERE l.is_active OR s.language_code IS NOT NULL OR v.language_code IS NOT NULL
+ ORDER BY coalesce(s.ms_recorded, 0) DESC, l.name
 """
 
 
@@ -51,6 +71,7 @@ def _summary(conn: Conn, agreement: dict[str, Agreement]) -> dict[str, Any]:
                 "name": row["name"],
                 "native_name": row["native_name"],
                 "direction": row["direction"],
+                "active": bool(row["is_active"]),
                 "hours_recorded": hours(row["ms_recorded"]),
                 "hours_validated": validated,
                 "recordings": int(row["recordings"]),
@@ -145,7 +166,9 @@ def _demographics(conn: Conn) -> dict[str, Any]:
     return {"languages": dict(grouped), "all": everything}
 
 
-def _leaderboard(conn: Conn) -> dict[str, Any]:
+def _leaderboard(conn: Conn, languages: list[str]) -> dict[str, Any]:
+    """Boards of every language in the summary: `shown: false` with an empty list where fewer
+    than LEADERBOARD_MINIMUM_PEOPLE named people contributed, none at all included."""
     rows = conn.execute(
         "SELECT * FROM dashboard_leaderboard WHERE rank <= %s ORDER BY language_code, rank",
         (LEADERBOARD_SIZE,),
@@ -167,4 +190,6 @@ def _leaderboard(conn: Conn) -> dict[str, Any]:
                     "validations": int(row["validations"]),
                 }
             )
+    for code in languages:  # languages where nobody named contributed have no rows
+        boards.setdefault(code, {"shown": False, "contributors": []})
     return {"minimum_people": LEADERBOARD_MINIMUM_PEOPLE, "languages": boards}
