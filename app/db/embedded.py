@@ -46,17 +46,27 @@ def start_embedded_postgres(pgdata: Path, *, dbname: str = EMBEDDED_DB_NAME) -> 
             f"(its log is {pgdata / 'log'})"
         ) from exc
     admin_url = server.get_uri()
-    ensure_database(admin_url, dbname)
+    # pgserver's inter-process lock already serialises initdb and the server's start; holding
+    # it for CREATE DATABASE too means concurrent first commands create the database once.
+    with PostgresServer._lock:
+        ensure_database(admin_url, dbname)
     return server.get_uri(dbname)
 
 
 def ensure_database(admin_url: str, dbname: str) -> None:
-    """Create database `dbname` on the server behind `admin_url` unless it exists."""
+    """Create database `dbname` on the server behind `admin_url` unless it exists.
+
+    Safe to run from many processes at once: losing the race to create it is success.
+    """
     with psycopg.connect(admin_url, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone()
         if exists is None:
-            # another process may create it between our check and our CREATE
-            with contextlib.suppress(psycopg.errors.DuplicateDatabase):
+            # Another process may create it between our check and our CREATE: PostgreSQL
+            # reports that as DuplicateDatabase, or, when both CREATEs are in flight at once,
+            # as a UniqueViolation on pg_database_datname_index.
+            with contextlib.suppress(
+                psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation
+            ):
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
 
 
