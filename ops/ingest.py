@@ -138,6 +138,11 @@ def ingest() -> None:
 )
 @click.option("--allow-digits", is_flag=True, help="Keep sentences with digits.")
 @click.option("--allow-urls", is_flag=True, help="Keep sentences with web or e-mail addresses.")
+@click.option(
+    "--encoding",
+    metavar="NAME",
+    help="Read FILE in this encoding (e.g. cp1252, utf-16) instead of UTF-8.",
+)
 def sentences(
     file: Path,
     language: str | None,
@@ -148,14 +153,16 @@ def sentences(
     max_words: int,
     allow_digits: bool,
     allow_urls: bool,
+    encoding: str | None,
 ) -> None:
     """Add the sentences of FILE, one batch per run.
 
-    FILE is UTF-8 text (with or without a byte-order mark): one sentence a line (.txt or any
-    other name; --language is required), or CSV/TSV (.csv, .tsv) whose header names the
-    language of each column (English, Hindi... or en, hi...), for parallel sentences.
-    A CSV/TSV file is ingested column by column into each language, as one batch (retired
-    and re-activated together); --language picks a single column instead.
+    FILE is UTF-8 text (with or without a byte-order mark; another encoding with
+    --encoding): one sentence a line (.txt or any other name; --language is required), or
+    CSV/TSV (.csv, .tsv) whose header names the language of each column (English, Hindi...
+    or en, hi...), for parallel sentences. A file that does not decode is refused whole.
+    A CSV/TSV record is one item with its translations, added whole or refused whole (the
+    refused cells with their reasons), as one batch; --language picks a single column.
 
     Lines are normalised (Unicode NFC, whitespace) and refused when empty, with digits or
     web addresses, with characters outside the language's script, shorter or longer than
@@ -184,6 +191,7 @@ def sentences(
             options=options,
             blocked=blocked,
             dry_run=dry_run,
+            encoding=encoding,
             on_refused=on_refused,
             progress=progress,
         )
@@ -200,7 +208,19 @@ def sentences(
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Write the refused items to this TSV file (where, language, reason, text).",
 )
-def media(source: Path, language: str, kind: str, dry_run: bool, refused_out: Path | None) -> None:
+@click.option(
+    "--encoding",
+    metavar="NAME",
+    help="Read the manifest and the .txt texts in this encoding (e.g. cp1252) instead of UTF-8.",
+)
+def media(
+    source: Path,
+    language: str,
+    kind: str,
+    dry_run: bool,
+    refused_out: Path | None,
+    encoding: str | None,
+) -> None:
     """Add audio clips with transcripts, or images with reference text, from SOURCE.
 
     SOURCE is a folder or an archive (.zip, .tar, .tar.gz, .tgz, .tar.bz2, .tar.xz) of
@@ -227,6 +247,7 @@ def media(source: Path, language: str, kind: str, dry_run: bool, refused_out: Pa
             limits=limits,
             max_bytes=MAX_MEDIA_BYTES,
             dry_run=dry_run,
+            encoding=encoding,
             on_refused=on_refused,
             progress=progress,
         )

@@ -94,12 +94,14 @@ def ingest_media(
     limits: AudioLimits = DEFAULT_LIMITS,
     max_bytes: int = MAX_MEDIA_BYTES,
     dry_run: bool = False,
+    encoding: str | None = None,
     on_refused: Callable[[Refusal], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> IngestReport:
     """Ingest the items of `path` (folder, archive or manifest) for `language` as one batch
     of `kind` ("audio" or "image"); return the report. A dry run checks and measures
-    everything and writes nothing.
+    everything and writes nothing. A manifest and the .txt texts are read as UTF-8 unless
+    `encoding` names another codec; a manifest that does not decode is refused whole.
 
     Raises UnknownLanguageCode, BadMediaSource, StorageError (objects written so far removed),
     IngestFailed when the database refuses the rows (objects removed, nothing written).
@@ -122,7 +124,7 @@ def ingest_media(
 
     started = time.monotonic()
     try:
-        with open_media_source(path, kind, language=language) as candidates:
+        with open_media_source(path, kind, language=language, encoding=encoding) as candidates:
             for done, candidate in enumerate(candidates, start=1):
                 try:
                     item = _check(candidate, kind, language, script, limits, max_bytes)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from app.errors import BadRequest
+from app.ingest.readers import BadSentenceFile, encoding_hint, text_encoding
 from app.storage.keys import MEDIA_EXTENSIONS
 
 MAX_TEXT_BYTES = 16 * 1024
@@ -70,24 +71,31 @@ class _Entry:
 
 
 @contextmanager
-def open_media_source(path: Path, kind: str, *, language: str) -> Iterator[list[MediaCandidate]]:
+def open_media_source(
+    path: Path, kind: str, *, language: str, encoding: str | None = None
+) -> Iterator[list[MediaCandidate]]:
     """The candidates found in `path` (a folder, a .zip/.tar[.gz|.bz2|.xz] archive or a
     .csv/.tsv manifest) for media of `kind` ("audio" or "image"), sorted by name. A manifest
     with a `language` column gives only its rows for `language` (the others are refused as
-    `other_language`).
+    `other_language`). Texts are decoded as `encoding` (default UTF-8).
 
-    Raises BadMediaSource when `path` is none of these or cannot be opened.
+    Raises BadMediaSource when `path` is none of these, cannot be opened, or is a manifest
+    that does not decode (with the command that converts it).
     """
+    try:
+        codec = text_encoding(encoding)
+    except BadSentenceFile as exc:
+        raise BadMediaSource(str(exc)) from None
     lower = path.name.lower()
     if path.is_dir():
-        yield _pair(_folder_entries(path), kind)
+        yield _pair(_folder_entries(path), kind, codec)
     elif lower.endswith(".zip"):
         try:
             zipped = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, OSError) as exc:
             raise BadMediaSource(f"{path.name}: not a readable zip archive: {exc}") from None
         with zipped:
-            yield _pair(_zip_entries(zipped), kind)
+            yield _pair(_zip_entries(zipped), kind, codec)
     elif lower.endswith(TAR_SUFFIXES):
         try:
             tarred = tarfile.open(path, "r:*")  # noqa: SIM115 (closed below, after the yield)
@@ -95,9 +103,14 @@ def open_media_source(path: Path, kind: str, *, language: str) -> Iterator[list[
         except (tarfile.TarError, OSError, EOFError) as exc:
             raise BadMediaSource(f"{path.name}: not a readable tar archive: {exc}") from None
         with tarred:
-            yield _pair(entries, kind)
+            yield _pair(entries, kind, codec)
     elif path.suffix.lower() in MANIFEST_SUFFIXES:
-        yield _manifest(path, MANIFEST_SUFFIXES[path.suffix.lower()], kind, language)
+        delimiter = MANIFEST_SUFFIXES[path.suffix.lower()]
+        try:
+            candidates = _manifest(path, delimiter, kind, language, codec)
+        except UnicodeDecodeError:
+            raise BadMediaSource(encoding_hint(path, codec, encoding)) from None
+        yield candidates
     else:
         raise BadMediaSource(
             f"{path.name}: expected a folder, a .zip or .tar.gz archive, or a .csv/.tsv manifest"
@@ -121,7 +134,7 @@ def _hidden(name: str) -> bool:
     return any((part.startswith(".") and part != ".") or part == "__MACOSX" for part in parts)
 
 
-def _pair(entries: list[_Entry], kind: str) -> list[MediaCandidate]:
+def _pair(entries: list[_Entry], kind: str, codec: str) -> list[MediaCandidate]:
     """Media files with the .txt of the same stem; everything else refused with a reason."""
     extensions = MEDIA_EXTENSIONS[kind]
     media: dict[str, list[_Entry]] = {}
@@ -144,7 +157,7 @@ def _pair(entries: list[_Entry], kind: str) -> list[MediaCandidate]:
         if stem not in media:
             out.append(MediaCandidate(text_entry.name, refusal="no_media"))
     for stem, files in media.items():
-        text = _read_text(texts[stem]) if stem in texts else None
+        text = _read_text(texts[stem], codec) if stem in texts else None
         for entry in files:
             if text is None:
                 out.append(MediaCandidate(entry.name, refusal="no_text"))
@@ -153,7 +166,7 @@ def _pair(entries: list[_Entry], kind: str) -> list[MediaCandidate]:
     return sorted(out, key=lambda c: c.name)
 
 
-def _read_text(entry: _Entry) -> str:
+def _read_text(entry: _Entry, codec: str) -> str:
     assert entry.read is not None
     try:
         data = entry.read(MAX_TEXT_BYTES)
@@ -161,7 +174,7 @@ def _read_text(entry: _Entry) -> str:
         return "\ufffd"  # refused as bad_text, like any text we cannot use
     except READ_ERRORS:
         return "\ufffd"
-    return data.decode("utf-8-sig", errors="replace")
+    return data.decode(codec, errors="replace")  # U+FFFD: refused as bad_text
 
 
 def _folder_entries(root: Path) -> list[_Entry]:
@@ -194,8 +207,7 @@ def _zip_entries(archive: zipfile.ZipFile) -> list[_Entry]:
     for info in archive.infolist():
         if info.is_dir():
             continue
-        mode = info.external_attr >> 16
-        regular = not mode or stat.S_ISREG(mode)  # no mode bits: a plain file from Windows tools
+        regular = _zip_member_is_file(info)
 
         def read(limit: int, info: zipfile.ZipInfo = info) -> bytes:
             if info.file_size > limit:
@@ -205,6 +217,14 @@ def _zip_entries(archive: zipfile.ZipFile) -> list[_Entry]:
 
         entries.append(_Entry(info.filename, read if regular else None))
     return entries
+
+
+def _zip_member_is_file(info: zipfile.ZipInfo) -> bool:
+    """False only when the Unix mode bits say link, device, fifo or socket. Many writers set
+    permission bits without a file type (Python's `ZipFile.writestr` stores 0o600, Windows
+    tools store nothing): such an entry is a plain file, judged by its path like any other."""
+    file_type = stat.S_IFMT(info.external_attr >> 16)
+    return file_type in (0, stat.S_IFREG)
 
 
 def _tar_entries(archive: tarfile.TarFile) -> list[_Entry]:
@@ -231,13 +251,15 @@ def _capped(data: bytes, limit: int) -> bytes:
     return data
 
 
-def _manifest(path: Path, delimiter: str, kind: str, language: str) -> list[MediaCandidate]:
+def _manifest(
+    path: Path, delimiter: str, kind: str, language: str, codec: str
+) -> list[MediaCandidate]:
     """Rows of `file` and `text` (or `sentence`, `transcript`), and maybe `language`; files
     are relative to the manifest's folder and must stay inside it."""
     root = path.parent.resolve()
     extensions = MEDIA_EXTENSIONS[kind]
     out = []
-    with path.open(encoding="utf-8-sig", errors="replace", newline="") as file:
+    with path.open(encoding=codec, errors="strict", newline="") as file:
         reader = csv.DictReader(file, delimiter=delimiter, strict=True)
         fields = {(name or "").strip().lower(): name for name in reader.fieldnames or []}
         text_field = next((fields[f] for f in TEXT_COLUMNS if f in fields), None)

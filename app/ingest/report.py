@@ -24,6 +24,7 @@ SENTENCE_REASONS: dict[str, str] = {
     "blocked_word": "contains a blocked word",
     "duplicate_in_file": "appears earlier in the file",
     "already_present": "already in the database",
+    "row_refused": "another cell of its parallel row was refused",
 }
 # Media items (audio with transcripts, images with reference text).
 MEDIA_REASONS: dict[str, str] = {

@@ -1,11 +1,12 @@
 """`ingest_sentences`: a sentence file into `dataset_rows`, as one batch, in one transaction.
 
 Lines are read and checked in a stream (nothing but a 16-byte digest per accepted line stays in
-memory), the accepted ones are COPYed into a temporary staging table, and one INSERT ... SELECT
-... ON CONFLICT DO NOTHING moves them into `dataset_rows`, where the unique index on
-(language_code, md5(text)) turns away what is already there. Everything happens in one
-transaction: a failed run leaves the database as it was. A dry run does the same reading,
-checking and staging, asks the database which sentences it already has, and rolls back.
+memory), the accepted ones are COPYed into a temporary staging table; one query finds the staged
+sentences the database already has (by duplicate key: the text without invisible joiners) and
+takes their records out, and one INSERT ... SELECT moves the rest into `dataset_rows` (ON
+CONFLICT DO NOTHING against the unique index on (language_code, md5(text)), for a run beside
+this one). Everything happens in one transaction: a failed run leaves the database as it was.
+A dry run does the same reading, checking, staging and finding, and rolls back.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +28,14 @@ from app.db import Conn, describe_db_error
 from app.errors import CrowdsourceError, NotFound
 from app.ingest.readers import SentenceFile, open_sentence_file
 from app.ingest.report import IngestReport, Refusal
-from app.ingest.text import DEFAULT_OPTIONS, RuleOptions, SentenceRules, normalize
+from app.ingest.text import (
+    DEFAULT_OPTIONS,
+    RuleOptions,
+    SentenceRules,
+    duplicate_key,
+    duplicate_key_sql,
+    normalize,
+)
 
 PROGRESS_EVERY = 20_000  # records between progress callbacks
 MAX_SOURCE_NAME = 180  # dataset_rows.source holds "<file name>:<line>" in 200 characters
@@ -57,32 +67,47 @@ VALUES (%(kind)s, %(language)s, %(source)s, %(options)s)
 RETURNING id
 """
 
-# Rows in file order, so item ids follow the file.
+# Staged sentences the database already has, by duplicate key (served by the index
+# dataset_rows_sentence_key of migration 0008), with every other cell of their rows: a row of a
+# parallel file is refused whole. A text file's rows are single lines.
+_FIND_PRESENT = f"""
+CREATE TEMPORARY TABLE ingest_present ON COMMIT DROP AS
+  WITH hits AS (
+       SELECT h.ord, h.line FROM ingest_staging h
+        WHERE EXISTS (SELECT 1 FROM dataset_rows d
+                       WHERE d.kind = 'sentence' AND d.language_code = h.language_code
+                         AND {duplicate_key_sql("d.text")} = {duplicate_key_sql("h.text")}))
+SELECT s.ord, s.line, s.language_code, s.text, s.ord IN (SELECT ord FROM hits) AS present
+  FROM ingest_staging s
+ WHERE s.line IN (SELECT line FROM hits)
+"""
+_READ_PRESENT = "SELECT line, language_code, text, present FROM ingest_present ORDER BY ord"
+_DROP_PRESENT = "DELETE FROM ingest_staging WHERE line IN (SELECT line FROM ingest_present)"
+
+# One parallel_rows row per record of a parallel file, in file order.
+_LOAD_PARALLEL_ROWS = """
+INSERT INTO parallel_rows (batch_id, line)
+SELECT %(batch)s, line FROM (SELECT DISTINCT line FROM ingest_staging) r ORDER BY line
+"""
+
+# Rows in file order, so item ids follow the file; a parallel record's cells share its row.
 _LOAD = """
-INSERT INTO dataset_rows (language_code, kind, text, source, batch_id)
-SELECT language_code, 'sentence', text, %(name)s || ':' || line, %(batch)s
-  FROM ingest_staging
- ORDER BY ord
+INSERT INTO dataset_rows (language_code, kind, text, source, batch_id, parallel_row_id)
+SELECT s.language_code, 'sentence', s.text, %(name)s || ':' || s.line, %(batch)s, p.id
+  FROM ingest_staging s
+  LEFT JOIN parallel_rows p ON p.batch_id = %(batch)s AND p.line = s.line AND %(parallel)s
+ ORDER BY s.ord
 ON CONFLICT DO NOTHING
 """
 
-# After the load: staged rows that did not become rows of this batch were already present.
+# After the load: staged rows that did not become rows of this batch (another run added them
+# between the check and the load).
 _NOT_LOADED = """
 SELECT s.line, s.language_code, s.text
   FROM ingest_staging s
  WHERE NOT EXISTS (SELECT 1 FROM dataset_rows d
                     WHERE d.batch_id = %(batch)s AND d.kind = 'sentence'
                       AND d.language_code = s.language_code AND d.text = s.text)
- ORDER BY s.ord
-"""
-
-# Dry run: staged rows the database already has (served by dataset_rows_sentence_unique).
-_PRESENT = """
-SELECT s.line, s.language_code, s.text
-  FROM ingest_staging s
- WHERE EXISTS (SELECT 1 FROM dataset_rows d
-                WHERE d.kind = 'sentence' AND d.language_code = s.language_code
-                  AND md5(d.text) = md5(s.text) AND d.text = s.text)
  ORDER BY s.ord
 """
 
@@ -112,11 +137,17 @@ def ingest_sentences(
     options: RuleOptions = DEFAULT_OPTIONS,
     blocked: frozenset[str] = frozenset(),
     dry_run: bool = False,
+    encoding: str | None = None,
     on_refused: Callable[[Refusal], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> IngestReport:
     """Ingest the sentences of `path` (text file for `language`, or CSV/TSV with a column
     per language, of which `language` picks one) as one batch; return the report.
+    The file is read as UTF-8 unless `encoding` names another codec. A parallel file's
+    record is one `parallel_rows` item whose cells are its translations, added whole or
+    refused whole (the refused cells with their reasons, the others as row_refused).
+    Duplicates, in the file and against the database, are decided by `duplicate_key`
+    (invisible joiners ignored); the stored text keeps them.
 
     `conn` should be in autocommit mode: the run is then one transaction of its own (inside
     an open transaction it is a savepoint, committed with the caller's transaction).
@@ -130,7 +161,7 @@ def ingest_sentences(
         raise UnknownLanguageCode(f"there is no language with code {language[:20]!r}")
     try:
         with (
-            open_sentence_file(path, language=language, known=labels) as source,
+            open_sentence_file(path, language=language, known=labels, encoding=encoding) as source,
             conn.transaction(),
         ):
             report = _ingest(conn, source, scripts, options, blocked, dry_run, on_refused, progress)
@@ -156,7 +187,8 @@ def _ingest(
 ) -> IngestReport:
     """The run inside its transaction (which the caller commits or rolls back)."""
     languages = source.languages
-    kind = "parallel" if len(languages) > 1 else "sentence"
+    parallel = len(languages) > 1
+    kind = "parallel" if parallel else "sentence"
     report = IngestReport(source.name, kind, languages, dry_run)
     rules = {code: SentenceRules(scripts[code], options, blocked) for code in languages}
     name = source.name[:MAX_SOURCE_NAME]
@@ -173,27 +205,41 @@ def _ingest(
     staged: Counter[str] = Counter()
     seen: set[bytes] = set()
     buffer: list[str] = []
+    ord_ = 0
     with (
         conn.cursor() as cur,
         cur.copy("COPY ingest_staging (ord, line, language_code, text) FROM STDIN") as copy,
     ):
-        for ord_, (line, code, raw) in enumerate(source.records):
-            text = normalize(raw)
-            reason = rules[code].check(text)
-            if reason is None:
-                digest = hashlib.md5(f"{code}\0{text}".encode()).digest()
-                if digest in seen:
-                    reason = "duplicate_in_file"
-                else:
-                    seen.add(digest)
-            if reason is None:
-                # COPY text format by hand (3x faster than write_row): a normalised text has
-                # no tab or line break, so only the backslash needs escaping.
-                buffer.append(f"{ord_}\t{line}\t{code}\t{text.replace(chr(92), chr(92) * 2)}\n")
-                staged[code] += 1
+        # A record's cells share its line: a text file's records have one cell, a parallel
+        # file's one per language. A record is staged whole or refused whole.
+        records = groupby(source.records, key=itemgetter(0))
+        for number, (line, cells) in enumerate(records):
+            checked = []
+            refused = False
+            digests = []
+            for _, code, raw in cells:
+                text = normalize(raw)
+                reason = rules[code].check(text)
+                if reason is None:
+                    digest = hashlib.md5(f"{code}\0{duplicate_key(text)}".encode()).digest()
+                    if digest in seen:
+                        reason = "duplicate_in_file"
+                    digests.append(digest)
+                refused = refused or reason is not None
+                checked.append((code, text or raw, reason))
+            if refused:
+                for code, text, reason in checked:
+                    refuse(line, code, reason or "row_refused", text)
             else:
-                refuse(line, code, reason, text or raw)
-            if ord_ % PROGRESS_EVERY == 0:
+                seen.update(digests)
+                for code, text, _ in checked:
+                    # COPY text format by hand (3x faster than write_row): a normalised text
+                    # has no tab or line break, so only the backslash needs escaping.
+                    escaped = text.replace(chr(92), chr(92) * 2)
+                    buffer.append(f"{ord_}\t{line}\t{code}\t{escaped}\n")
+                    staged[code] += 1
+                    ord_ += 1
+            if number % PROGRESS_EVERY == 0:
                 copy.write("".join(buffer))
                 buffer.clear()
                 if progress is not None:  # `size` only once, at the end (reads run ahead)
@@ -206,15 +252,16 @@ def _ingest(
     started = time.monotonic()
     conn.execute("ANALYZE ingest_staging")  # so the planner knows its size for the joins below
 
-    if dry_run:
-        conn.execute("SET TRANSACTION READ ONLY")  # belt and braces: it is rolled back anyway
-        _refuse_present(conn, _PRESENT, {}, refuse, staged)
-    else:
+    _refuse_present(conn, refuse, staged)
+    if not dry_run:
+        params = {"name": name, "batch": report.batch_id, "parallel": parallel}
+        if parallel:
+            conn.execute(_LOAD_PARALLEL_ROWS, params)
         with conn.cursor() as cur:
-            cur.execute(_LOAD, {"name": name, "batch": report.batch_id})
+            cur.execute(_LOAD, params)
             loaded = cur.rowcount
-        if loaded < staged.total():
-            _refuse_present(conn, _NOT_LOADED, {"batch": report.batch_id}, refuse, staged)
+        if loaded < staged.total():  # a run beside this one added some since the check
+            _refuse_not_loaded(conn, {"batch": report.batch_id}, refuse, staged)
     report.added.update({code: staged[code] for code in languages})
     if report.batch_id is not None:
         _finish_batch(conn, report)
@@ -223,17 +270,35 @@ def _ingest(
 
 
 def _refuse_present(
+    conn: Conn, refuse: Callable[[int, str, str, str], None], staged: Counter[str]
+) -> None:
+    """Refuse as already_present the staged sentences the database has (by duplicate key),
+    and the other cells of their records as row_refused; take those records out of staging.
+    Read through a server-side cursor: a re-run of a million lines must not hold a million
+    rows in memory."""
+    with conn.cursor() as cur:
+        cur.execute(_FIND_PRESENT)
+        if not cur.rowcount:
+            return
+    with conn.cursor(name="ingest_present", row_factory=tuple_row) as cur:
+        cur.itersize = 10_000
+        cur.execute(_READ_PRESENT)
+        for line, code, text, present in cur:
+            refuse(line, code, "already_present" if present else "row_refused", text)
+            staged[code] -= 1
+    conn.execute(_DROP_PRESENT)
+
+
+def _refuse_not_loaded(
     conn: Conn,
-    query: str,
     params: dict[str, Any],
     refuse: Callable[[int, str, str, str], None],
     staged: Counter[str],
 ) -> None:
-    """Refuse as already_present the staged rows `query` selects, read through a server-side
-    cursor: a re-run of a million lines must not hold a million rows in memory."""
-    with conn.cursor(name="ingest_present", row_factory=tuple_row) as cur:
+    """Refuse as already_present the staged rows that the load turned away."""
+    with conn.cursor(name="ingest_not_loaded", row_factory=tuple_row) as cur:
         cur.itersize = 10_000
-        cur.execute(query, params)
+        cur.execute(_NOT_LOADED, params)
         for line, code, text in cur:
             refuse(line, code, "already_present", text)
             staged[code] -= 1

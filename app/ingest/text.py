@@ -48,6 +48,27 @@ _EMAIL = re.compile(r"[\w.+-]@[\w-]+\.\w")
 _DOMAIN = re.compile(r"\.(?<=[A-Za-z0-9-]\.)(?:com|org|net|in|gov|edu|io|info|co)\b(?![.-]\w)")
 
 
+# Invisible format characters (soft hyphen, grapheme joiner, zero-width space/joiners, direction
+# marks and embeddings, word joiner and invisible operators, BOM): two texts that differ only by
+# these read the same, so they are the same sentence. The class is written once, here, in a form
+# that both Python's `re` and PostgreSQL's regular expressions read the same way; migration 0008
+# indexes the same expression, `duplicate_key_sql`, which the ingest queries must spell exactly.
+INVISIBLE_CLASS = r"[\u00AD\u034F\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\uFEFF]"
+_INVISIBLE = re.compile(INVISIBLE_CLASS)
+
+
+def duplicate_key(text: str) -> str:
+    """What decides whether a normalised (NFC) text repeats another: the text without its
+    invisible format characters. The stored text keeps them (a ZWNJ or ZWJ shapes Indic
+    conjuncts and half forms), only the comparison ignores them."""
+    return _INVISIBLE.sub("", text) if not text.isascii() else text
+
+
+def duplicate_key_sql(column: str) -> str:
+    """The SQL expression of `duplicate_key` over `column`, as indexed by migration 0008."""
+    return f"md5(regexp_replace({column}, '{INVISIBLE_CLASS}', '', 'g'))"
+
+
 def normalize(text: str) -> str:
     """NFC, byte-order marks dropped, every run of whitespace (NBSP too) one space, trimmed."""
     text = text.replace("\ufeff", "")

@@ -62,8 +62,9 @@ def test_dry_run_prints_the_report_and_writes_nothing(cli: CLI, database_url: st
     assert (
         result.stdout.splitlines()[0] == "dry run of parallel_6_languages.csv: nothing was written"
     )
-    assert "  ta: 1 added, 2 refused" in result.stdout.splitlines()
-    assert tail(result.stdout, 3)[0] == ["1", "added,", "17", "refused"]
+    # Tamil's short record 3 is refused with its row (issue #16: rows stay whole).
+    assert "  ta: 0 added, 3 refused" in result.stdout.splitlines()
+    assert tail(result.stdout, 4)[0] == ["0", "added,", "18", "refused"]
     assert count(db, "dataset_rows") == count(db, "ingest_batches") == 0
 
 
@@ -76,8 +77,10 @@ def test_rules_and_blocklist_are_options(cli: CLI, database_url: str, tmp_path: 
     )  # fmt: skip
 
     assert result.returncode == 0, result.stderr
-    assert tail(result.stdout, 2) == [
-        ["17", "added,", "1", "refused"],
+    # The record with the blocked word is refused whole (issue #16; it used to be 17 added).
+    assert tail(result.stdout, 3) == [
+        ["12", "added,", "6", "refused"],
+        ["row_refused", "5", "another", "cell", "of", "its", "parallel", "row", "was", "refused"],
         ["blocked_word", "1", "contains", "a", "blocked", "word"],
     ]
 

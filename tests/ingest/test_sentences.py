@@ -85,16 +85,16 @@ def test_parallel_csv_goes_into_each_language_as_one_batch(db) -> None:
     # parallel_6_languages.csv: a header of six language names, three records. Record 1 (line
     # 2) is 38-59 words in every language; record 2 (line 3) has digits in every language
     # (Bengali ২০১৯ too); record 3 (line 4) is 15-22 words except Tamil (13 words).
+    # A record is refused whole (issue #16): Tamil's record 3 no longer comes in alone,
+    # without the translations it pairs with (the old expectation, 1 added, was the bug).
     report = ingest_sentences(db, PARALLEL)
 
     assert report.kind == "parallel"
     assert report.languages == ["en", "hi", "ta", "bn", "te", "ml"]
-    assert (report.added_count, report.refused_count) == (1, 17)
-    assert report.refused == Counter({"too_long": 11, "has_digits": 6})
-    assert dict(report.added) == {"en": 0, "hi": 0, "ta": 1, "bn": 0, "te": 0, "ml": 0}
-    assert [(r["language_code"], r["source"]) for r in rows(db)] == [
-        ("ta", "parallel_6_languages.csv:4")
-    ]
+    assert (report.added_count, report.refused_count) == (0, 18)
+    assert report.refused == Counter({"too_long": 11, "has_digits": 6, "row_refused": 1})
+    assert dict(report.added) == {"en": 0, "hi": 0, "ta": 0, "bn": 0, "te": 0, "ml": 0}
+    assert rows(db) == []
     batch = db.execute("SELECT kind, language_code FROM ingest_batches").fetchone()
     assert batch == {"kind": "parallel", "language_code": None}
 
@@ -130,9 +130,10 @@ def test_running_again_adds_nothing_and_says_everything_is_already_present(db) -
 
     assert hindi.refused == Counter({"already_present": 124, "too_long": 1})
     assert english.refused == Counter({"already_present": 74, **ENGLISH_REFUSED})
-    assert parallel.refused == Counter({"already_present": 1, "too_long": 11, "has_digits": 6})
+    # The parallel file adds nothing (each record has a refused cell): see above.
+    assert parallel.refused == Counter({"row_refused": 1, "too_long": 11, "has_digits": 6})
     assert hindi.added_count == english.added_count == parallel.added_count == 0
-    assert count(db, "dataset_rows") == 124 + 74 + 1
+    assert count(db, "dataset_rows") == 124 + 74
     assert count(db, "ingest_batches") == 6  # every run is recorded, even one that adds nothing
 
 
@@ -191,11 +192,15 @@ def test_fields_may_span_lines_and_refusals_name_the_line_a_record_starts(
     report = ingest_sentences(db, csv_file, on_refused=RefusedWriter(refused))
     tsv = ingest_sentences(db, tsv_file)
 
-    assert (report.added_count, report.refused_count) == (3, 1)
-    assert refused.getvalue().splitlines()[1] == "5\ten\thas_digits\tone 2 three"
+    # Record 2 is refused whole: its English cell has a digit (issue #16: rows stay whole).
+    assert (report.added_count, report.refused_count) == (2, 2)
+    assert refused.getvalue().splitlines()[1:] == [
+        "5\thi\trow_refused\tतीसरी, चौथी",
+        "5\ten\thas_digits\tone 2 three",
+    ]
     texts = [r["text"] for r in rows(db)]
-    assert texts[:3] == ["पहली पंक्ति और दूसरी", "first line and second", "तीसरी, चौथी"]
-    assert (tsv.added_count, texts[3:]) == (2, ["एक दो", "तीन"])
+    assert texts[:2] == ["पहली पंक्ति और दूसरी", "first line and second"]
+    assert (tsv.added_count, texts[2:]) == (2, ["एक दो", "तीन"])
 
 
 def test_blocked_words_are_refused(db, tmp_path: Path) -> None:
@@ -207,13 +212,14 @@ def test_blocked_words_are_refused(db, tmp_path: Path) -> None:
     assert report.added_count == 122
 
 
-def test_lines_that_are_not_utf8_are_refused_one_by_one(db, tmp_path: Path) -> None:
+def test_a_file_that_is_not_utf8_is_refused_whole(db, tmp_path: Path) -> None:
+    # Issue #16: this file used to be half-ingested (2 added, the bad line refused).
     path = write(tmp_path / "mixed.txt", "अच्छा है\n".encode() + b"caf\xe9\n\n" + "ठीक है".encode())
 
-    report = ingest_sentences(db, path, language="hi")
+    with pytest.raises(BadSentenceFile, match="line 2 is not UTF-8; nothing was written"):
+        ingest_sentences(db, path, language="hi")
 
-    assert report.refused == Counter({"bad_encoding": 1, "empty": 1})
-    assert report.added_count == 2
+    assert count(db, "dataset_rows") == count(db, "ingest_batches") == 0
 
 
 def test_unknown_languages_and_columns_are_refused_before_anything_is_written(
