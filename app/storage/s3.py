@@ -30,17 +30,22 @@ if TYPE_CHECKING:
 _MIB = 1024 * 1024
 _CHUNK = 256 * 1024
 _DEFAULT_TYPE = "application/octet-stream"
-# Two attempts with short timeouts: an unreachable or hung endpoint fails in seconds, not
-# minutes (a volunteer waits for the answer; a recording is at most a few MB, and larger
-# transfers such as exports go up in 5 MiB parts, each with its own timeout).
+# STORAGE_TIMEOUT bounds the whole call, not one attempt: a hung endpoint must cost a
+# volunteer's request at most that plus 2 s. So one attempt: the read timeout is the budget,
+# the connect timeout at most 1 s, and botocore's wait for "100 Continue" on bodies above
+# 1 MB at most 1 s more. Retrying inside that budget would halve every attempt's patience;
+# the browser retries a failed upload itself, with the same idempotency key. (Note that
+# botocore reads `max_attempts` as retries after the first try: {"max_attempts": 2} made
+# three attempts of 8 s each plus back-off, 27 s for a hung endpoint.) Larger transfers
+# such as exports go up in 5 MiB parts, each with its own timeout.
 DEFAULT_TIMEOUT_S = 8
 
 
 def _config(timeout_s: float) -> Config:
     return Config(
-        connect_timeout=min(3, timeout_s),
+        connect_timeout=min(1, timeout_s),
         read_timeout=timeout_s,
-        retries={"max_attempts": 2, "mode": "standard"},
+        retries={"total_max_attempts": 1, "mode": "standard"},
         signature_version="s3v4",
     )
 

@@ -28,9 +28,12 @@ from tests.live_server import LiveApp, free_port
 from tests.storage.conftest import BIN
 
 BUCKET = "outage-recordings"
-# STORAGE_TIMEOUT=1: botocore gives up on a hung endpoint after about 4.5 s (two attempts,
-# connect and read timeouts and a back-off), plus the audio check and room for a busy machine.
-ANSWER_WITHIN_SECONDS = 15
+# The documented promise: a hung endpoint costs a request at most STORAGE_TIMEOUT + 2 s (one
+# attempt: connect, the wait for "100 Continue", the read timeout). Every answer, 201 or 503,
+# is measured by the client, so it includes the audio check too.
+STORAGE_TIMEOUT = 3
+ANSWER_WITHIN_SECONDS = STORAGE_TIMEOUT + 2
+READY_WITHIN_SECONDS = 15
 FROZEN_SECONDS = 8
 UPLOADERS = 3
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
@@ -74,7 +77,7 @@ def app_on_moto(moto, live_database_url: str, tmp_path: Path) -> Iterator[LiveAp
     url, _ = moto
     settings = {
         "STORAGE_BACKEND": "s3", "BUCKET_NAME": BUCKET, "S3_ENDPOINT_URL": url,
-        "AWS_REGION": "ap-south-1", "STORAGE_TIMEOUT": "1", **CREDENTIALS,
+        "AWS_REGION": "ap-south-1", "STORAGE_TIMEOUT": str(STORAGE_TIMEOUT), **CREDENTIALS,
     }  # fmt: skip
     with live_app_in(tmp_path / "live", live_database_url, **settings) as app:
         yield app
@@ -89,10 +92,10 @@ def test_uploads_while_storage_hangs_are_kept_or_refused_with_503_and_service_re
         with uploads_running(url, UPLOADERS, live_database_url) as answers:
             time.sleep(1.5)
             os.kill(server.pid, signal.SIGSTOP)
-            wait_for_readiness(url, 503, within=ANSWER_WITHIN_SECONDS)
+            wait_for_readiness(url, 503, within=READY_WITHIN_SECONDS)
             time.sleep(FROZEN_SECONDS)
             os.kill(server.pid, signal.SIGCONT)
-            wait_for_readiness(url, 200, within=ANSWER_WITHIN_SECONDS)
+            wait_for_readiness(url, 200, within=READY_WITHIN_SECONDS)
             after_recovery = len(answers)
             time.sleep(2)
     finally:
@@ -102,7 +105,8 @@ def test_uploads_while_storage_hangs_are_kept_or_refused_with_503_and_service_re
     assert set(statuses) <= {201, 503}, [a for a in answers if a.status not in (201, 503)]
     assert 503 in statuses[: after_recovery + UPLOADERS], "no upload met the outage"
     assert 201 in statuses[after_recovery:], "the app did not serve again"
-    assert max(a.seconds for a in answers) < ANSWER_WITHIN_SECONDS
+    slowest = max(answers, key=lambda a: a.seconds)
+    assert slowest.seconds < ANSWER_WITHIN_SECONDS, (slowest.status, slowest.seconds)
     for refused in (a for a in answers if a.status == 503):
         assert refused.body["error"]["code"] in ("storage_unavailable", "storage_error")
         assert int(refused.retry_after or 0) > 0
