@@ -23,7 +23,7 @@ from psycopg import conninfo
 
 from app.db import describe_db_error, redact_url
 from app.errors import CrowdsourceError
-from ops.context import connect_database, settings_from_environment
+from ops.context import confirm_destructive, connect_database, settings_from_environment
 
 ARCHIVE_MAGIC = b"PGDMP"  # the first bytes of every pg_dump custom-format archive
 MEDIA_NOTE = (
@@ -115,7 +115,8 @@ def backup(out: Path, pg_bin: Path | None) -> None:
 def restore(file: Path, yes: bool, pg_bin: Path | None) -> None:
     """Restore FILE (made by `crowdsource backup`) into the configured database.
 
-    Refuses a database that already holds tables unless --yes; then each object in the
+    A database that already holds tables is replaced only when confirmed: at the terminal's
+    prompt, or with --yes (needed when stdin is not a terminal). Then each object in the
     backup is dropped (if present) and recreated, in one transaction: the restore either
     completes or changes nothing. Objects that are not in the backup are left alone.
 
@@ -134,11 +135,14 @@ def restore(file: Path, yes: bool, pg_bin: Path | None) -> None:
         what=f"{file} is not a readable pg_dump archive",
     )
     relations = count_user_relations(url)
-    if relations and not yes:
-        raise BackupError(
+    if relations:
+        # An empty database has nothing to lose; this one does: ask, or insist on --yes.
+        confirm_destructive(
             f"database {_dbname(url)} is not empty ({relations} tables, views or sequences); "
-            "run again with --yes to replace its contents with the backup"
+            "replace its contents with the backup",
+            yes,
         )
+        yes = True
     target, env = split_password(url)
     options = ["--no-password", "--single-transaction", "--no-owner", f"--dbname={target}"]
     if yes:

@@ -4,12 +4,16 @@ domain functions as the web app."""
 from __future__ import annotations
 
 import logging
+import os
+import sys
 
 import click
 
+from app.db.migrations import SERVE_APPLICATION_NAME
 from app.errors import CrowdsourceError
 from ops.backup import backup, restore
 from ops.bench import bench
+from ops.context import SCHEMA_CHECK
 from ops.cost import cost
 from ops.export import export
 from ops.functional import functional_test
@@ -27,16 +31,36 @@ from ops.status import status
 from ops.sweep import sweep
 from ops.validators import validators
 
+# Commands that work on a database without the schema: they make it, or replace it.
+SCHEMA_EXEMPT = frozenset({"migrate", "serve", "backup", "restore"})
+
 
 class CrowdsourceGroup(click.Group):
-    """Turns our errors into one line on stderr and exit status 1, never a traceback."""
+    """Turns our errors into one line on stderr and exit status 1 (or the error's own
+    `exit_code`), never a traceback; output into a closed pipe ends quietly."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        # Read by ops.context.connect_database: one place decides which commands need the
+        # schema, before any of them touches a table.
+        ctx.meta[SCHEMA_CHECK] = name not in SCHEMA_EXEMPT
+        if name == "serve":
+            # libpq reads PGAPPNAME: every connection of the server (workers included) is
+            # named, so `migrate down` can see a server holds the database.
+            os.environ.setdefault("PGAPPNAME", SERVE_APPLICATION_NAME)
+        return name, command, rest
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            _quiet_closed_pipe()
+            ctx.exit(141)  # 128 + SIGPIPE, what a shell reports for a command cut off so
         except CrowdsourceError as exc:
             click.echo(f"crowdsource: error: {exc.message}", err=True)
-            ctx.exit(1)
+            ctx.exit(getattr(exc, "exit_code", 1))
         except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:
@@ -89,9 +113,23 @@ cli.add_command(known_answers)
 cli.add_command(validators)
 
 
+def _quiet_closed_pipe() -> None:
+    """The reader went away (`... | head`): point stdout at /dev/null so the final flush at
+    exit does not raise again, and say nothing."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def main() -> None:
     """Console-script entry point."""
-    cli(prog_name="crowdsource")
+    try:
+        cli(prog_name="crowdsource")
+    except BrokenPipeError:  # raised outside a command (e.g. while printing --help)
+        _quiet_closed_pipe()
+        sys.exit(141)
 
 
 if __name__ == "__main__":

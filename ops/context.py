@@ -3,13 +3,27 @@ way for all of them (configured server, else the embedded PostgreSQL for DATA_DI
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
+import click
 from dotenv import load_dotenv
 
 from app.db import check_database, resolve_database_url
+from app.db.migrations import require_schema
+from app.errors import CrowdsourceError
 from app.settings import Settings, load_settings
 from app.storage import Storage, make_dashboard_storage, make_storage
+
+# ctx.meta key: False for the commands that must work without the schema (ops/cli.py sets it).
+SCHEMA_CHECK = "crowdsource.schema_check"
+
+
+class CommandRefused(CrowdsourceError):
+    """The command will not run as asked (a confirmation missing, a server in the way)."""
+
+    code = "refused"
+    exit_code = 2
 
 
 def settings_from_environment() -> Settings:
@@ -19,10 +33,36 @@ def settings_from_environment() -> Settings:
 
 
 def connect_database(settings: Settings) -> str:
-    """The database URL, after starting the embedded server if needed and checking it answers."""
+    """The database URL, after starting the embedded server if needed and checking it answers.
+
+    Under the `crowdsource` command it also checks the schema is at the level this code needs
+    (SchemaNotReady, exit 2, otherwise), except for the commands that make or replace the
+    schema (`migrate`, `serve`, `backup`, `restore`; see ops/cli.py).
+    """
     url = resolve_database_url(settings)
     check_database(url, timeout=settings.db_connect_timeout)
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.meta.get(SCHEMA_CHECK, False):
+        require_schema(url)
     return url
+
+
+def stdin_is_terminal() -> bool:
+    """Whether someone can answer a question (a function, so tests can stand in a terminal)."""
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def confirm_destructive(what: str, yes: bool) -> None:
+    """Go on only if the operator agrees to `what`: --yes, or "y" at the terminal's prompt.
+
+    Without a terminal and without --yes, raise CommandRefused (exit 2): a script must say
+    it means it. Answering no at the prompt aborts (click.Abort, exit 1).
+    """
+    if yes:
+        return
+    if not stdin_is_terminal():
+        raise CommandRefused(f"{what}: not confirmed; run again with --yes")
+    click.confirm(f"{what}. Continue?", abort=True, err=True)
 
 
 def checked_storage(settings: Settings) -> Storage:

@@ -23,7 +23,7 @@ from app.ingest.report import IngestReport, RefusedWriter
 from app.ingest.sentences import ingest_sentences
 from app.ingest.text import RuleOptions, parse_blocklist
 from app.storage import make_storage
-from ops.context import connect_database, settings_from_environment
+from ops.context import confirm_destructive, connect_database, settings_from_environment
 
 LONG_RUN_SECONDS = 10  # without a terminal, a progress line every this many seconds
 
@@ -275,9 +275,15 @@ def batches(limit: int) -> None:
 
 @ingest.command("retire")
 @click.argument("batch_id", type=int)
-def retire(batch_id: int) -> None:
-    """Take every item of batch BATCH_ID out of the queues (reversible with `activate`)."""
+@click.option("--yes", is_flag=True, help="Do not ask (needed when stdin is not a terminal).")
+def retire(batch_id: int, yes: bool) -> None:
+    """Take every item of batch BATCH_ID out of the queues (reversible with `activate`).
+
+    Volunteers stop seeing its items at once, so it asks first on a terminal and needs
+    --yes otherwise.
+    """
     with _connection() as conn:
+        confirm_destructive(f"take every item of batch {batch_id} out of the queues", yes)
         batch = set_batch_active(conn, batch_id, False)
     click.echo(f"batch {batch_id} retired: {batch['rows_changed']} items out of the queues")
 

@@ -9,7 +9,12 @@ import psycopg
 from psycopg.rows import dict_row
 
 from app.sweep import SWEPT_PREFIXES, Reference, SweepResult, check_sweep_prefixes, sweep_orphans
-from ops.context import checked_storage, connect_database, settings_from_environment
+from ops.context import (
+    checked_storage,
+    confirm_destructive,
+    connect_database,
+    settings_from_environment,
+)
 
 DEFAULT_GRACE_HOURS = 24.0
 
@@ -25,6 +30,7 @@ DEFAULT_GRACE_HOURS = 24.0
     help="Leave orphans younger than this alone (an upload writes its object before its row).",
 )
 @click.option("--dry-run", is_flag=True, help="Report what would be removed; change nothing.")
+@click.option("--yes", is_flag=True, help="Do not ask (needed without --dry-run off a terminal).")
 @click.option(
     "--prefix",
     "prefixes",
@@ -33,14 +39,15 @@ DEFAULT_GRACE_HOURS = 24.0
     help=f"Sweep only under PREFIX (repeatable; under {', '.join(SWEPT_PREFIXES)}). "
     "Default: all of them.",
 )
-def sweep(grace_hours: float, dry_run: bool, prefixes: tuple[str, ...]) -> None:
+def sweep(grace_hours: float, dry_run: bool, yes: bool, prefixes: tuple[str, ...]) -> None:
     """Remove orphaned recordings and media from storage; report rows whose object is missing.
 
     An orphan is an object under recordings/ or media/ that no contribution or dataset row
     references and that was last written more than --grace hours ago. Rows whose object is
     missing are only reported (one line each, with table and id), never deleted. Nothing
     outside recordings/ and media/ (such as the published dashboard) is ever touched.
-    Exits 0 when the sweep completes, whatever it found.
+    Exits 0 when the sweep completes, whatever it found. Without --dry-run it deletes, so it
+    asks first on a terminal and needs --yes otherwise.
     """
     chosen = check_sweep_prefixes(prefixes or SWEPT_PREFIXES)
     if grace_hours < 1:
@@ -51,6 +58,11 @@ def sweep(grace_hours: float, dry_run: bool, prefixes: tuple[str, ...]) -> None:
     settings = settings_from_environment()
     url = connect_database(settings)
     storage = checked_storage(settings)
+    if not dry_run:
+        confirm_destructive(
+            f"delete orphaned objects under {', '.join(chosen)} older than {grace_hours:g} h",
+            yes,
+        )
     # Fixed before the database snapshot is taken: see app/sweep/service.py for why.
     cutoff = datetime.now(UTC) - timedelta(hours=grace_hours)
     verb = "would remove" if dry_run else "removed"

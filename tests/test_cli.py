@@ -67,7 +67,7 @@ def test_migrate_commands_round_trip(cli: CLI, empty_database_url: str) -> None:
     assert "applied 0001_initial_schema" in up.stdout
     status = cli.run("migrate", "status", "--check", **env)
     assert status.returncode == 0 and "applied" in status.stdout
-    down = cli.run("migrate", "down", "--all", **env)
+    down = cli.run("migrate", "down", "--all", "--yes", **env)
     assert down.returncode == 0 and "reverted 0001_initial_schema" in down.stdout
     assert cli.run("migrate", "status", "--check", **env).returncode == 3
     again = cli.run("migrate", "up", **env)

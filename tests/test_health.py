@@ -25,7 +25,10 @@ def test_healthz_answers_while_the_process_is_up(client) -> None:
 def test_readyz_is_green_when_database_and_storage_answer(client) -> None:
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ready", "checks": {"database": "ok", "storage": "ok"}}
+    assert response.get_json() == {
+        "status": "ready",
+        "checks": {"database": "ok", "schema": "ok", "storage": "ok"},
+    }
 
 
 def test_readyz_is_red_with_a_reason_when_the_database_is_down(settings: Settings) -> None:

@@ -174,3 +174,53 @@ def test_new_creates_the_next_numbered_pair(tmp_path: Path) -> None:
     assert (up.name, down.name) == ("0008_add_goals.up.sql", "0008_add_goals.down.sql")
     with pytest.raises(MigrationError, match="use lower-case letters"):
         new_migration(tmp_path, "Bad Name")
+
+
+def test_up_refuses_to_go_past_a_step_edited_after_it_was_applied(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    write(tmp_path, "0001_a", "CREATE TABLE a (id int);", "DROP TABLE a;")
+    migrator = Migrator(empty_database_url, tmp_path)
+    migrator.up()
+    (tmp_path / "0001_a.up.sql").write_text("CREATE TABLE a (id bigint);")
+    write(tmp_path, "0002_b", "CREATE TABLE b (id int);", "DROP TABLE b;")
+
+    with pytest.raises(MigrationError, match="0001_a was edited after it was applied"):
+        migrator.up()
+    assert [r.state for r in migrator.status()] == ["changed", "pending"]
+
+
+def _tamper(url: str, statement: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(statement)
+
+
+@pytest.mark.parametrize(
+    ("tampering", "state"),
+    [
+        ("UPDATE schema_migrations SET checksum = 'edited' WHERE version = '0001'", "changed"),
+        (
+            "INSERT INTO schema_migrations (version, name, checksum, duration_ms)"
+            " VALUES ('9999', 'gone', 'x', 1)",
+            "missing",
+        ),
+    ],
+)
+def test_status_check_fails_on_a_changed_or_missing_step(
+    cli, database_url: str, tampering: str, state: str
+) -> None:
+    from tests.conftest import TEST_SECRET
+
+    env = {"DATABASE_URL": database_url, "SECRET_KEY": TEST_SECRET}
+    assert cli.run("migrate", "status", "--check", **env).returncode == 0
+    _tamper(database_url, tampering)
+
+    checked = cli.run("migrate", "status", "--check", **env)
+    up = cli.run("migrate", "up", **env)
+
+    assert checked.returncode == 3, checked.stderr
+    assert state in checked.stdout
+    if state == "changed":
+        assert up.returncode == 1
+        assert "up to date" not in up.stdout
+        assert len(up.stderr.strip().splitlines()) == 1 and "edited" in up.stderr

@@ -111,7 +111,13 @@ class Database:
             connection_class=psycopg.Connection[DictRow],
             min_size=settings.db_pool_min,
             max_size=settings.db_pool_max,
-            kwargs={"connect_timeout": settings.db_connect_timeout, "row_factory": dict_row},
+            kwargs={
+                "connect_timeout": settings.db_connect_timeout,
+                "row_factory": dict_row,
+                # Seen in pg_stat_activity: `migrate down` refuses while a server holds the
+                # database (app.db.migrations.SERVE_APPLICATION_NAME; no import: a cycle).
+                "application_name": "crowdsource-serve",
+            },
             configure=configure,
             check=_check_if_idle,
             reset=_note_return,

@@ -20,18 +20,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import psycopg
+from psycopg.rows import tuple_row
 
 from app.db import describe_db_error
 from app.db.sqlsplit import split_sql
-from app.errors import DatabaseUnavailable, MigrationError
+from app.errors import CrowdsourceError, DatabaseUnavailable, MigrationError
 
 # Any fixed 64-bit number works; it only has to be the same in every process.
 ADVISORY_LOCK_KEY = 0x63726F7764_01  # "crowd", lock #1
 NO_TRANSACTION_MARK = "-- crowdsource:no-transaction"
 _FILE_RE = re.compile(r"(?P<version>\d{4})_(?P<name>[a-z0-9_]+)\.(?P<direction>up|down)\.sql")
 _NAME_RE = re.compile(r"[a-z][a-z0-9_]{0,59}")
+# What `crowdsource serve` names its connections (ops/cli.py sets PGAPPNAME for it), so that
+# `migrate down` can tell a running server holds the database.
+SERVE_APPLICATION_NAME = "crowdsource-serve"
+FIX_HINT = "run `crowdsource migrate up`"
 
 _CREATE_TABLE = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -42,6 +48,14 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
     duration_ms integer NOT NULL
 )
 """
+
+
+class SchemaNotReady(CrowdsourceError):
+    """The database lacks the schema this code needs (none at all, or steps pending)."""
+
+    code = "schema_not_ready"
+    http_status = 503
+    exit_code = 2  # the CLI's exit status: the operator has a step to take first
 
 
 def default_directory() -> Path:
@@ -113,6 +127,56 @@ def new_migration(directory: Path, name: str) -> tuple[Path, Path]:
     return up, down
 
 
+def schema_problem(conn: psycopg.Connection[Any], directory: Path | None = None) -> str | None:
+    """None when every migration the code has is applied on `conn`'s database; otherwise one
+    line saying the schema is missing or behind and to run `crowdsource migrate up`.
+
+    Steps applied but unknown to the code (a newer release migrated the database) and
+    edited steps are left to `migrate status --check`: they do not stop the commands.
+    """
+    expected = [m.version for m in discover(directory or default_directory())]
+    cur = conn.cursor(row_factory=tuple_row)
+    row = cur.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()
+    applied: set[str] = set()
+    if row and row[0]:
+        applied = {r[0] for r in cur.execute("SELECT version FROM schema_migrations")}
+    if not applied:
+        return f"the database has no schema; {FIX_HINT}"
+    pending = [v for v in expected if v not in applied]
+    if not pending:
+        return None
+    return (
+        f"the database schema is behind: {len(pending)} migration(s) pending "
+        f"(first {pending[0]}); {FIX_HINT}"
+    )
+
+
+def require_schema(url: str, directory: Path | None = None) -> None:
+    """Raise SchemaNotReady unless the database at `url` has every migration the code has."""
+    try:
+        with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
+            problem = schema_problem(conn, directory)
+    except psycopg.OperationalError as exc:
+        raise DatabaseUnavailable(
+            f"cannot connect to the database: {describe_db_error(exc)}"
+        ) from None
+    if problem:
+        raise SchemaNotReady(problem)
+
+
+def serving_connections(url: str) -> int:
+    """How many connections of a running `crowdsource serve` (by application_name) the
+    database at `url` has, other than this one."""
+    with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND application_name = %s"
+            " AND pid <> pg_backend_pid()",
+            (SERVE_APPLICATION_NAME,),
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
 class Migrator:
     """Applies and reverts migrations on one database."""
 
@@ -154,6 +218,7 @@ class Migrator:
         done: list[Migration] = []
         with self._connect() as conn, self._locked(conn):
             applied = self._applied(conn)
+            self._refuse_changed(migrations, applied)
             for m in migrations:
                 if target is not None and m.version > target:
                     break
@@ -181,6 +246,19 @@ class Migrator:
         return done
 
     # -- internals -------------------------------------------------------------------------
+
+    @staticmethod
+    def _refuse_changed(
+        migrations: list[Migration], applied: dict[str, tuple[str, str, datetime]]
+    ) -> None:
+        """An applied step whose file was edited since: what the database holds is not what
+        the files say, so applying anything after it would build on a guess."""
+        for m in migrations:
+            if m.version in applied and applied[m.version][1] != m.checksum():
+                raise MigrationError(
+                    f"migration {m.label} was edited after it was applied; restore its file "
+                    "from version control and put the change in a new migration"
+                )
 
     def _connect(self) -> psycopg.Connection:
         try:

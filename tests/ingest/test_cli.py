@@ -89,7 +89,7 @@ def test_batches_can_be_listed_retired_and_activated(cli: CLI, database_url: str
     cli.run("ingest", "sentences", str(HINDI), "-l", "hi", **env(database_url))
 
     listing = cli.run("ingest", "batches", **env(database_url))
-    retired = cli.run("ingest", "retire", "1", **env(database_url))
+    retired = cli.run("ingest", "retire", "1", "--yes", **env(database_url))
     active_after_retire = db.execute("SELECT count(*) AS n FROM dataset_rows WHERE is_active")
     n_retired = active_after_retire.fetchone()["n"]
     activated = cli.run("ingest", "activate", "1", **env(database_url))
@@ -98,7 +98,7 @@ def test_batches_can_be_listed_retired_and_activated(cli: CLI, database_url: str
     assert retired.stdout.strip() == "batch 1 retired: 124 items out of the queues"
     assert n_retired == 0
     assert activated.stdout.strip() == "batch 1 active: 124 items back in the queues"
-    unknown = cli.run("ingest", "retire", "7", **env(database_url))
+    unknown = cli.run("ingest", "retire", "7", "--yes", **env(database_url))
     assert unknown.returncode == 1
     assert unknown.stderr.strip() == "crowdsource: error: there is no ingest batch 7"
 

@@ -46,7 +46,7 @@ def test_sweep_removes_old_orphans_and_keeps_fresh_ones_referenced_ones_and_the_
     add_recording(db, recorded)
     add_media_row(db, ingested)
 
-    result = cli.run("sweep", **env)
+    result = cli.run("sweep", "--yes", **env)
 
     assert result.returncode == 0, result.stderr
     assert set(storage.list()) == {fresh_orphan, recorded, ingested, dashboard}
@@ -67,7 +67,7 @@ def test_rows_whose_object_is_missing_are_reported_with_their_ids_and_kept(
     row_id = add_media_row(db, lost_media)
     add_recording(db, present)
 
-    result = cli.run("sweep", **env)
+    result = cli.run("sweep", "--yes", **env)
 
     assert result.returncode == 0, result.stderr
     assert (
@@ -103,7 +103,7 @@ def test_grace_and_prefix_narrow_what_is_swept(
     _put_aged(storage, three_hours_old, 3 * 3600)
     _put_aged(storage, media_orphan, TWO_DAYS)
 
-    result = cli.run("sweep", "--grace", "2", "--prefix", "recordings/", **env)
+    result = cli.run("sweep", "--yes", "--grace", "2", "--prefix", "recordings/", **env)
 
     assert result.returncode == 0, result.stderr
     assert list(storage.list()) == [media_orphan]  # media/ was not swept this time
@@ -117,7 +117,7 @@ def test_a_prefix_outside_recordings_and_media_is_refused_in_one_line(
     _put_aged(storage, "public/dashboard/manifest.json", TWO_DAYS)
 
     for prefix in ("public/", "", "recordings/../public"):
-        result = cli.run("sweep", "--prefix", prefix, **env)
+        result = cli.run("sweep", "--yes", "--prefix", prefix, **env)
 
         assert_one_clear_line(result, "--prefix")
     assert list(storage.list()) == ["public/dashboard/manifest.json"]
@@ -151,7 +151,7 @@ def test_sweep_on_s3_removes_an_old_orphan_and_keeps_a_fresh_one_a_referenced_on
     grace = str(8 / 3600)
 
     dry = cli.run("sweep", "--grace", grace, "--dry-run", **env)
-    result = cli.run("sweep", "--grace", grace, **env)
+    result = cli.run("sweep", "--yes", "--grace", grace, **env)
 
     assert dry.returncode == 0 and result.returncode == 0, dry.stderr + result.stderr
     assert f"would remove orphan {old_orphan}" in dry.stdout
