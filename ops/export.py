@@ -105,11 +105,13 @@ def export(
     workers: int,
     staging: Path | None,
 ) -> None:
-    """Export a language's recordings as an open speech dataset, Common Voice style.
+    """Export a language's recordings as an open speech dataset in Common Voice's layout.
 
     Writes validated.tsv (accepted), invalidated.tsv (rejected), other.tsv (pending),
-    reported.tsv, speaker-disjoint train.tsv / dev.tsv / test.tsv (accepted only),
-    clip_durations.tsv, the audio under clips/, a README.md datasheet and SHA256SUMS.
+    speaker-disjoint train.tsv / dev.tsv / test.tsv (accepted only), all with exactly Common
+    Voice's columns; reported.tsv (reported sentences, as Common Voice), clip_durations.tsv,
+    our own columns in crowdsource_extra.tsv and crowdsource_reported.tsv, the audio under
+    clips/, a README.md datasheet and SHA256SUMS.
     Speakers appear only as salted hashes. An interrupted export resumes when run again
     with the same --out: clips already written and verified are not fetched again.
     """

@@ -7,9 +7,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from app.export.commonvoice import AGES, CV_COLUMNS, EXTRA_COLUMNS, GENDERS
 from app.export.privacy import MIN_SPEAKERS_FOR_DEMOGRAPHICS, SPEAKER_ID_HEX
 from app.export.splits import SplitPlan, base_sample_size
-from app.export.writer import COLUMNS, DEMOGRAPHICS, DURATION, SPLIT_FILES, STATUS_FILES
+from app.export.writer import DEMOGRAPHICS, SPLIT_FILES, STATUS_FILES
 from app.stats.agreement import NO_VOTES, Agreement
 
 _DIMENSIONS = ("age", "gender", "mother_tongue", "state")
@@ -107,9 +108,11 @@ def render_readme(summary: Summary) -> str:
         )
     lines += [
         "",
-        f"`reported.tsv` lists {s.reports:,} reports (target, reason and number of people; "
-        "never who reported or their notes). `clip_durations.tsv` gives every clip's duration "
-        "in milliseconds. " + _audio_sentence(s.audio),
+        "`reported.tsv` lists the reported sentences as Common Voice does (one row per "
+        f"report); `crowdsource_reported.tsv` lists all {s.reports:,} reports on recordings "
+        "and sentences (target, reason and number of people; never who reported or their "
+        "notes). `clip_durations.tsv` gives every clip's duration in milliseconds. "
+        + _audio_sentence(s.audio),
         "",
     ]
     if s.missing:
@@ -255,23 +258,52 @@ def agreement_section(agreement: Agreement) -> list[str]:
 
 
 def _columns() -> list[str]:
-    meaning = {
+    cv = {
         "client_id": "the speaker's salted hash (see Privacy)",
-        "path": "the clip, relative to this folder",
+        "path": "the clip's file name in `clips/`",
         "sentence_id": "the sentence's id (the same sentence has the same id)",
         "sentence": "the text that was read",
+        "sentence_domain": "always empty (sentences carry no domain here)",
         "up_votes": "validators who said Correct",
         "down_votes": "validators who said Incorrect",
-        "age": "age group, e.g. twenties",
+        "age": "age group in Common Voice's words (mapping below)",
+        "gender": "gender in Common Voice's words (mapping below)",
+        "accents": "always empty (not asked; see mother_tongue and state)",
+        "variant": "always empty (not asked)",
+        "locale": "the language code",
+        "segment": "always empty",
+    }
+    extra = {
+        "path": "the clip's file name, as in the files above",
+        "status": "accepted, rejected or pending",
+        "duration_ms": "the clip's duration in milliseconds",
+        "snr_db": "estimated signal-to-noise ratio (WADA-SNR), dB",
+        "age_group": "age group as the speaker chose it, e.g. forties",
         "gender": "female, male, transgender, other",
         "mother_tongue": "a language code, or other",
         "state": "state or union territory of India",
-        "locale": "the language code",
-        "duration_ms": "the clip's duration in milliseconds",
-        "snr_db": "estimated signal-to-noise ratio (WADA-SNR), dB",
     }
-    assert set(meaning) == set(COLUMNS) and COLUMNS[DURATION] == "duration_ms"
-    lines = ["## Columns of every recordings TSV", ""]
-    lines += [f"- `{column}`: {meaning[column]}" for column in COLUMNS]
+    assert tuple(cv) == CV_COLUMNS and tuple(extra) == EXTRA_COLUMNS
+    lines = [
+        "## Columns",
+        "",
+        "The recordings TSVs (validated, invalidated, other, train, dev, test) have exactly "
+        "Common Voice's columns, in its order, so its loaders read them unchanged "
+        "(`pd.read_csv(..., sep='\\t', quoting=3)`, then `clips/` + `path`):",
+        "",
+    ]
+    lines += [f"- `{column}`: {meaning}" for column, meaning in cv.items()]
+    ages = ", ".join(f"{ours} → {theirs}" for ours, theirs in AGES.items() if ours != theirs)
+    genders = ", ".join(f"{ours} → {theirs}" for ours, theirs in GENDERS.items())
+    lines += [
+        "",
+        f"Ages keep their names except {ages} (Common Voice's spelling). Genders: {genders}; "
+        "`other` has no counterpart in Common Voice's current form and is left empty there.",
+        "",
+        "`crowdsource_extra.tsv` has one row per clip of the three status files, keyed by "
+        "`path`, with what Common Voice's layout has no column for:",
+        "",
+    ]
+    lines += [f"- `{column}`: {meaning}" for column, meaning in extra.items()]
     lines += ["", "Empty means not given (or withheld)."]
     return [*lines, ""]

@@ -29,6 +29,16 @@ from app.export.audio import (
     transcoder_pool,
     write_clip,
 )
+from app.export.commonvoice import (
+    CV_COLUMNS,
+    EXTRA_COLUMNS,
+    EXTRA_FILE,
+    EXTRA_REPORTED_FILE,
+    cv_fields,
+    extra_fields,
+    file_name,
+    write_reports,
+)
 from app.export.datasheet import Demographics, FileStats, Summary, render_readme
 from app.export.privacy import SpeakerIds, demographics_allowed
 from app.export.rows import (
@@ -46,14 +56,13 @@ from app.export.target import Target, finish, upload
 from app.export.writer import (
     CHECKSUMS,
     CLIENT,
-    COLUMNS,
     DURATION,
     DURATION_COLUMNS,
     HELD_OUT,
     MEDIA_KEY,
+    PART_COLUMNS,
     PATH,
     README,
-    REPORTED_COLUMNS,
     SENTENCE_ID,
     SPLIT_FILES,
     STATUS_FILES,
@@ -201,7 +210,7 @@ def _read_database(
             for report in read_reports(conn, code)
         ]
         total = 0
-        header = [*COLUMNS, "media_key", "held_out"]
+        header = [*PART_COLUMNS, "media_key", "held_out"]
         with (
             tsv(state.parts / "accepted.tsv", header) as accepted,
             tsv(state.parts / "rejected.tsv", header) as rejected,
@@ -281,46 +290,49 @@ def _write_files(
     written: set[str] = set()
 
     def published(fields: list[str]) -> list[str]:
-        row = fields[: len(COLUMNS)]
+        row = fields[: len(PART_COLUMNS)]
         row[DURATION] = str(state.clips[row[PATH]][2])
         row[CLIENT] = sys.intern(row[CLIENT])  # one string per speaker in the sets below
         return row
 
-    for status, name in STATUS_FILES.items():
-        with tsv(out / name, COLUMNS) as write:
-            for fields in _part_rows(state, status):
-                if fields[PATH] in missing:
-                    continue
-                row = published(fields)
-                write(row)
-                written.add(row[PATH])
-                files[name].add(row[CLIENT], int(row[DURATION]))
-                if status == "accepted":
-                    demographics.add(row, row[CLIENT])
-                    if fields[HELD_OUT]:
-                        held_out += 1
-                    else:
-                        candidates.append(Candidate(row[PATH], row[CLIENT], int(row[SENTENCE_ID])))
+    # Common Voice's columns in its files, ours in crowdsource_extra.tsv (see commonvoice.py).
+    with tsv(out / EXTRA_FILE, EXTRA_COLUMNS) as extra:
+        for status, name in STATUS_FILES.items():
+            with tsv(out / name, CV_COLUMNS) as write:
+                for fields in _part_rows(state, status):
+                    if fields[PATH] in missing:
+                        continue
+                    row = published(fields)
+                    write(cv_fields(row))
+                    extra(extra_fields(row, status))
+                    written.add(row[PATH])
+                    files[name].add(row[CLIENT], int(row[DURATION]))
+                    if status == "accepted":
+                        demographics.add(row, row[CLIENT])
+                        if fields[HELD_OUT]:
+                            held_out += 1
+                        else:
+                            candidates.append(
+                                Candidate(row[PATH], row[CLIENT], int(row[SENTENCE_ID]))
+                            )
     plan = plan_splits(candidates, max_per_sentence=options.max_per_sentence)
     del candidates
     with (
-        tsv(out / SPLIT_FILES["train"], COLUMNS) as train,
-        tsv(out / SPLIT_FILES["dev"], COLUMNS) as dev,
-        tsv(out / SPLIT_FILES["test"], COLUMNS) as test,
+        tsv(out / SPLIT_FILES["train"], CV_COLUMNS) as train,
+        tsv(out / SPLIT_FILES["dev"], CV_COLUMNS) as dev,
+        tsv(out / SPLIT_FILES["test"], CV_COLUMNS) as test,
     ):
         writers = {"train": train, "dev": dev, "test": test}
         for fields in _part_rows(state, "accepted"):
             split = plan.assignment.get(fields[PATH])
             if split is not None:
                 row = published(fields)
-                writers[split](row)
+                writers[split](cv_fields(row))
                 files[SPLIT_FILES[split]].add(row[CLIENT], int(row[DURATION]))
     with tsv(out / "clip_durations.tsv", DURATION_COLUMNS) as write:
         for path in sorted(written):
-            write([path, str(state.clips[path][2])])
-    with tsv(out / "reported.tsv", REPORTED_COLUMNS) as write:
-        for fields in read.reports:
-            write([*fields[:3], "" if fields[3] in missing else fields[3], *fields[4:]])
+            write([file_name(path), str(state.clips[path][2])])
+    reported = write_reports(out, read.reports, missing, options.language)
     summary = Summary(
         language_code=options.language,
         language_name=read.language["name"],
@@ -341,7 +353,8 @@ def _write_files(
     )
     write_text(out / README, render_readme(summary))
     result.rows = {name: stats.clips for name, stats in files.items()}
-    result.rows["reported.tsv"] = len(read.reports)
+    result.rows["reported.tsv"] = reported
+    result.rows[EXTRA_REPORTED_FILE] = len(read.reports)
     _remove_stale_clips(out, written)
     state.keep_only(written)
     state.clear_parts()
@@ -362,7 +375,7 @@ def _checksums(state: ExportState) -> dict[str, str]:
     """path -> sha256 of every file of the export (clips from the state, which verified
     them), SHA256SUMS itself excepted."""
     names = [*STATUS_FILES.values(), *SPLIT_FILES.values()]
-    names += ["clip_durations.tsv", "reported.tsv", README]
+    names += ["clip_durations.tsv", "reported.tsv", EXTRA_FILE, EXTRA_REPORTED_FILE, README]
     hashes = {name: file_sha256(state.out_dir / name) for name in names}
     hashes.update({path: entry[1] for path, entry in state.clips.items()})
     return hashes

@@ -1,5 +1,5 @@
-"""The files of an export: the TSVs (Common Voice layout), clip_durations.tsv, SHA256SUMS and
-the optional tarball.
+"""The files of an export: the TSVs (Common Voice layout, see commonvoice.py),
+clip_durations.tsv, SHA256SUMS and the optional tarball.
 
 TSVs are UTF-8, tab-separated, one header line, no quoting: fields never contain a tab or a
 line break (sentences have them collapsed to single spaces), so any TSV reader works,
@@ -19,9 +19,11 @@ from pathlib import Path
 from app.export.privacy import SpeakerIds
 from app.export.rows import RecordingRow, ReportRow
 
-COLUMNS = (
+# A recording as the export's part files hold it (see state.py): everything we know, from which
+# the published rows are made (commonvoice.py).
+PART_COLUMNS = (
     "client_id",  # salted hash of the contributor id (see privacy.py)
-    "path",  # clips/<public id>.<ext>, relative to the export's root
+    "path",  # clips/<public id>.<ext>, relative to the export's root (published bare)
     "sentence_id",
     "sentence",
     "up_votes",
@@ -34,14 +36,13 @@ COLUMNS = (
     "duration_ms",
     "snr_db",
 )
-PATH, DURATION = COLUMNS.index("path"), COLUMNS.index("duration_ms")
-CLIENT, SENTENCE_ID = COLUMNS.index("client_id"), COLUMNS.index("sentence_id")
-DEMOGRAPHICS = tuple(COLUMNS.index(c) for c in ("age", "gender", "mother_tongue", "state"))
-# Part files (see state.py) carry two more columns, never published.
-MEDIA_KEY, HELD_OUT = len(COLUMNS), len(COLUMNS) + 1
+PATH, DURATION = PART_COLUMNS.index("path"), PART_COLUMNS.index("duration_ms")
+CLIENT, SENTENCE_ID = PART_COLUMNS.index("client_id"), PART_COLUMNS.index("sentence_id")
+DEMOGRAPHICS = tuple(PART_COLUMNS.index(c) for c in ("age", "gender", "mother_tongue", "state"))
+# Part files carry two more columns, never published.
+MEDIA_KEY, HELD_OUT = len(PART_COLUMNS), len(PART_COLUMNS) + 1
 STATUS_FILES = {"accepted": "validated.tsv", "rejected": "invalidated.tsv", "pending": "other.tsv"}
 SPLIT_FILES = {"train": "train.tsv", "dev": "dev.tsv", "test": "test.tsv"}
-REPORTED_COLUMNS = ("target", "sentence_id", "sentence", "path", "client_id", "reason", "reports")
 DURATION_COLUMNS = ("clip", "duration[ms]")
 CHECKSUMS = "SHA256SUMS"
 README = "README.md"
@@ -64,7 +65,7 @@ def part_fields(
     demographics: bool,
     held_out: bool,
 ) -> list[str]:
-    """A recording as a part-file row: the published COLUMNS, then the media key and whether
+    """A recording as a part-file row: PART_COLUMNS, then the media key and whether
     it is held out of the splits."""
     fields = [
         speaker,
@@ -85,7 +86,8 @@ def part_fields(
 
 
 def reported_fields(report: ReportRow, *, speakers: SpeakerIds, path: str) -> list[str]:
-    """A row of reported.tsv: no reporter, no note, only what was reported and why."""
+    """A row of crowdsource_reported.tsv (commonvoice.EXTRA_REPORTED_COLUMNS): no reporter,
+    no note, only what was reported and why."""
     speaker = speakers(report.contributor_id) if report.contributor_id else ""
     return [
         report.target,

@@ -13,8 +13,13 @@ import av
 import pytest
 
 from app.export.privacy import SpeakerIds
-from app.export.writer import COLUMNS
 from tests.export.conftest import SALT, History, contributor_ids, make_history, read_tsv
+
+# Common Voice's clip TSV header since Corpus 17.0, column by column.
+CV_HEADER = [
+    "client_id", "path", "sentence_id", "sentence", "sentence_domain", "up_votes",
+    "down_votes", "age", "gender", "accents", "variant", "locale", "segment",
+]  # fmt: skip
 
 STATUS_FILES = {"validated.tsv": "accepted", "invalidated.tsv": "rejected", "other.tsv": "pending"}
 
@@ -29,11 +34,15 @@ def test_an_export_lists_every_recording_once_by_status(history: History, run_ex
 
     assert {p.name for p in out.iterdir()} == {
         "clips", ".export", "README.md", "SHA256SUMS", "clip_durations.tsv", "reported.tsv",
+        "crowdsource_extra.tsv", "crowdsource_reported.tsv",
         "validated.tsv", "invalidated.tsv", "other.tsv", "train.tsv", "dev.tsv", "test.tsv",
     }  # fmt: skip
     ids = SpeakerIds(SALT)
     for name, status in STATUS_FILES.items():
-        assert (out / name).read_text().splitlines()[0].split("\t") == list(COLUMNS)
+        header = (out / name).read_text().splitlines()[0].split("\t")
+        assert len(header) == len(CV_HEADER)
+        for position, column in enumerate(CV_HEADER):
+            assert header[position] == column, (name, position)
         rows = read_tsv(out / name)
         expected = history.ids_with_status(status)
         assert sorted(public_id(r["path"]) for r in rows) == sorted(expected)
@@ -42,24 +51,38 @@ def test_an_export_lists_every_recording_once_by_status(history: History, run_ex
     first = read_tsv(out / "validated.tsv")[0]
     assert (first["up_votes"], first["down_votes"]) == ("2", "0")
     assert first["sentence"].startswith("वाक्य 0 ")
-    assert (first["age"], first["gender"], first["mother_tongue"], first["state"]) == (
+    assert (first["age"], first["gender"]) == ("twenties", "female_feminine")
+    assert "/" not in first["path"] and (out / "clips" / first["path"]).is_file()
+    assert (first["accents"], first["variant"], first["segment"]) == ("", "", "")
+    assert len(first["client_id"]) == 40 and first["client_id"] == ids_of(history, db, ids)["A"]
+    extra = {r["path"]: r for r in read_tsv(out / "crowdsource_extra.tsv")}
+    assert len(extra) == 20 and extra[first["path"]]["status"] == "accepted"
+    mine = extra[first["path"]]
+    assert (mine["age_group"], mine["gender"], mine["mother_tongue"], mine["state"]) == (
         "twenties", "female", "hi", "Uttar Pradesh",
     )  # fmt: skip
-    assert len(first["client_id"]) == 40 and first["client_id"] == ids_of(history, db, ids)["A"]
-    assert float(first["snr_db"]) > 0 and int(first["duration_ms"]) > 1000
+    assert float(mine["snr_db"]) > 0 and int(mine["duration_ms"]) > 1000
     durations = read_tsv(out / "clip_durations.tsv")
-    assert len(durations) == 20 and set(durations[0]) == {"clip", "duration[ms]"}
-    reported = read_tsv(out / "reported.tsv")
+    assert len(durations) == 20 and list(durations[0]) == ["clip", "duration[ms]"]
+    assert {d["clip"] for d in durations} == set(extra)
+    reported = read_tsv(out / "crowdsource_reported.tsv")
     assert [(r["target"], r["reason"], r["reports"]) for r in reported] == [
         ("recording", "poor_audio", "3"), ("sentence", "grammar_or_spelling", "1"),
     ]  # fmt: skip
-    assert reported[0]["path"].startswith(f"clips/{history.reported_recording}.")
+    assert reported[0]["path"].startswith(f"{history.reported_recording}.")
+    cv_reported = read_tsv(out / "reported.tsv")
+    assert (out / "reported.tsv").read_text().splitlines()[0].split("\t") == [
+        "sentence_id", "sentence", "locale", "reason",
+    ]  # fmt: skip
+    assert [(r["locale"], r["reason"]) for r in cv_reported] == [("hi", "grammar-or-spelling")]
+    assert cv_reported[0]["sentence_id"] == reported[1]["sentence_id"]
+    assert result.rows["reported.tsv"] == 1 and result.rows["crowdsource_reported.tsv"] == 2
     assert result.clips_written == 20 and not result.left_out and not result.notes
 
 
 def public_id(path: str) -> str:
-    """clips/<public id>.<ext> -> <public id>"""
-    return path.split("/")[1].rsplit(".", 1)[0]
+    """<public id>.<ext> (or clips/<public id>.<ext>) -> <public id>"""
+    return path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
 
 
 def ids_of(history: History, db, ids: SpeakerIds) -> dict[str, str]:
@@ -135,12 +158,13 @@ def test_clips_decode_at_the_declared_durations(history, run_export, tmp_path, m
     out = tmp_path / mode
     run_export(out, audio=mode)
     declared = {r["clip"]: int(r["duration[ms]"]) for r in read_tsv(out / "clip_durations.tsv")}
-    rows = {r["path"]: r for name in STATUS_FILES for r in read_tsv(out / name)}
+    rows = {r["path"]: r for r in read_tsv(out / "crowdsource_extra.tsv")}
     assert set(declared) == set(rows)
+    assert set(declared) == {r["path"] for name in STATUS_FILES for r in read_tsv(out / name)}
     kinds = Counter()
     for path, duration_ms in declared.items():
         assert int(rows[path]["duration_ms"]) == duration_ms
-        with av.open(str(out / path)) as container:
+        with av.open(str(out / "clips" / path)) as container:
             stream = container.streams.audio[0]
             samples = sum(frame.samples for frame in container.decode(stream))
             rate = stream.codec_context.sample_rate
@@ -182,7 +206,9 @@ def test_demographics_are_withheld_for_a_language_with_fewer_than_five_speakers(
     run_export(out, language="bn")
     for name in [*STATUS_FILES, "train.tsv", "dev.tsv", "test.tsv"]:
         for row in read_tsv(out / name):
-            assert (row["age"], row["gender"], row["mother_tongue"], row["state"]) == ("",) * 4
+            assert (row["age"], row["gender"], row["accents"]) == ("",) * 3
+    for row in read_tsv(out / "crowdsource_extra.tsv"):
+        assert (row["age_group"], row["gender"], row["mother_tongue"], row["state"]) == ("",) * 4
     readme = (out / "README.md").read_text()
     assert "Demographics are withheld" in readme and "thirties" not in readme
     assert b"Kerala" not in b"".join(p.read_bytes() for p in every_file(out))
@@ -226,4 +252,4 @@ def test_an_export_streams_text_as_utf8_tsv_without_quotes(history, run_export, 
     raw = (out / "validated.tsv").read_bytes()
     assert b'"' not in raw and b"\r" not in raw
     rows = list(io.StringIO(raw.decode("utf-8")))
-    assert all(line.count("\t") == len(COLUMNS) - 1 for line in rows)
+    assert all(line.count("\t") == len(CV_HEADER) - 1 for line in rows)

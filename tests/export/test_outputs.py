@@ -86,11 +86,11 @@ def test_an_export_to_a_bucket_uploads_a_set_that_checks(history, app, settings,
     )
     keys = backend.everything_stored(bucket)
     assert all(key.startswith("exports/hi/") and key == key.lower() for key in keys)
-    assert result.uploaded == len(keys) == 20 + 9 + 1 + 1  # clips, text files, sums, tarball
+    assert result.uploaded == len(keys) == 20 + 11 + 1 + 1  # clips, text files, sums, tarball
     assert {"exports/hi/readme.md", "exports/hi/sha256sums", "exports/hi/validated.tsv"} <= keys
     assert "exports/hi/crowdsource-hi.tar.gz" in keys
     sums = bucket.get("exports/hi/sha256sums").decode().splitlines()
-    assert len(sums) == 29
+    assert len(sums) == 31
     for line in sums:
         digest, name = line.split("  ", 1)
         assert hashlib.sha256(bucket.get(f"exports/hi/{name}")).hexdigest() == digest, name
@@ -123,7 +123,7 @@ def test_the_cli_exports_with_a_progress_bar_and_speaker_ids_from_the_secret_key
     first = read_tsv(out / "validated.tsv")[0]
     author = db.execute(
         "SELECT contributor_id FROM contributions WHERE public_id = %s",
-        (first["path"].split("/")[1].split(".")[0],),
+        (first["path"].split(".")[0],),
     ).fetchone()["contributor_id"]
     assert first["client_id"] == SpeakerIds(default_salt(settings))(author)
     assert checksums_verify(out)
