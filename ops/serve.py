@@ -19,6 +19,7 @@ from app import create_app
 from app.dashboard.publish import read_manifest
 from app.dashboard.refresh import refresh_dashboard
 from app.db import Database, redact_url
+from app.db.embedded import supervise_embedded_postgres
 from app.db.migrations import Migrator
 from app.errors import CrowdsourceError
 from app.gunicorn_conf import gunicorn_options, metrics_across_workers
@@ -103,6 +104,10 @@ def serve(
 
     # From here on this process serves: its log lines (and the workers') are JSON.
     configure_process_logging(settings.log_level, replace=True)
+    if settings.embedded:
+        # A killed embedded PostgreSQL is started again by this process (the one that stays up
+        # for as long as the service); requests answer 503 meanwhile.
+        supervise_embedded_postgres(settings.pgdata_dir)
     if dev:
         create_app(settings, database_url=url, storage=storage).run(
             host=settings.host, port=settings.port, debug=False, use_reloader=False, threaded=True

@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import os
+import threading
 import warnings
 from pathlib import Path
 
@@ -68,6 +69,69 @@ def ensure_database(admin_url: str, dbname: str) -> None:
                 psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation
             ):
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+
+
+def supervise_embedded_postgres(
+    pgdata: Path, *, every_s: float = 1.0, stop: threading.Event | None = None
+) -> threading.Thread:
+    """Watch the embedded server in `pgdata` from a daemon thread and start it again when its
+    postmaster has died (killed, OOM); PostgreSQL's own crash recovery does the rest.
+
+    Meanwhile requests fail as in any outage (503 with Retry-After) and the pools reconnect
+    once it is back: no process needs a restart. Call it in the process that serves (the
+    gunicorn master: threads do not survive into forked workers). `stop` ends the loop.
+    """
+    stop = stop or threading.Event()
+    pgdata = pgdata.expanduser().resolve()
+
+    def loop() -> None:
+        while not stop.wait(every_s):
+            if postmaster_alive(pgdata):
+                continue
+            log.warning("embedded postgres: the server in %s is not running; starting it", pgdata)
+            try:
+                restart_embedded_postgres(pgdata)
+            except Exception as exc:  # keep watching: the next tick tries again
+                log.error("embedded postgres: restart failed: %s", _first_line(exc))
+            else:
+                log.warning("embedded postgres: the server in %s is running again", pgdata)
+
+    thread = threading.Thread(target=loop, name="embedded-postgres-supervisor", daemon=True)
+    thread.start()
+    return thread
+
+
+def restart_embedded_postgres(pgdata: Path) -> None:
+    """Start the server in `pgdata` unless a live postmaster already runs there (another
+    process may have started it first: pgserver's inter-process lock orders us)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pgserver
+        from pgserver.postgres_server import PostgresServer
+
+    pgdata = pgdata.expanduser().resolve()
+    with PostgresServer._lock:
+        if postmaster_alive(pgdata):
+            return
+        server = PostgresServer._instances.get(pgdata)
+        if server is not None:
+            server.ensure_postgres_running()
+            return
+    pgserver.get_server(pgdata, cleanup_mode="stop")  # not joined yet in this process
+
+
+def postmaster_alive(pgdata: Path) -> bool:
+    """True if the postmaster named in `pgdata`/postmaster.pid runs (a zombie left unreaped
+    by a dead parent counts as dead)."""
+    try:
+        pid = int((pgdata / "postmaster.pid").read_text().split("\n", 1)[0])
+    except (OSError, ValueError):
+        return False
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return _is_running(pid)  # no /proc (macOS): ask the kernel
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
 
 
 def _prune_dead_holders(pgdata: Path) -> None:
