@@ -31,7 +31,7 @@ def test_serve_on_embedded_defaults_comes_up_and_a_second_start_reuses_the_data(
     first = cli.start("serve", **env)
     try:
         ready = wait_ready(f"{base}/readyz", first)
-        assert ready.json()["checks"] == {"database": "ok", "storage": "ok"}
+        assert ready.json()["checks"] == {"database": "ok", "schema": "ok", "storage": "ok"}
         languages = requests.get(f"{base}/api/v1/languages", timeout=5).json()["languages"]
         counts = {lang["code"]: lang["sentence_count"] for lang in languages}
         assert counts["en"] >= 5 and counts["hi"] >= 5
