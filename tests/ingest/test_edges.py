@@ -106,6 +106,20 @@ def test_encoding_decodes_the_file(db, tmp_path: Path) -> None:
         ingest_sentences(db, path, language="en", encoding="klingon")
 
 
+def test_a_header_in_cp1252_or_a_utf16_file(db, tmp_path: Path) -> None:
+    header = write(tmp_path / "h.csv", "Français\nBonjour\n".encode("cp1252"))
+    utf16 = write(tmp_path / "u.txt", "Naïve but kind\nIt’s a fine day\n".encode("utf-16"))
+
+    with pytest.raises(BadSentenceFile, match=r"h\.csv: line 1 is not UTF-8"):
+        ingest_sentences(db, header)
+    with pytest.raises(BadSentenceFile, match=r"u\.txt: line 1 is not UTF-8"):
+        ingest_sentences(db, utf16, language="en")
+    report = ingest_sentences(db, utf16, language="en", encoding="utf-16")
+
+    assert (report.added_count, report.refused_count) == (2, 0)
+    assert [r["text"] for r in rows(db)] == ["Naïve but kind", "It’s a fine day"]
+
+
 def test_the_command_says_how_to_convert_and_takes_encoding(
     cli: CLI, database_url: str, db, tmp_path: Path
 ) -> None:
