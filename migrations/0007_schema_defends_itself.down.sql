@@ -24,6 +24,8 @@ DROP FUNCTION check_known_answer_is_status();
 ALTER TABLE contributions
     DROP CONSTRAINT contributions_majority_without_dissent,
     DROP CONSTRAINT contributions_mother_tongue_check,
+    DROP CONSTRAINT contributions_browser_known,
+    DROP CONSTRAINT contributions_device_known,
     DROP CONSTRAINT contributions_gender_check,
     DROP CONSTRAINT contributions_age_group_check;
 

@@ -8,7 +8,8 @@
 --   translation would point at its own language's row of a parallel item).
 -- * Every enumerated column of contributions takes the values contributors' does (the
 --   demographics are copied from the profile at upload time); region_code already has its FK.
---   device and browser are free text (a user agent's parts), so only their lengths are bounded.
+--   device and browser take the names app/speak/views.py derives from the user agent (a new
+--   browser name there needs a migration here).
 -- * A known answer and the status agree. Not enforced: "a decided status agrees with the
 --   counts and the threshold". VOTES_TO_DECIDE is a setting (a CHECK would freeze one value),
 --   an operator's known answer decides whatever the votes say, and `known-answers unmark`
@@ -22,8 +23,8 @@
 --       CHECK: a restore sets a removed recording back to pending and then recounts its votes,
 --       which gives back the verdict its known answer stands for, in two statements.
 --   "accept_count/reject_count equal the counted votes" holds on those paths too, but test
---   fixtures and the bench insert decided rows without vote rows, so a trigger for it is left
---   for a later step (see docs/benchmarks.md and the report of issue #16).
+--   fixtures (tests/dashboard, tests/browser) insert decided rows without vote rows, so a
+--   trigger for it is left for a later step.
 -- * Every foreign key has an index whose leading columns are the key's (deleting a contributor
 --   or a sentence, and the FK checks behind them, would otherwise scan the referencing table).
 -- * languages.goal_hours is NOT NULL (a NULL goal was never set by the code; one left by a hand
@@ -46,6 +47,9 @@ ALTER TABLE contributions
                              'seventies', 'eighties', 'nineties')),
     ADD CONSTRAINT contributions_gender_check
         CHECK (gender IN ('female', 'male', 'transgender', 'other')),
+    ADD CONSTRAINT contributions_device_known CHECK (device IN ('mobile', 'desktop')),
+    ADD CONSTRAINT contributions_browser_known
+        CHECK (browser IN ('edge', 'opera', 'samsung', 'firefox', 'chrome', 'chromium', 'safari')),
     ADD CONSTRAINT contributions_mother_tongue_check
         CHECK (char_length(mother_tongue) BETWEEN 1 AND 60),
     ADD CONSTRAINT contributions_majority_without_dissent
