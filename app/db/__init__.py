@@ -14,8 +14,10 @@ import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, TypeVar
 
 import psycopg
+from psycopg.abc import PQGen
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
@@ -24,6 +26,7 @@ from app.settings import Settings
 
 # What domain code receives: a connection whose rows are dicts keyed by column name.
 Conn = psycopg.Connection[DictRow]
+RV = TypeVar("RV")
 
 # A connection handed back to the pool less than this long ago is lent again without a test
 # query: under load that test was a whole extra round trip per request (a third of a vote's
@@ -31,6 +34,28 @@ Conn = psycopg.Connection[DictRow]
 # between, the request fails as when the server dies mid-request (503 with Retry-After) and
 # the pool drops the broken connection. (HikariCP calls this its "alive bypass window".)
 CHECK_IF_IDLE_FOR_S = 1.0
+
+
+class DeadlineConnection(psycopg.Connection[DictRow]):
+    """A connection whose every wait for the server ends after `deadline_s` seconds.
+
+    statement_timeout is the server's own limit; a frozen server (stopped process, hung host)
+    never applies it, and without this a request would wait as long as the kernel keeps the
+    socket open. Past the deadline the connection is closed (its protocol state is unknown,
+    so the pool drops it) and the caller gets an OperationalError: 503 with Retry-After.
+    """
+
+    deadline_s: float | None = None
+
+    def wait(self, gen: PQGen[RV], interval: float = 0.1, timeout: float | None = None) -> RV:
+        limit = self.deadline_s
+        try:
+            return super().wait(gen, interval, timeout if timeout is not None else limit)
+        except psycopg.errors._WaitTimeout:
+            self.close()
+            raise psycopg.OperationalError(
+                f"the database did not answer within {limit or timeout} s"
+            ) from None
 
 
 def resolve_database_url(settings: Settings) -> str:
@@ -101,23 +126,41 @@ class Database:
         settings = self._settings
         statement_timeout = settings.db_statement_timeout_ms
 
+        # The client's own limit on any wait for the server: the server's statement_timeout
+        # plus the connect timeout as grace for its answer to arrive (0 means no limit).
+        deadline_s = (
+            statement_timeout / 1000 + settings.db_connect_timeout if statement_timeout else None
+        )
+
         def configure(conn: Conn) -> None:
+            if isinstance(conn, DeadlineConnection):
+                conn.deadline_s = deadline_s
             conn.execute(f"SET statement_timeout = {int(statement_timeout)}")
             conn.execute("SET idle_in_transaction_session_timeout = 60000")
             conn.commit()
 
+        kwargs: dict[str, Any] = {
+            "connect_timeout": settings.db_connect_timeout,
+            "row_factory": dict_row,
+            # Seen in pg_stat_activity: `migrate down` refuses while a server holds the
+            # database (app.db.migrations.SERVE_APPLICATION_NAME; no import: a cycle).
+            "application_name": "crowdsource-serve",
+            # Over TCP (libpq ignores these on unix sockets): a peer that vanished (host down,
+            # network cut) is noticed by keepalives within ~1 min when idle, and unacknowledged
+            # data gives up after the deadline instead of the kernel's ~15 min of retransmits.
+            "keepalives": 1,
+            "keepalives_idle": 30,
+            "keepalives_interval": 10,
+            "keepalives_count": 3,
+        }
+        if deadline_s:
+            kwargs["tcp_user_timeout"] = int(deadline_s * 1000)
         pool: ConnectionPool[Conn] = ConnectionPool(
             self.url,
-            connection_class=psycopg.Connection[DictRow],
+            connection_class=DeadlineConnection,
             min_size=settings.db_pool_min,
             max_size=settings.db_pool_max,
-            kwargs={
-                "connect_timeout": settings.db_connect_timeout,
-                "row_factory": dict_row,
-                # Seen in pg_stat_activity: `migrate down` refuses while a server holds the
-                # database (app.db.migrations.SERVE_APPLICATION_NAME; no import: a cycle).
-                "application_name": "crowdsource-serve",
-            },
+            kwargs=kwargs,
             configure=configure,
             check=_check_if_idle,
             reset=_note_return,
