@@ -5,11 +5,14 @@ differ only by invisible joiners counted as duplicates (the stored text keeps it
 from __future__ import annotations
 
 import io
+import threading
 import zipfile
 from collections import Counter
 from pathlib import Path
 
+import psycopg
 import pytest
+from psycopg.rows import dict_row
 
 from app.ingest.media import ingest_media
 from app.ingest.media_sources import BadMediaSource
@@ -255,3 +258,32 @@ def test_near_duplicates_of_stored_sentences_are_already_present(db, tmp_path: P
     assert (report.added_count, report.refused_count) == (1, 2)
     assert report.refused == Counter({"already_present": 1, "duplicate_in_file": 1})
     assert [r["text"] for r in rows(db)] == [f"അവന്{ZWJ} വന്നു", "അവൾ വന്നു"]
+
+
+def test_runs_into_one_language_take_turns_so_near_duplicates_stay_out(
+    db, database_url: str, tmp_path: Path
+) -> None:
+    first = write(tmp_path / "a.txt", f"क्{ZWJ}ष मा करें\n")
+    second = write(tmp_path / "b.txt", "क्ष मा करें\n")
+    results: dict[str, object] = {}
+    with psycopg.connect(database_url, row_factory=dict_row) as holder:
+        # A run inside an open transaction holds the language until that transaction ends.
+        held = ingest_sentences(holder, first, language="hi")
+        other = threading.Thread(
+            target=lambda: results.update(b=_ingest_apart(database_url, second)), daemon=True
+        )
+        other.start()
+        other.join(1.0)
+        assert other.is_alive()  # waiting for the first run's transaction
+        holder.commit()
+    other.join(30)
+
+    assert held.added_count == 1
+    assert results["b"] == (0, Counter({"already_present": 1}))
+    assert [r["text"] for r in rows(db)] == [f"क्{ZWJ}ष मा करें"]
+
+
+def _ingest_apart(database_url: str, path: Path) -> tuple[int, Counter[str]]:
+    with psycopg.connect(database_url, autocommit=True, row_factory=dict_row) as conn:
+        report = ingest_sentences(conn, path, language="hi")
+    return report.added_count, report.refused
