@@ -5,10 +5,15 @@ the schema is there."""
 from __future__ import annotations
 
 import subprocess
+import time
+from collections.abc import Callable
 from pathlib import Path
 
+import psycopg
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from app import create_app
 from app.db.migrations import Migrator
@@ -101,6 +106,17 @@ def test_migrate_and_backup_work_without_the_schema(
     assert listed.returncode == 0 and "hi" in listed.stdout, listed.stderr
 
 
+def _settled_readyz(client: FlaskClient, settled: Callable[[TestResponse], bool]) -> TestResponse:
+    """/readyz, asked again (for at most 20 s) while a check is still running past the probe's
+    deadline on a loaded machine: the answer that counts is the settled one."""
+    deadline = time.monotonic() + 20
+    response = client.get("/readyz")
+    while not settled(response) and time.monotonic() < deadline:
+        time.sleep(0.5)
+        response = client.get("/readyz")
+    return response
+
+
 def test_readyz_waits_for_the_schema_then_stays_ready(
     empty_database_url: str, tmp_path: Path
 ) -> None:
@@ -113,9 +129,13 @@ def test_readyz_waits_for_the_schema_then_stays_ready(
     app: Flask = create_app(settings, database_url=empty_database_url)
     client = app.test_client()
     try:
-        before = client.get("/readyz")
+        before = _settled_readyz(client, lambda r: "within" not in r.get_json()["checks"]["schema"])
         Migrator(empty_database_url).up()
-        after = client.get("/readyz")
+        after = _settled_readyz(client, lambda r: r.status_code == 200)
+        # Cached once ready: the schema is not read again.
+        with psycopg.connect(empty_database_url, autocommit=True) as conn:
+            conn.execute("DELETE FROM schema_migrations WHERE version = '0002'")
+        cached = client.get("/readyz")
     finally:
         app.extensions["crowdsource.db"].close()
 
@@ -126,3 +146,4 @@ def test_readyz_waits_for_the_schema_then_stays_ready(
     assert "crowdsource migrate up" in checks["schema"]
     assert after.status_code == 200, after.get_json()
     assert after.get_json()["checks"]["schema"] == "ok"
+    assert cached.get_json()["checks"]["schema"] == "ok"
