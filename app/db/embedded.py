@@ -8,6 +8,7 @@ SIGKILL would otherwise keep the server alive forever), and our own database is 
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import logging
@@ -83,6 +84,10 @@ def supervise_embedded_postgres(
     """
     stop = stop or threading.Event()
     pgdata = pgdata.expanduser().resolve()
+    # At exit pgserver stops the server if this process is its last holder: stop watching
+    # first (atexit runs handlers last-registered first, and pgserver registered when this
+    # process joined the server), or the supervisor would start it again behind our back.
+    atexit.register(stop.set)
 
     def loop() -> None:
         while not stop.wait(every_s):
@@ -90,20 +95,24 @@ def supervise_embedded_postgres(
                 continue
             log.warning("embedded postgres: the server in %s is not running; starting it", pgdata)
             try:
-                restart_embedded_postgres(pgdata)
+                restart_embedded_postgres(pgdata, unless=stop)
             except Exception as exc:  # keep watching: the next tick tries again
                 log.error("embedded postgres: restart failed: %s", _first_line(exc))
             else:
-                log.warning("embedded postgres: the server in %s is running again", pgdata)
+                # A killed postmaster left unreaped (a zombie) still holds its lock file, and
+                # PostgreSQL rightly refuses to start beside it: wait for it to be reaped.
+                if postmaster_alive(pgdata):
+                    log.warning("embedded postgres: the server in %s is running again", pgdata)
 
     thread = threading.Thread(target=loop, name="embedded-postgres-supervisor", daemon=True)
     thread.start()
     return thread
 
 
-def restart_embedded_postgres(pgdata: Path) -> None:
+def restart_embedded_postgres(pgdata: Path, *, unless: threading.Event | None = None) -> None:
     """Start the server in `pgdata` unless a live postmaster already runs there (another
-    process may have started it first: pgserver's inter-process lock orders us)."""
+    process may have started it first: pgserver's inter-process lock orders us) or `unless`
+    is set (this process is exiting)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import pgserver
@@ -111,7 +120,7 @@ def restart_embedded_postgres(pgdata: Path) -> None:
 
     pgdata = pgdata.expanduser().resolve()
     with PostgresServer._lock:
-        if postmaster_alive(pgdata):
+        if postmaster_alive(pgdata) or (unless is not None and unless.is_set()):
             return
         server = PostgresServer._instances.get(pgdata)
         if server is not None:

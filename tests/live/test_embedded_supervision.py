@@ -18,7 +18,8 @@ import psycopg
 import pytest
 
 from app.db.embedded import postmaster_alive, start_embedded_postgres
-from tests.conftest import CLI, TEST_SECRET
+from tests.conftest import CLI
+from tests.live.conftest import LIVE_ENV
 from tests.live.traffic import uploads_running, wait_for_readiness
 from tests.live_server import clean_env, serve
 
@@ -36,10 +37,9 @@ def test_a_killed_embedded_postgres_is_started_again_and_no_upload_is_lost(
     cli = CLI(clean_env(), tmp_path / "cwd")
     data = tmp_path / "data"
     pgdata = data / "pgdata"
-    env = {
-        "DATA_DIR": str(data), "SECRET_KEY": TEST_SECRET, "WEB_CONCURRENCY": "2",
-        "DB_CONNECT_TIMEOUT": "2",
-    }  # fmt: skip
+    # the live tests' settings (no rate limits: the uploaders are one address), on the
+    # embedded defaults: no DATABASE_URL, no STORAGE_DIR
+    env = {**LIVE_ENV, "DATA_DIR": str(data), "DB_CONNECT_TIMEOUT": "2"}
     with serve(cli, "--refresh-every", "off", **env) as live:
         database_url = start_embedded_postgres(pgdata)  # the same server, joined to count
         killed = _postmaster_pid(pgdata)
