@@ -45,7 +45,10 @@ class CrowdsourceGroup(click.Group):
         name, command, rest = super().resolve_command(ctx, args)
         # Read by ops.context.connect_database: one place decides which commands need the
         # schema, before any of them touches a table.
-        ctx.meta[SCHEMA_CHECK] = name not in SCHEMA_EXEMPT
+        # `serve --no-migrate` will not make the schema, so it needs it like any other.
+        ctx.meta[SCHEMA_CHECK] = name not in SCHEMA_EXEMPT or (
+            name == "serve" and "--no-migrate" in rest
+        )
         if name == "serve":
             # libpq reads PGAPPNAME: every connection of the server (workers included) is
             # named, so `migrate down` can see a server holds the database.

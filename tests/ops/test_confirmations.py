@@ -14,6 +14,7 @@ from app.db.migrations import SERVE_APPLICATION_NAME
 from ops import context
 from ops.cli import cli as crowdsource
 from tests.conftest import CLI, TEST_SECRET
+from tests.live_server import free_port, stop, wait_ready
 
 
 def _env(url: str, tmp_path: Path) -> dict[str, str]:
@@ -87,6 +88,21 @@ def test_migrate_down_refuses_while_a_server_holds_the_database_unless_forced(
     assert_refused(refused, "crowdsource serve", "--force")
     assert forced.returncode == 0, forced.stderr
     assert _applied(database_url) == applied - 1
+
+
+def test_migrate_down_sees_a_live_serve_and_refuses(
+    cli: CLI, database_url: str, tmp_path: Path
+) -> None:
+    env = _env(database_url, tmp_path)
+    port = free_port()
+    server = cli.start("serve", "--no-demo", **env, PORT=str(port), WEB_CONCURRENCY="1")
+    try:
+        wait_ready(f"http://127.0.0.1:{port}/readyz", server)
+        refused = cli.run("migrate", "down", "--yes", **env)
+    finally:
+        stop(server)
+
+    assert_refused(refused, "crowdsource serve", "--force")
 
 
 @pytest.mark.parametrize(("answer", "reverted"), [("n\n", 0), ("y\n", 1)])

@@ -36,6 +36,7 @@ NEEDS_SCHEMA = [
     ("known-answers", "stats"),
     ("known-answers", "list", "--language", "hi"),
     ("validators", "list", "--language", "hi"),
+    ("serve", "--no-migrate"),
 ]
 
 
