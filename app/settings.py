@@ -90,7 +90,7 @@ class Settings:
 
     # Abuse limits (app/security/limits.py): on unless RATE_LIMITS=off (benchmarks); counted in
     # PostgreSQL, or in Redis when REDIS_URL is set: every worker and pod shares the counts.
-    storage_timeout_s: int = 8  # S3: seconds to wait for an answer (one attempt)
+    storage_timeout_s: int = 8  # S3, GCS: seconds to wait for an answer (one attempt)
     rate_limits: bool = True
     redis_url: str | None = None
     # Reverse proxies in front of the app whose X-Forwarded-For may be believed (the ingress

@@ -54,7 +54,11 @@ def make_storage(settings: Settings) -> Storage:
     if settings.storage_backend == "gcs":
         from app.storage.gcs import GCSStorage
 
-        return GCSStorage(settings.bucket_name, project=settings.gcs_project)
+        return GCSStorage(
+            settings.bucket_name,
+            project=settings.gcs_project,
+            timeout_s=settings.storage_timeout_s,
+        )
     raise SettingsError(
         "STORAGE_BACKEND",
         f"unknown value {settings.storage_backend!r} (expected one of: local, s3, gcs)",

@@ -17,7 +17,6 @@ from google.api_core import exceptions as api
 from google.auth import exceptions as auth
 from google.auth.credentials import AnonymousCredentials, Signing
 from google.cloud import storage
-from google.cloud.storage.retry import DEFAULT_RETRY
 
 from app.errors import ObjectNotFound, StorageError, StorageUnavailable
 from app.storage.base import ListedObject, StoredObject, validate_key, validate_prefix
@@ -26,10 +25,10 @@ from app.storage.keys import is_valid_key
 EMULATOR_PROJECT = "crowdsource-local"
 _CHUNK = 1024 * 1024
 _DEFAULT_TYPE = "application/octet-stream"
-# (connect, read) seconds per request, and a total budget for retrying transient failures,
-# so an unreachable endpoint fails in seconds instead of the library's default two minutes.
-_TIMEOUT = (5.0, 30.0)
-_RETRY = DEFAULT_RETRY.with_timeout(10.0)
+# STORAGE_TIMEOUT bounds a whole call, as for S3 (app/storage/s3.py says why): one attempt,
+# a connect timeout of at most 1 s and the read timeout the budget. (The library's own
+# retries with a 10 s budget and a 30 s read timeout made a hung endpoint cost 30 s.)
+DEFAULT_TIMEOUT_S = 8
 _UNREACHABLE = (
     api.RetryError,
     api.ServiceUnavailable,
@@ -48,8 +47,15 @@ class GCSStorage:
 
     name = "gcs"
 
-    def __init__(self, bucket: str, project: str | None = None, client: Any = None) -> None:
+    def __init__(
+        self,
+        bucket: str,
+        project: str | None = None,
+        client: Any = None,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+    ) -> None:
         self.bucket = bucket
+        self._timeout = (min(1.0, timeout_s), float(timeout_s))  # (connect, read) seconds
         self.endpoint = os.environ.get("STORAGE_EMULATOR_HOST") or "https://storage.googleapis.com"
         self._client = client if client is not None else self._make_client(project)
         self._bucket = self._client.bucket(bucket)
@@ -73,18 +79,20 @@ class GCSStorage:
         with self._translate(None):  # a 404 on upload can only mean the bucket is missing
             if isinstance(data, bytes | bytearray | memoryview):
                 blob.upload_from_string(
-                    bytes(data), content_type=content_type, timeout=_TIMEOUT, retry=_RETRY
+                    bytes(data), content_type=content_type, timeout=self._timeout, retry=None
                 )
             else:
                 blob.upload_from_file(
-                    data, content_type=content_type, timeout=_TIMEOUT, retry=_RETRY
+                    data, content_type=content_type, timeout=self._timeout, retry=None
                 )
 
     def get(self, key: str) -> bytes:
         """Return the object's bytes. Raises InvalidKey, ObjectNotFound, StorageUnavailable."""
         validate_key(key)
         with self._translate(key):
-            data: bytes = self._bucket.blob(key).download_as_bytes(timeout=_TIMEOUT, retry=_RETRY)
+            data: bytes = self._bucket.blob(key).download_as_bytes(
+                timeout=self._timeout, retry=None
+            )
         return data
 
     def open(self, key: str) -> StoredObject:
@@ -95,7 +103,7 @@ class GCSStorage:
         """
         validate_key(key)
         with self._translate(key):
-            blob = self._bucket.get_blob(key, timeout=_TIMEOUT, retry=_RETRY)
+            blob = self._bucket.get_blob(key, timeout=self._timeout, retry=None)
         if blob is None:
             raise self._not_found(key)
         return StoredObject(
@@ -112,14 +120,14 @@ class GCSStorage:
         """
         validate_key(key)
         with self._translate(key):
-            found: bool = self._bucket.blob(key).exists(timeout=_TIMEOUT, retry=_RETRY)
+            found: bool = self._bucket.blob(key).exists(timeout=self._timeout, retry=None)
         return found
 
     def delete(self, key: str) -> None:
         """Remove the object; a missing object is fine. Raises InvalidKey, StorageUnavailable."""
         validate_key(key)
         with contextlib.suppress(ObjectNotFound), self._translate(key):
-            self._bucket.blob(key).delete(timeout=_TIMEOUT, retry=_RETRY)
+            self._bucket.blob(key).delete(timeout=self._timeout, retry=None)
 
     def list(self, prefix: str = "") -> Iterator[str]:
         """Yield the keys under `prefix` in lexicographic order, page by page.
@@ -156,7 +164,7 @@ class GCSStorage:
         service account of this app is given; reading bucket metadata needs more.)"""
         with self._translate(None):
             blobs = self._client.list_blobs(
-                self._bucket, max_results=1, timeout=_TIMEOUT, retry=None
+                self._bucket, max_results=1, timeout=self._timeout, retry=None
             )
             for _ in blobs:
                 pass
@@ -178,7 +186,7 @@ class GCSStorage:
     def _iter_blobs(self, prefix: str) -> Iterator[Any]:
         with self._translate(None):
             blobs = self._client.list_blobs(
-                self._bucket, prefix=prefix or None, timeout=_TIMEOUT, retry=_RETRY
+                self._bucket, prefix=prefix or None, timeout=self._timeout, retry=None
             )
             for blob in blobs:
                 if is_valid_key(blob.name):
@@ -189,7 +197,9 @@ class GCSStorage:
         with self._translate(key):
             for start in range(0, size, _CHUNK):
                 end = min(start + _CHUNK, size) - 1
-                yield blob.download_as_bytes(start=start, end=end, timeout=_TIMEOUT, retry=_RETRY)
+                yield blob.download_as_bytes(
+                    start=start, end=end, timeout=self._timeout, retry=None
+                )
 
     @contextlib.contextmanager
     def _translate(self, key: str | None) -> Iterator[None]:

@@ -22,6 +22,9 @@ import psycopg
 import pytest
 import requests
 
+from app.errors import StorageUnavailable
+from app.storage.gcs import EMULATOR_PROJECT, GCSStorage
+from app.storage.s3 import S3Storage
 from tests.live.conftest import live_app_in
 from tests.live.traffic import uploads_running, wait_for_readiness
 from tests.live_server import LiveApp, free_port
@@ -49,14 +52,7 @@ def moto(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(url, timeout=1)
-                break
-            except requests.RequestException:
-                assert time.monotonic() < deadline and process.poll() is None, "moto did not start"
-                time.sleep(0.1)
+        _wait_listening(url, process)
         s3(url).create_bucket(Bucket=BUCKET, CreateBucketConfiguration={
             "LocationConstraint": "ap-south-1"})  # fmt: skip
         yield url, process
@@ -70,6 +66,77 @@ def moto(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
 def s3(endpoint: str):  # type: ignore[no-untyped-def]
     return boto3.client("s3", endpoint_url=endpoint, region_name="ap-south-1",
                         **{k.lower(): v for k, v in CREDENTIALS.items()})  # fmt: skip
+
+
+@pytest.fixture
+def gcs_emulator(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A GCS emulator of this test's own (the session's shared one must not be frozen)."""
+    port = free_port()
+    log = (tmp_path / "gcs.log").open("wb")
+    process = subprocess.Popen(
+        [str(BIN / "gcp-storage-emulator"), "start", "--host", "127.0.0.1",
+         "--port", str(port), "--in-memory"],
+        stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", url)
+    try:
+        _wait_listening(url, process)
+        from google.auth.credentials import AnonymousCredentials
+        from google.cloud import storage as gcs
+
+        gcs.Client(project=EMULATOR_PROJECT, credentials=AnonymousCredentials()).create_bucket(
+            BUCKET
+        )
+        yield url, process
+    finally:
+        os.kill(process.pid, signal.SIGCONT)
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+def _wait_listening(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.RequestException:
+            assert time.monotonic() < deadline and process.poll() is None, f"{url} did not start"
+            time.sleep(0.1)
+
+
+@pytest.mark.parametrize("backend", ["s3", "gcs"])
+def test_a_hung_endpoint_costs_a_call_at_most_the_storage_timeout_plus_2_s(
+    backend: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """STORAGE_TIMEOUT bounds the whole call, retries included (it took 27 s on S3 and 30 s
+    on GCS at STORAGE_TIMEOUT=8 before). A 1 MB body: S3 also waits for '100 Continue'."""
+    timeout_s = 3
+    body = b"x" * 1_000_000
+    storage: S3Storage | GCSStorage
+    if backend == "s3":
+        endpoint, server = request.getfixturevalue("moto")
+        for name, value in CREDENTIALS.items():
+            monkeypatch.setenv(name, value)
+        storage = S3Storage(BUCKET, endpoint, "ap-south-1", timeout_s=timeout_s)
+    else:
+        endpoint, server = request.getfixturevalue("gcs_emulator")
+        storage = GCSStorage(BUCKET, project=EMULATOR_PROJECT, timeout_s=timeout_s)
+    storage.put("recordings/before.wav", body)  # a working client, connections open
+    os.kill(server.pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        with pytest.raises(StorageUnavailable):
+            storage.put("recordings/during.wav", body)
+        took = time.monotonic() - started
+    finally:
+        os.kill(server.pid, signal.SIGCONT)
+    assert timeout_s <= took < timeout_s + 2, took
+    storage.put("recordings/after.wav", body)  # and it works again once the endpoint thaws
 
 
 @pytest.fixture
