@@ -43,6 +43,7 @@ class DeadlineConnection(psycopg.Connection[DictRow]):
     never applies it, and without this a request would wait as long as the kernel keeps the
     socket open. Past the deadline the connection is closed (its protocol state is unknown,
     so the pool drops it) and the caller gets an OperationalError: 503 with Retry-After.
+    Work that needs longer (exports, generate) opens its own connection, not a pooled one.
     """
 
     deadline_s: float | None = None
