@@ -3,7 +3,8 @@
 Database (reachable, migration level), storage (reachable), the dashboard refresh (last
 success and its age), contributions in the last hour and day, and what waits per language.
 Everything that can be read is printed even when something else is down; the exit status is
-1 when the database or storage is unreachable, 0 otherwise (warnings do not change it).
+2 when the database has no schema (or is behind the code), as for every command, 1 when the
+database or storage is unreachable, 0 otherwise (warnings do not change it).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import click
 
 from app.dashboard.refresh import last_refresh
 from app.db import Database, describe_db_error
-from app.db.migrations import Migrator
+from app.db.migrations import Migrator, SchemaNotReady
 from app.errors import CrowdsourceError
 from app.settings import Settings
 from app.stats.service import queue_depths, recent_contributions
@@ -38,6 +39,7 @@ class Report:
     checks: list[Check] = field(default_factory=list)
     activity: dict[str, int] = field(default_factory=dict)
     queues: list[dict[str, Any]] = field(default_factory=list)
+    schema_not_ready: bool = False  # reachable, but `crowdsource migrate up` comes first
 
     @property
     def healthy(self) -> bool:
@@ -48,14 +50,16 @@ class Report:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def status(as_json: bool) -> None:
     """Print the health of this deployment: database, migrations, storage, dashboard
-    refresh, recent contributions and queue depths per language. Exits 1 if the database
-    or storage is unreachable."""
+    refresh, recent contributions and queue depths per language. Exits 2 if the database has
+    no schema (or is behind), 1 if the database or storage is unreachable."""
     settings = settings_from_environment()
     report = gather(settings)
     if as_json:
         click.echo(json.dumps(_as_dict(report), indent=2, ensure_ascii=False))
     else:
         _print(report)
+    if report.schema_not_ready:
+        raise click.exceptions.Exit(2)
     if not report.healthy:
         raise click.exceptions.Exit(1)
 
@@ -68,6 +72,7 @@ def gather(settings: Settings) -> Report:
         url = connect_database(settings)
     except CrowdsourceError as exc:
         report.checks.insert(0, Check("database", "fail", exc.message))
+        report.schema_not_ready = isinstance(exc, SchemaNotReady)
         return report
     try:
         report.checks.insert(0, _migrations_check(url))

@@ -70,10 +70,10 @@ def test_status_reports_the_missing_schema_in_its_table(
     cli: CLI, empty_database_url: str, tmp_path: Path
 ) -> None:
     # `status` reports every check rather than stopping at the first, so the missing schema
-    # is its database line (exit 1, as for any failed check), with the same advice.
+    # is its database line, with the same advice and the same exit status as every command.
     result = cli.run("status", **_env(empty_database_url, tmp_path))
 
-    assert result.returncode == 1, result.stderr
+    assert result.returncode == 2, result.stderr
     database = [line for line in result.stdout.splitlines() if line.startswith("database")]
     assert database == [
         "database   FAIL  the database has no schema; run `crowdsource migrate up`"
