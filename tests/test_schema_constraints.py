@@ -93,7 +93,8 @@ def test_demographics_outside_the_profile_lists_are_refused(
     db: psycopg.Connection, column: str, value: str
 ) -> None:
     made = recording(db, person(db), sentence(db))
-    with pytest.raises(psycopg.errors.CheckViolation, match=f"contributions_{column}_(check|known)"):
+    refused = f"contributions_{column}_(check|known)"
+    with pytest.raises(psycopg.errors.CheckViolation, match=refused):
         db.execute(f"UPDATE contributions SET {column} = %s WHERE id = %s", (value, made))
 
 

@@ -49,6 +49,16 @@ def standing_of(db: psycopg.Connection, someone: Person, language: str = "hi") -
     ).fetchone()
 
 
+def in_good_standing(db: psycopg.Connection, *people: Person) -> None:
+    """These validators count in Hindi from the start (past warm-up and probation)."""
+    for someone in people:
+        db.execute(
+            "INSERT INTO validator_standing (validator_id, language_code, state)"
+            " VALUES (%s, 'hi', 'counting')",
+            (someone.contributor_id(),),
+        )
+
+
 def clips(someone: Person, count: int = 5) -> list[dict[str, Any]]:
     response = someone.get(f"/api/v1/languages/hi/clips?count={count}")
     assert response.status_code == 200, response.get_json()
@@ -149,12 +159,8 @@ def test_a_new_validator_practises_then_is_on_probation_then_counts(app, add_sen
     assert standing_of(db, validator)["state"] == "probation"
 
     # On probation: votes are kept but wait; hidden checks look like any other clip.
-    other = new_person(app)  # a validator in good standing
-    db.execute(
-        "INSERT INTO validator_standing (validator_id, language_code, state)"
-        " VALUES (%s, 'hi', 'counting')",
-        (other.contributor_id(),),
-    )
+    other = new_person(app)
+    in_good_standing(db, other)
     for recording in pending:
         assert vote(validator, recording, "accept").status_code == 201
         assert vote(other, recording, "accept").status_code == 201
@@ -194,12 +200,7 @@ def test_a_distrusted_validators_votes_stop_counting_and_verdicts_change_back(
     items = add_sentences(2)
     recordings = [record(new_person(app), item) for item in items]
     validator, honest = new_person(app), new_person(app)
-    for someone in (validator, honest):  # both in good standing from the start
-        db.execute(
-            "INSERT INTO validator_standing (validator_id, language_code, state)"
-            " VALUES (%s, 'hi', 'counting')",
-            (someone.contributor_id(),),
-        )
+    in_good_standing(db, validator, honest)
     for recording in recordings:
         vote(validator, recording, "accept")
         vote(honest, recording, "accept")
@@ -398,11 +399,7 @@ def test_a_vote_does_not_override_an_operators_known_answer(app, add_sentences, 
 def test_skipping_a_hidden_check_counts_as_disagreeing(app, add_sentences, db) -> None:
     answers = seed_known_answers(db)
     validator = new_person(app)
-    db.execute(
-        "INSERT INTO validator_standing (validator_id, language_code, state)"
-        " VALUES (%s, 'hi', 'counting')",
-        (validator.contributor_id(),),
-    )
+    in_good_standing(db, validator)
     rows = db.execute(
         "SELECT id, public_id::text AS id_text FROM contributions"
         " WHERE public_id = ANY(%s::uuid[])",
@@ -433,12 +430,7 @@ def test_a_distrust_racing_other_votes_leaves_counts_that_match_the_counted_vote
     recordings = [record(new_person(app), item) for item in items]
     doomed = new_person(app)
     others = [new_person(app) for _ in range(8)]
-    for someone in (doomed, *others):
-        db.execute(
-            "INSERT INTO validator_standing (validator_id, language_code, state)"
-            " VALUES (%s, 'hi', 'counting')",
-            (someone.contributor_id(),),
-        )
+    in_good_standing(db, doomed, *others)
     for recording in recordings:
         vote(doomed, recording, "accept")
     results: list[int] = []
