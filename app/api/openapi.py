@@ -244,8 +244,9 @@ def _operations() -> list[tuple[str, str, Obj]]:
     return [
         _op("GET /healthz", "health.healthz", "Liveness: the process answers",
             {200: _json("Health", "The process is up.")}),
-        _op("GET /readyz", "health.readyz", "Readiness: the database and storage answer",
-            {200: _json("Readiness", "Both dependencies answer."),
+        _op("GET /readyz", "health.readyz",
+            "Readiness: the database (with the schema this code needs) and storage answer",
+            {200: _json("Readiness", "Both dependencies answer and the schema is current."),
              503: _json("Readiness", "A dependency is down; `checks` says which and why.",
                         headers=_RETRY_AFTER)}),
         _op("GET /openapi.json", "reference.openapi", "This document",

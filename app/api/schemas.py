@@ -153,6 +153,10 @@ SCHEMAS: dict[str, Schema] = {
         status=enum("ready", "unavailable"),
         checks=obj(
             database=text(description="'ok', or why the database is not usable."),
+            schema=text(
+                description="'ok' once every migration this code needs is applied, or what "
+                "is missing (run `crowdsource migrate up`)."
+            ),
             storage=text(description="'ok', or why the object storage is not usable."),
         ),
     ),
