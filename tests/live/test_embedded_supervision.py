@@ -9,9 +9,11 @@ Bounded: 3 uploaders, one kill, a 30 s recovery limit.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -40,7 +42,7 @@ def test_a_killed_embedded_postgres_is_started_again_and_no_upload_is_lost(
     # the live tests' settings (no rate limits: the uploaders are one address), on the
     # embedded defaults: no DATABASE_URL, no STORAGE_DIR
     env = {**LIVE_ENV, "DATA_DIR": str(data), "DB_CONNECT_TIMEOUT": "2"}
-    with serve(cli, "--refresh-every", "off", **env) as live:
+    with _stopped_at_the_end(pgdata), serve(cli, "--refresh-every", "off", **env) as live:
         database_url = start_embedded_postgres(pgdata)  # the same server, joined to count
         killed = _postmaster_pid(pgdata)
         with uploads_running(live.url, UPLOADERS, database_url) as answers:
@@ -77,6 +79,24 @@ def test_a_killed_embedded_postgres_is_started_again_and_no_upload_is_lost(
     }
     assert saved <= set(rows), "a recording answered 201 is missing from the database"
     assert set(rows.values()) <= objects, "a recording in the database has no object"
+
+
+@contextlib.contextmanager
+def _stopped_at_the_end(pgdata: Path) -> Iterator[None]:
+    """The server the supervisor started again belongs to no process that stops it when serve
+    and this test let go of it (each knew the killed one): stop it, so no postmaster outlives
+    the test (fast shutdown, then SIGKILL if it lingers)."""
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError, ValueError):
+            pid = _postmaster_pid(pgdata)
+            os.kill(pid, signal.SIGINT)
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline and postmaster_alive(pgdata):
+                time.sleep(0.2)
+            if postmaster_alive(pgdata):
+                os.kill(pid, signal.SIGKILL)
 
 
 def _postmaster_pid(pgdata: Path) -> int:
