@@ -48,7 +48,7 @@ from app.validate.trust import (
     _LOCK_STANDING,
     _MAKE_STANDING,
     _PICK_KNOWN,
-    _POOL_SIZES,
+    _POOLS_READY,
     _READ_STANDING,
     _UPSERT_STANDING,
 )
@@ -161,7 +161,7 @@ def hot_queries(v: dict[str, Any]) -> dict[str, tuple[str, Any]]:
         ),
         "clips: standing made": (_MAKE_STANDING, {"me": validator, "language": lang}),
         "clips: standing": (_READ_STANDING, {"me": validator, "language": lang}),
-        "clips: known-answer pools": (_POOL_SIZES, known | {"enough": 4}),
+        "clips: known-answer pools": (_POOLS_READY, {"language": lang, "enough": 4}),
         "clips: known answers": (_PICK_KNOWN, known | {"count": 1, "exclude": [1, 2]}),
         "clips: served": (_SERVE, {"me": validator, "ids": [1, 2, 3]}),
         "vote: standing": (_LOCK_STANDING, {"me": validator, "recording": v["recording"]}),

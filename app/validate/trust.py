@@ -44,24 +44,22 @@ def check_percent(rules: Settings, state: str) -> int:
 
 # ---- known-answer pools --------------------------------------------------------------------
 
-_POOL_SIZES = """
-SELECT (SELECT count(*) FROM (SELECT 1 FROM contributions
-          WHERE language_code = %(language)s AND known_answer = %(answer)s
-            AND status <> 'removed' AND id %% 2 = %(pool)s LIMIT %(enough)s) x) AS n
+# Each of the four (pool, answer) pairs counted up to `enough` on the partial index, in one
+# statement: a few index entries read however large the pools grow.
+_POOLS_READY = """
+SELECT bool_and(n >= %(enough)s) AS ready
+  FROM (VALUES (0, 'accept'), (0, 'reject'), (1, 'accept'), (1, 'reject')) AS p(pool, answer)
+ CROSS JOIN LATERAL (
+       SELECT count(*) AS n FROM (SELECT 1 FROM contributions
+         WHERE language_code = %(language)s AND known_answer = p.answer
+           AND status <> 'removed' AND id %% 2 = p.pool LIMIT %(enough)s) x) c
 """
 
 
 def pools_ready(conn: Conn, language: str, minimum: int) -> bool:
     """True when both pools (practice and checks) hold `minimum` clips of each answer."""
-    for pool in (PRACTICE_POOL, CHECK_POOL):
-        for answer in ("accept", "reject"):
-            row = conn.execute(
-                _POOL_SIZES,
-                {"language": language, "answer": answer, "pool": pool, "enough": minimum},
-            ).fetchone()
-            if row is None or int(row["n"]) < minimum:
-                return False
-    return True
+    row = conn.execute(_POOLS_READY, {"language": language, "enough": minimum}).fetchone()
+    return bool(row and row["ready"])
 
 
 # A random pivot in the pool's id range, then a walk of the partial index from it (and, when
