@@ -22,7 +22,7 @@ import pytest
 
 from app.db.embedded import ensure_database
 from tests.live.conftest import live_app_in
-from tests.live.traffic import uploads_running, wait_for_readiness
+from tests.live.traffic import assert_201_or_quick_503, uploads_running, wait_for_readiness
 from tests.live_server import LiveApp, StoppablePostgres
 
 pytestmark = pytest.mark.slow
@@ -76,15 +76,9 @@ def test_a_frozen_database_costs_a_request_at_most_the_client_deadline(
     finally:
         _signal_server(postgres.pgdata, signal.SIGCONT)
 
-    statuses = [a.status for a in answers]
-    assert set(statuses) <= {201, 503}, [a for a in answers if a.status not in (201, 503)]
+    statuses = assert_201_or_quick_503(answers, within=ANSWER_WITHIN_SECONDS)
     assert 503 in statuses[frozen_at : thawed_at + UPLOADERS], "no upload met the freeze"
     assert 201 in statuses[after_recovery:], "the app did not serve again"
-    slowest = max(answers, key=lambda a: a.seconds)
-    assert slowest.seconds < ANSWER_WITHIN_SECONDS, (slowest.status, slowest.seconds)
-    for refused in (a for a in answers if a.status == 503):
-        assert refused.body["error"]["code"] == "database_unavailable"
-        assert int(refused.retry_after or 0) > 0
 
     saved = {a.body["recording"]["id"] for a in answers if a.status == 201}
     with psycopg.connect(postgres.url("crowdsource")) as conn:

@@ -22,7 +22,7 @@ import pytest
 from app.db.embedded import postmaster_alive, start_embedded_postgres
 from tests.conftest import CLI
 from tests.live.conftest import LIVE_ENV
-from tests.live.traffic import uploads_running, wait_for_readiness
+from tests.live.traffic import assert_201_or_quick_503, uploads_running, wait_for_readiness
 from tests.live_server import clean_env, serve
 
 pytestmark = pytest.mark.slow
@@ -61,14 +61,9 @@ def test_a_killed_embedded_postgres_is_started_again_and_no_upload_is_lost(
             )
     print(f"ready again {recovered_in:.1f} s after the outage was seen; {len(answers)} answers")
 
-    statuses = [a.status for a in answers]
-    assert set(statuses) <= {201, 503}, [a for a in answers if a.status not in (201, 503)]
+    statuses = assert_201_or_quick_503(answers, within=ANSWER_WITHIN_SECONDS)
     assert 503 in statuses[before_kill:], "no upload met the outage"
     assert 201 in statuses[after_recovery:], "the app did not serve again"
-    assert max(a.seconds for a in answers) < ANSWER_WITHIN_SECONDS
-    for refused in (a for a in answers if a.status == 503):
-        assert refused.body["error"]["code"] == "database_unavailable"
-        assert int(refused.retry_after or 0) > 0
 
     saved = {a.body["recording"]["id"] for a in answers if a.status == 201}
     storage = data / "storage"

@@ -114,3 +114,18 @@ def uploads_running(url: str, uploaders: int, database_url: str) -> Iterator[lis
         done.set()
         for thread in threads:
             thread.join(timeout=120)
+
+
+def assert_201_or_quick_503(
+    answers: list[Answer], within: float, codes: tuple[str, ...] = ("database_unavailable",)
+) -> list[int]:
+    """What every outage test asks of the answers: each a 201, or a 503 with one of `codes`
+    and a Retry-After, and none slower than `within` seconds. Returns the statuses in order."""
+    statuses = [a.status for a in answers]
+    assert set(statuses) <= {201, 503}, [a for a in answers if a.status not in (201, 503)]
+    slowest = max(answers, key=lambda a: a.seconds)
+    assert slowest.seconds < within, (slowest.status, slowest.seconds)
+    for refused in (a for a in answers if a.status == 503):
+        assert refused.body["error"]["code"] in codes
+        assert int(refused.retry_after or 0) > 0
+    return statuses
