@@ -14,7 +14,8 @@ never cross the wire. Consistency comes from construction, not from repair passe
 Loading into indexed tables costs several times more than indexing afterwards, so by default the
 secondary indexes and unique/foreign-key constraints of the three bulk tables are dropped at the
 start and rebuilt, from their own definitions, before the single transaction commits; the
-self-vote trigger is replaced by one set-based check. Any failure rolls it all back.
+per-row triggers (self-votes, counts are votes) are replaced by set-based checks. Any failure
+rolls it all back.
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ from psycopg import sql
 from app.contributors.service import AGE_GROUPS, GENDERS
 from app.errors import CrowdsourceError
 from app.sentences.demo import demo_sentences
-from app.validate.service import verdict_for
 from ops.context import connect_database, settings_from_environment
 
 DEFAULT_MIX = "hi:26,bn:13,ta:12,te:10,mr:9,kn:8,ml:7,gu:6,en:9"
@@ -123,10 +123,21 @@ def allocate(total: int, shares: list[float], minimum: int = 0) -> list[int]:
     return [minimum + p for p in parts]
 
 
-def vote_patterns(votes_to_decide: int) -> dict[str, list[tuple[int, int, float]]]:
+def vote_patterns(
+    conn: psycopg.Connection[Any], votes_to_decide: int
+) -> dict[str, list[tuple[int, int, float]]]:
     """(accepts, rejects, weight) per status, each reachable under the verdict rule when the
-    minority votes come first; checked against the rule the app applies."""
+    minority votes come first; checked against the rule the app applies (the database's
+    contribution_verdict, migration 0009)."""
     v = votes_to_decide
+
+    def verdict_for(accepts: int, rejects: int) -> str:
+        row = conn.execute(
+            "SELECT contribution_verdict(%s, %s, %s)", (accepts, rejects, v)
+        ).fetchone()
+        assert row is not None
+        return str(row[0])
+
     candidates = {
         "accepted": [(v, 0, 0.8), (v, 1, 0.2)],
         "rejected": [(0, v, 0.6), (1, v, 0.4)],
@@ -141,7 +152,7 @@ def vote_patterns(votes_to_decide: int) -> dict[str, list[tuple[int, int, float]
             order = [("accept" if majority == "reject" else "reject")] * minority
             order += [majority] * (accepts + rejects - minority)
             seen = [
-                verdict_for(order[:n].count("accept"), order[:n].count("reject"), votes_to_decide=v)
+                verdict_for(order[:n].count("accept"), order[:n].count("reject"))
                 for n in range(len(order) + 1)
             ]
             if seen[-1] == status and all(s == "pending" for s in seen[:-1]):
@@ -610,7 +621,7 @@ def fill(
             progress.partial("sentences", made["sentences"], sentence_total, since)
     progress.done("sentences", made["sentences"], since)
 
-    patterns = vote_patterns(options["votes_to_decide"])
+    patterns = vote_patterns(conn, options["votes_to_decide"])
     ordered = [p for status in ("accepted", "rejected", "pending") for p in patterns[status]]
     parameters = {
         "now": plan.now,
@@ -652,7 +663,13 @@ def fill(
 # drops back with everything else. Primary keys stay, and so does any unique index another
 # table's foreign key relies on.
 DEFERRED_TABLES = ["dataset_rows", "contributions", "validations"]
-SELF_VOTE_TRIGGER = "validations_not_own"
+# Per-row triggers that would fire for every loaded row; each is replaced by one set-based
+# check over the loaded rows (_HELD_CHECKS) before the transaction commits.
+HELD_TRIGGERS = [
+    ("validations", "validations_not_own"),  # nobody votes on their own recording
+    ("validations", "validations_counted_insert"),  # counts are the counted votes (0009)
+    ("contributions", "contributions_counts_are_votes"),
+]
 _SECONDARY_STRUCTURES = """
 SELECT n.nspname, t.relname, c.conname, pg_get_constraintdef(c.oid), c.contype = 'f'
   FROM pg_constraint c
@@ -671,21 +688,33 @@ SELECT n.nspname, t.relname, x.relname, pg_get_indexdef(i.indexrelid), NULL
    AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
 ORDER BY 5 NULLS FIRST, 1, 2, 3
 """
-_SELF_VOTES = """
+_HELD_CHECKS = {
+    "generated votes are their author's own": """
 SELECT count(*) FROM validations v JOIN contributions c ON c.id = v.contribution_id
  WHERE v.validator_id = c.contributor_id AND c.id > %(after)s
-"""
+""",
+    "generated recordings have counts that are not their counted votes": """
+SELECT count(*) FROM contributions c
+  LEFT JOIN (SELECT contribution_id,
+                    count(*) FILTER (WHERE counted AND verdict = 'accept') AS a,
+                    count(*) FILTER (WHERE counted AND verdict = 'reject') AS r
+               FROM validations WHERE contribution_id > %(after)s GROUP BY contribution_id) v
+         ON v.contribution_id = c.id
+ WHERE c.id > %(after)s AND c.status <> 'removed'
+   AND (c.accept_count <> coalesce(v.a, 0) OR c.reject_count <> coalesce(v.r, 0))
+""",
+}
 
 
 @dataclass
 class SetAside:
     structures: list[tuple[str, str, str, str, bool | None]]
-    trigger_disabled: bool
+    disabled: list[tuple[str, str]]
 
 
 def set_aside_indexes(conn: psycopg.Connection[Any]) -> SetAside:
     """Drop the secondary indexes and the unique and foreign-key constraints of the bulk
-    tables, and disable the self-vote trigger, in the caller's transaction."""
+    tables, and disable the per-row triggers of HELD_TRIGGERS, in the caller's transaction."""
     structures = conn.execute(_SECONDARY_STRUCTURES, {"tables": DEFERRED_TABLES}).fetchall()
     for schema, table, name, _definition, is_constraint in structures:
         if is_constraint is None:
@@ -696,26 +725,29 @@ def set_aside_indexes(conn: psycopg.Connection[Any]) -> SetAside:
                     sql.Identifier(schema, table), sql.Identifier(name)
                 )
             )
-    enabled = conn.execute(
-        "SELECT tgenabled = 'O' FROM pg_trigger"
-        " WHERE tgrelid = 'validations'::regclass AND tgname = %s",
-        (SELF_VOTE_TRIGGER,),
-    ).fetchone()
-    if enabled and enabled[0]:
-        conn.execute(
-            sql.SQL("ALTER TABLE validations DISABLE TRIGGER {}").format(
-                sql.Identifier(SELF_VOTE_TRIGGER)
+    disabled = []
+    for table, trigger in HELD_TRIGGERS:
+        enabled = conn.execute(
+            "SELECT tgenabled = 'O' FROM pg_trigger WHERE tgrelid = %s::regclass AND tgname = %s",
+            (table, trigger),
+        ).fetchone()
+        if enabled and enabled[0]:
+            conn.execute(
+                sql.SQL("ALTER TABLE {} DISABLE TRIGGER {}").format(
+                    sql.Identifier(table), sql.Identifier(trigger)
+                )
             )
-        )
-    return SetAside(structures, bool(enabled and enabled[0]))
+            disabled.append((table, trigger))
+    return SetAside(structures, disabled)
 
 
 def restore_indexes(
     conn: psycopg.Connection[Any], held: SetAside, after_id: int, progress: Progress
 ) -> None:
     """Rebuild what set_aside_indexes dropped, from the definitions read before, and check
-    what the disabled trigger would have checked. Raises GenerateError if the schema does not
-    come back identical or a vote is its author's own (the transaction is then rolled back)."""
+    what the disabled triggers would have checked. Raises GenerateError if the schema does not
+    come back identical or a loaded row breaks a trigger's rule (the transaction is then
+    rolled back)."""
     conn.execute("SET maintenance_work_mem = '512MB'")
     for table in DEFERRED_TABLES:
         since = time.monotonic()
@@ -736,17 +768,19 @@ def restore_indexes(
         != held.structures
     ):
         raise GenerateError("the rebuilt indexes and constraints differ from the originals")
-    if held.trigger_disabled:
+    if held.disabled:
         since = time.monotonic()
-        conn.execute(
-            sql.SQL("ALTER TABLE validations ENABLE TRIGGER {}").format(
-                sql.Identifier(SELF_VOTE_TRIGGER)
+        for table, trigger in held.disabled:
+            conn.execute(
+                sql.SQL("ALTER TABLE {} ENABLE TRIGGER {}").format(
+                    sql.Identifier(table), sql.Identifier(trigger)
+                )
             )
-        )
-        own = conn.execute(_SELF_VOTES, {"after": after_id}).fetchone()
-        if own and own[0]:
-            raise GenerateError(f"{own[0]} generated votes are their author's own; nothing kept")
-        progress.done("self-vote check", None, since)
+        for problem, check in _HELD_CHECKS.items():
+            found = conn.execute(check, {"after": after_id}).fetchone()
+            if found and found[0]:
+                raise GenerateError(f"{found[0]} {problem}; nothing kept")
+        progress.done("trigger checks", len(_HELD_CHECKS), since)
 
 
 _CHECKS = """
@@ -905,8 +939,8 @@ def generate(
 
     For speed, the secondary indexes and the unique and foreign-key constraints of
     dataset_rows, contributions and validations are dropped for the load and rebuilt (so
-    checked) before that transaction commits; the self-vote trigger is replaced by one check.
-    A failure rolls everything back. The tables are locked meanwhile.
+    checked) before that transaction commits; the per-row triggers are replaced by set-based
+    checks. A failure rolls everything back. The tables are locked meanwhile.
 
     No audio is written to storage: media_key names objects that do not exist, so playing a
     generated recording fails. Refuses a database that already holds contributions unless

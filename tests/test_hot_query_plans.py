@@ -181,7 +181,7 @@ def hot_queries(v: dict[str, Any]) -> dict[str, tuple[str, Any]]:
                 "expected": None,
                 "accepts": 1,
                 "rejects": 0,
-                "status": "pending",
+                "n": 2,
             },
         ),
         "audio: recording": (_GET_RECORDING, (v["recording"],)),

@@ -40,7 +40,11 @@ def test_the_scheduled_languages_and_english_are_there(db: psycopg.Connection) -
 def test_a_validator_votes_once_per_contribution(db: psycopg.Connection) -> None:
     recording = make_recording(db, make_contributor(db))
     validator = make_contributor(db)
-    vote = "INSERT INTO validations (contribution_id, validator_id, verdict) VALUES (%s, %s, %s)"
+    # Not counted: a counted vote needs the recording's counts with it (migration 0009).
+    vote = (
+        "INSERT INTO validations (contribution_id, validator_id, verdict, counted)"
+        " VALUES (%s, %s, %s, false)"
+    )
     db.execute(vote, (recording, validator, "accept"))
 
     with pytest.raises(psycopg.errors.UniqueViolation):

@@ -1,16 +1,17 @@
-"""Migration 0007: the schema refuses what the code never writes (each finding of issue #16
-reproduced as a refused row) and every foreign key has an index. Erasing a contributor is
-tested in tests/test_erase_contributor.py.
+"""Migrations 0007 and 0009: the schema refuses what the code never writes (each finding of
+issue #16 reproduced as a refused row), every foreign key has an index, and a recording's counts
+are its counted votes. Erasing a contributor is tested in tests/test_erase_contributor.py.
 """
 
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import psycopg
 import pytest
 
-from app.db.migrations import Migrator
+from app.db.migrations import MigrationError, Migrator
 
 
 def person(db: psycopg.Connection) -> uuid.UUID:
@@ -44,10 +45,17 @@ def recording(db: psycopg.Connection, speaker: uuid.UUID, item: int, **columns: 
 
 
 def vote(db: psycopg.Connection, contribution: int, validator: uuid.UUID, verdict: str) -> None:
-    db.execute(
-        "INSERT INTO validations (contribution_id, validator_id, verdict) VALUES (%s, %s, %s)",
-        (contribution, validator, verdict),
-    )
+    """A counted vote and the recording's counts with it (one transaction, as cast_vote)."""
+    with db.transaction():
+        db.execute(
+            "INSERT INTO validations (contribution_id, validator_id, verdict) VALUES (%s, %s, %s)",
+            (contribution, validator, verdict),
+        )
+        db.execute(
+            "UPDATE contributions SET accept_count = accept_count + (%(v)s = 'accept')::int,"
+            " reject_count = reject_count + (%(v)s = 'reject')::int WHERE id = %(id)s",
+            {"v": verdict, "id": contribution},
+        )
 
 
 # --- each new constraint refuses its bad row ---------------------------------------------
@@ -153,9 +161,8 @@ def test_the_known_answer_is_checked_when_the_transaction_commits(
 
 
 def test_accepted_by_a_majority_with_no_votes_for_it_is_refused(db: psycopg.Connection) -> None:
-    # The finding: 'accepted' with 50 accepts and no votes. A majority's known answer needs
-    # accepts and no rejects in the counts; the counts themselves are not checked against the
-    # vote rows (see the migration's header for why).
+    # A majority's known answer needs accepts and no rejects in the counts (0007); that the
+    # counts are the votes is 0009's, tested below.
     made = recording(db, person(db), sentence(db))
     with pytest.raises(psycopg.errors.CheckViolation, match="majority_without_dissent"):
         db.execute(
@@ -170,6 +177,140 @@ def test_accepted_by_a_majority_with_no_votes_for_it_is_refused(db: psycopg.Conn
             " WHERE id = %s",
             (made,),
         )
+
+
+# --- 0009: the counts are the counted votes, checked when the transaction commits ---------
+
+
+def refused_at_commit(database_url: str, *statements: tuple[str, tuple[object, ...]]) -> str:
+    """Run the statements in one transaction; return the constraint its COMMIT broke."""
+    with psycopg.connect(database_url) as conn:
+        for statement, args in statements:
+            conn.execute(statement, args)
+        with pytest.raises(psycopg.errors.CheckViolation) as refused:
+            conn.commit()
+    return str(refused.value.diag.constraint_name)
+
+
+def counts(db: psycopg.Connection, made: int) -> tuple[str, int, int]:
+    row = db.execute(
+        "SELECT status, accept_count, reject_count FROM contributions WHERE id = %s", (made,)
+    ).fetchone()
+    return row["status"], row["accept_count"], row["reject_count"]
+
+
+def test_accepted_with_50_accepts_and_no_votes_is_refused(
+    database_url: str, db: psycopg.Connection
+) -> None:
+    # The finding, as it was tried: inside a transaction, with no vote rows at all.
+    made = recording(db, person(db), sentence(db))
+    broken = refused_at_commit(
+        database_url,
+        ("UPDATE contributions SET status = 'accepted', decided_at = now(), accept_count = 50"
+         " WHERE id = %s", (made,)),
+    )  # fmt: skip
+    assert broken == "contributions_counts_are_votes"
+    assert counts(db, made) == ("pending", 0, 0)
+
+
+def test_a_decided_status_with_counts_but_no_votes_is_refused_in_autocommit(
+    db: psycopg.Connection,
+) -> None:
+    made = recording(db, person(db), sentence(db))
+    with pytest.raises(psycopg.errors.CheckViolation, match="counted votes"):
+        db.execute("UPDATE contributions SET status = 'rejected', decided_at = now(),"
+                   " reject_count = 2 WHERE id = %s", (made,))  # fmt: skip
+    assert counts(db, made) == ("pending", 0, 0)
+
+
+def test_a_counted_vote_without_its_count_is_refused(
+    database_url: str, db: psycopg.Connection
+) -> None:
+    made, validator = recording(db, person(db), sentence(db)), person(db)
+    broken = refused_at_commit(
+        database_url,
+        ("INSERT INTO validations (contribution_id, validator_id, verdict) VALUES (%s, %s,"
+         " 'reject')", (made, validator)),
+    )  # fmt: skip
+    assert broken == "contributions_counts_are_votes"
+    assert db.execute("SELECT count(*) AS n FROM validations").fetchone()["n"] == 0
+
+
+def test_a_vote_that_stops_counting_needs_a_recount(
+    database_url: str, db: psycopg.Connection
+) -> None:
+    made, validator = recording(db, person(db), sentence(db)), person(db)
+    vote(db, made, validator, "accept")
+    flip = ("UPDATE validations SET counted = false WHERE validator_id = %s", (validator,))
+    assert refused_at_commit(database_url, flip) == "contributions_counts_are_votes"
+    changed = ("UPDATE validations SET verdict = 'reject' WHERE validator_id = %s", (validator,))
+    assert refused_at_commit(database_url, changed) == "contributions_counts_are_votes"
+    gone = ("DELETE FROM validations WHERE validator_id = %s", (validator,))
+    assert refused_at_commit(database_url, gone) == "contributions_counts_are_votes"
+    # With the recount in the same transaction (what app.validate.trust does), it commits.
+    with db.transaction():
+        db.execute(*flip)
+        db.execute("UPDATE contributions SET accept_count = 0 WHERE id = %s", (made,))
+    assert counts(db, made) == ("pending", 0, 0)
+
+
+def test_votes_that_do_not_count_and_removed_recordings_need_no_counts(
+    db: psycopg.Connection,
+) -> None:
+    made, validator = recording(db, person(db), sentence(db)), person(db)
+    db.execute(
+        "INSERT INTO validations (contribution_id, validator_id, verdict, role, counted,"
+        " expected) VALUES (%s, %s, 'accept', 'practice', false, 'accept')",
+        (made, validator),
+    )
+    other = person(db)
+    vote(db, made, other, "reject")
+    # A removed recording takes no votes and is not recounted; a restore recounts it.
+    db.execute("UPDATE contributions SET status = 'removed', decided_at = now() WHERE id = %s",
+               (made,))  # fmt: skip
+    db.execute("UPDATE validations SET counted = false WHERE validator_id = %s", (other,))
+    assert counts(db, made) == ("removed", 0, 1)
+    with pytest.raises(psycopg.errors.CheckViolation, match="counted votes"):
+        db.execute("UPDATE contributions SET status = 'pending', decided_at = NULL"
+                   " WHERE id = %s", (made,))  # fmt: skip
+    # Deleting the recording deletes its votes with it: nothing left to disagree.
+    db.execute("DELETE FROM contributions WHERE id = %s", (made,))
+    assert db.execute("SELECT count(*) AS n FROM validations").fetchone()["n"] == 0
+
+
+def readme_recount() -> str:
+    """The statement the README gives under "Recounting votes"."""
+    text = (Path(__file__).parent.parent / "README.md").read_text()
+    section = text[text.index("**Recounting votes.**") :]
+    return section[section.index("```sql\n") + 7 : section.index("```\n", 10)]
+
+
+def test_0009_stops_on_stored_counts_that_are_not_votes_and_the_readme_fix_works(
+    database_url: str, db: psycopg.Connection
+) -> None:
+    migrator = Migrator(database_url)
+    newer = [s.version for s in migrator.status() if s.state == "applied" and s.version > "0008"]
+    migrator.down(len(newer))
+    speaker, validator = person(db), person(db)
+    hand_edited = recording(db, speaker, sentence(db))
+    removed = recording(db, speaker, sentence(db))
+    db.execute("UPDATE contributions SET status = 'accepted', decided_at = now(),"
+               " accept_count = 50 WHERE id = %s", (hand_edited,))  # fmt: skip
+    db.execute("UPDATE contributions SET status = 'removed', decided_at = now(),"
+               " reject_count = 3 WHERE id = %s", (removed,))  # fmt: skip
+    voted = recording(db, speaker, sentence(db))
+    vote(db, voted, validator, "reject")  # its counts follow (0, 1)
+
+    stopped = rf"1 recordings .* \(contributions.id {hand_edited}\)"
+    with pytest.raises(MigrationError, match=stopped):
+        migrator.up()
+    assert [s.version for s in migrator.status() if s.state == "pending"] == newer
+
+    db.execute(readme_recount())
+    migrator.up()
+    assert counts(db, hand_edited) == ("accepted", 0, 0)  # the status is left to the operator
+    assert counts(db, voted) == ("pending", 0, 1)
+    assert counts(db, removed) == ("removed", 0, 3)
 
 
 def test_a_language_without_a_goal_is_refused(db: psycopg.Connection) -> None:

@@ -153,16 +153,6 @@ def get_recording(conn: Conn, public_id: uuid.UUID) -> dict[str, Any]:
     return row
 
 
-def verdict_for(accepts: int, rejects: int, *, votes_to_decide: int) -> str:
-    """Common Voice's rule: accepted at >= N accepts with more accepts than rejects, rejected at
-    >= N rejects with more rejects than accepts, otherwise still pending (ties stay pending)."""
-    if accepts >= votes_to_decide and accepts > rejects:
-        return "accepted"
-    if rejects >= votes_to_decide and rejects > accepts:
-        return "rejected"
-    return "pending"
-
-
 class RecordingRemoved(Conflict):
     code = "recording_removed"
 
@@ -210,30 +200,36 @@ SELECT c.id, c.contributor_id, c.accept_count, c.reject_count, c.status, c.known
 """
 
 # The vote and, when it counts, the recording's new counts and verdict, in one statement (the
-# recording's row is locked by _LOCK_RECORDING, so the counts read there are current).
+# recording's row is locked by _LOCK_RECORDING, so the counts read there are current). The
+# verdict rule is contribution_verdict, in SQL (migration 0009), shared with recompute_verdicts.
 _STORE_VOTE = """
 WITH vote AS (
     INSERT INTO validations (contribution_id, validator_id, verdict, role, counted, expected)
     VALUES (%(id)s, %(validator)s, %(verdict)s, %(role)s, %(counted)s, %(expected)s)
         ON CONFLICT (contribution_id, validator_id) DO NOTHING RETURNING id
+), verdict AS (
+    SELECT contribution_verdict(%(accepts)s, %(rejects)s, %(n)s) AS status
 )
 UPDATE contributions
    SET accept_count = %(accepts)s, reject_count = %(rejects)s,
        -- an operator's known answer is the verdict, whatever the votes say
-       status = CASE WHEN known_answer_source = 'operator' THEN status ELSE %(status)s END,
+       status = CASE WHEN known_answer_source = 'operator' THEN contributions.status
+                     ELSE v.status END,
        decided_at = CASE WHEN known_answer_source = 'operator' THEN decided_at
-                         WHEN %(status)s = 'pending' THEN NULL
-                         WHEN status = %(status)s THEN decided_at
+                         WHEN v.status = 'pending' THEN NULL
+                         WHEN contributions.status = v.status THEN decided_at
                          ELSE now() END,
        -- decided with no dissent: a known answer for measuring validators (ADR 0009)
        known_answer = CASE WHEN known_answer_source = 'operator' THEN known_answer
-                           WHEN %(status)s = 'accepted' AND %(rejects)s = 0 THEN 'accept'
-                           WHEN %(status)s = 'rejected' AND %(accepts)s = 0 THEN 'reject' END,
+                           WHEN v.status = 'accepted' AND %(rejects)s = 0 THEN 'accept'
+                           WHEN v.status = 'rejected' AND %(accepts)s = 0 THEN 'reject' END,
        known_answer_source = CASE WHEN known_answer_source = 'operator' THEN 'operator'
-                                  WHEN %(status)s = 'accepted' AND %(rejects)s = 0
-                                    OR %(status)s = 'rejected' AND %(accepts)s = 0
+                                  WHEN v.status = 'accepted' AND %(rejects)s = 0
+                                    OR v.status = 'rejected' AND %(accepts)s = 0
                                   THEN 'majority' END
+  FROM verdict v
  WHERE id = %(id)s AND %(counted)s AND EXISTS (SELECT 1 FROM vote)
+RETURNING v.status
 """
 
 
@@ -288,15 +284,14 @@ def cast_vote(
     counted = role == "vote" and mine["state"] == "counting"
     accepts = rec["accept_count"] + (counted and verdict == "accept")
     rejects = rec["reject_count"] + (counted and verdict == "reject")
-    status = verdict_for(accepts, rejects, votes_to_decide=rules.votes_to_decide)
-    conn.execute(
+    stored = conn.execute(
         _STORE_VOTE,
         {
             "id": rec["id"], "validator": validator_id, "verdict": verdict, "role": role,
             "counted": counted, "expected": known,
-            "accepts": accepts, "rejects": rejects, "status": status,
+            "accepts": accepts, "rejects": rejects, "n": rules.votes_to_decide,
         },
-    )  # fmt: skip
+    ).fetchone()  # fmt: skip
     if role != "vote":
         record_known_answer(conn, validator_id, language, role, verdict == known, rules)
         return VoteOutcome(
@@ -304,8 +299,8 @@ def cast_vote(
             practice=role == "practice", expected=known if role == "practice" else None,
         )  # fmt: skip
     decision = None
-    if counted and rec["status"] == "pending" and status != "pending":
-        decision = status
+    if stored is not None and rec["status"] == "pending" and stored["status"] != "pending":
+        decision = stored["status"]
     return VoteOutcome(str(public_id), verdict, created=True, counted=counted, decision=decision)
 
 

@@ -291,7 +291,7 @@ def count_votes(conn: Conn, me: uuid.UUID, language: str, counted: bool, rules: 
     return len(ids)
 
 
-# The verdict from the counted votes, Common Voice's rule (app.validate.service.verdict_for).
+# The verdict from the counted votes: Common Voice's rule, contribution_verdict (migration 0009).
 # Rows are locked in id order first, so two recomputations never wait on each other in a
 # circle. A known answer that came from a clear majority is kept only while it still is one.
 _LOCK_FOR_RECOMPUTE = """
@@ -311,9 +311,7 @@ WITH locked AS (
      GROUP BY l.id
 ), verdict AS (
     SELECT id, a, r,
-           CASE WHEN a >= %(n)s AND a > r THEN 'accepted'
-                WHEN r >= %(n)s AND r > a THEN 'rejected'
-                ELSE 'pending' END AS status,
+           contribution_verdict(a, r, %(n)s) AS status,
            CASE WHEN a >= %(n)s AND r = 0 THEN 'accept'
                 WHEN r >= %(n)s AND a = 0 THEN 'reject' END AS clear
       FROM tally

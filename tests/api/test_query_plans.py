@@ -38,11 +38,13 @@ def realistic(db: psycopg.Connection) -> uuid.UUID:
     )
     validator = uuid.uuid4()
     db.execute("INSERT INTO contributors (id) VALUES (%s)", (validator,))
-    db.execute(
-        """INSERT INTO validations (contribution_id, validator_id, verdict)
-           SELECT id, %s, 'accept' FROM contributions WHERE id %% 7 = 0""",
-        (validator,),
-    )
+    with db.transaction():  # the votes and the counts they make commit together
+        db.execute(
+            """INSERT INTO validations (contribution_id, validator_id, verdict)
+               SELECT id, %s, 'accept' FROM contributions WHERE id %% 7 = 0""",
+            (validator,),
+        )
+        db.execute("UPDATE contributions SET accept_count = 1 WHERE id % 7 = 0")
     db.execute("ANALYZE")
     return validator
 

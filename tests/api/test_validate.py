@@ -9,7 +9,6 @@ from dataclasses import replace
 import pytest
 
 from app import create_app
-from app.validate.service import verdict_for
 from tests.api.conftest import (
     clip,
     count_rows,
@@ -40,8 +39,13 @@ def vote(client, recording: str, verdict: str):
         (3, 2, "accepted"), (2, 3, "rejected"),
     ],
 )  # fmt: skip
-def test_the_verdict_rule(accepts: int, rejects: int, status: str) -> None:
-    assert verdict_for(accepts, rejects, votes_to_decide=2) == status
+def test_the_verdict_rule(db, accepts: int, rejects: int, status: str) -> None:
+    """The rule lives in the database (contribution_verdict, migration 0009): a vote and a
+    recount both call it."""
+    row = db.execute(
+        "SELECT contribution_verdict(%s, %s, 2) AS status", (accepts, rejects)
+    ).fetchone()
+    assert row["status"] == status
 
 
 def test_votes_move_a_recording_through_a_tie_to_a_verdict(person, add_sentences, db) -> None:

@@ -77,34 +77,37 @@ def arrange_history(db: psycopg.Connection) -> None:
                 ).fetchone()
                 assert item is not None
                 public_id = uuid.uuid4()
-                votes = 0 if status == "pending" else 2
-                contribution = db.execute(
-                    """INSERT INTO contributions
-                         (public_id, contributor_id, item_id, language_code, kind, idempotency_key,
-                          media_key, media_type, size_bytes, duration_ms, age_group, gender,
-                          region_code, status, accept_count, reject_count, created_at, decided_at)
-                       VALUES (%s, %s, %s, %s, 'recording', %s, %s, 'audio/webm', 30000, %s,
-                               %s, %s, %s, %s, %s, %s, %s, %s)
-                       RETURNING id""",
-                    (
-                        public_id, speakers[n], item["id"], language, public_id.hex,
-                        f"recordings/{language}/{public_id}.webm",
-                        rng.randint(60, 900) * 1000,  # long takes, so the hours add up visibly
-                        profile["age_group"], profile["gender"], profile["region_code"], status,
-                        votes if status == "accepted" else 0,
-                        votes if status == "rejected" else 0,
-                        made, decided,
-                    ),
-                ).fetchone()  # fmt: skip
-                assert contribution is not None
-                verdict = "accept" if status == "accepted" else "reject"
-                for validator in rng.sample(validators, votes):
-                    db.execute(
-                        "INSERT INTO validations"
-                        " (contribution_id, validator_id, verdict, created_at)"
-                        " VALUES (%s, %s, %s, %s)",
-                        (contribution["id"], validator, verdict, decided),
-                    )
+                # the recording, its votes and its counts commit together (migration 0009)
+                with db.transaction():
+                    votes = 0 if status == "pending" else 2
+                    contribution = db.execute(
+                        """INSERT INTO contributions
+                             (public_id, contributor_id, item_id, language_code, kind,
+                              idempotency_key, media_key, media_type, size_bytes, duration_ms,
+                              age_group, gender, region_code, status, accept_count, reject_count,
+                              created_at, decided_at)
+                           VALUES (%s, %s, %s, %s, 'recording', %s, %s, 'audio/webm', 30000, %s,
+                                   %s, %s, %s, %s, %s, %s, %s, %s)
+                           RETURNING id""",
+                        (
+                            public_id, speakers[n], item["id"], language, public_id.hex,
+                            f"recordings/{language}/{public_id}.webm",
+                            rng.randint(60, 900) * 1000,  # long takes, so the hours add up visibly
+                            profile["age_group"], profile["gender"], profile["region_code"], status,
+                            votes if status == "accepted" else 0,
+                            votes if status == "rejected" else 0,
+                            made, decided,
+                        ),
+                    ).fetchone()  # fmt: skip
+                    assert contribution is not None
+                    verdict = "accept" if status == "accepted" else "reject"
+                    for validator in rng.sample(validators, votes):
+                        db.execute(
+                            "INSERT INTO validations"
+                            " (contribution_id, validator_id, verdict, created_at)"
+                            " VALUES (%s, %s, %s, %s)",
+                            (contribution["id"], validator, verdict, decided),
+                        )
 
 
 def publish(live_server: LiveServer, database_url: str) -> dict[str, Any]:

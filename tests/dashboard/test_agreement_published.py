@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import psycopg
 
+from app.validate.trust import recompute_verdicts
 from tests.dashboard.conftest import published
 from tests.dashboard.votes import arrange_units, new_contributor
 
@@ -70,7 +71,13 @@ def test_a_refresh_follows_votes_that_stop_counting(app, db: psycopg.Connection,
     assert summary_entry(published(app), "hi")["agreement"]["alpha"] < 0
 
     # The third validator is found out: their votes are kept but no longer count.
-    db.execute("UPDATE validations SET counted = false WHERE validator_id = %s", (validators[2],))
+    with db.transaction():  # as a standing change does (app.validate.trust)
+        votes = db.execute(
+            "UPDATE validations SET counted = false WHERE validator_id = %s"
+            " RETURNING contribution_id",
+            (validators[2],),
+        ).fetchall()
+        recompute_verdicts(db, [v["contribution_id"] for v in votes], votes_to_decide=2)
     refresh()
 
     agreement = summary_entry(published(app), "hi")["agreement"]

@@ -38,36 +38,59 @@ def arrange_units(
     pool += [new_contributor(db) for _ in range(width - len(pool))]
     ids = []
     for unit in units:
-        speaker = new_contributor(db)
-        item = db.execute(
-            "INSERT INTO dataset_rows (language_code, kind, text) VALUES (%s, 'sentence', %s)"
-            " RETURNING id",
-            (language, f"Agreement sentence {uuid.uuid4().hex}"),
-        ).fetchone()
-        public_id = uuid.uuid4()
-        row = db.execute(
-            """INSERT INTO contributions
-                 (public_id, contributor_id, item_id, language_code, kind, idempotency_key,
-                  media_key, media_type, size_bytes, duration_ms, status, decided_at)
-               VALUES (%s, %s, %s, %s, 'recording', %s, %s, 'audio/wav', 1000, 3000, %s,
-                       CASE WHEN %s = 'pending' THEN NULL ELSE now() END)
-               RETURNING id""",
-            (
-                public_id, speaker, item["id"], language, public_id.hex,
-                media_key or f"recordings/{language}/{public_id}.wav", status, status,
-            ),
-        ).fetchone()  # fmt: skip
-        ids.append(row["id"])
-        for validator, vote in zip(pool, unit, strict=False):
-            if vote is None:
-                continue
-            verdict, role, counted = (vote, "vote", True) if isinstance(vote, str) else vote
-            db.execute(
-                "INSERT INTO validations (contribution_id, validator_id, verdict, role, counted,"
-                " expected) VALUES (%s, %s, %s, %s, %s, %s)",
-                (row["id"], validator, verdict, role, counted, None if role == "vote" else verdict),
-            )
+        with db.transaction():  # a recording, its votes and its counts commit together
+            ids.append(_recording_with_votes(db, language, pool, unit, status, media_key))
     return ids
+
+
+def _recording_with_votes(
+    db: psycopg.Connection[Any],
+    language: str,
+    pool: list[uuid.UUID],
+    unit: Sequence[Any],
+    status: str,
+    media_key: str | None,
+) -> int:
+    """One recording of `unit` with its votes, and its counts: the counted votes."""
+    speaker = new_contributor(db)
+    item = db.execute(
+        "INSERT INTO dataset_rows (language_code, kind, text) VALUES (%s, 'sentence', %s)"
+        " RETURNING id",
+        (language, f"Agreement sentence {uuid.uuid4().hex}"),
+    ).fetchone()
+    public_id = uuid.uuid4()
+    row = db.execute(
+        """INSERT INTO contributions
+             (public_id, contributor_id, item_id, language_code, kind, idempotency_key,
+              media_key, media_type, size_bytes, duration_ms, status, decided_at)
+           VALUES (%s, %s, %s, %s, 'recording', %s, %s, 'audio/wav', 1000, 3000, %s,
+                   CASE WHEN %s = 'pending' THEN NULL ELSE now() END)
+           RETURNING id""",
+        (
+            public_id, speaker, item["id"], language, public_id.hex,
+            media_key or f"recordings/{language}/{public_id}.wav", status, status,
+        ),
+    ).fetchone()  # fmt: skip
+    for validator, vote in zip(pool, unit, strict=False):
+        if vote is None:
+            continue
+        verdict, role, counted = (vote, "vote", True) if isinstance(vote, str) else vote
+        db.execute(
+            "INSERT INTO validations (contribution_id, validator_id, verdict, role, counted,"
+            " expected) VALUES (%s, %s, %s, %s, %s, %s)",
+            (row["id"], validator, verdict, role, counted, None if role == "vote" else verdict),
+        )
+    # the counts are the counted votes (the schema checks it at commit, migration 0009)
+    db.execute(
+        """UPDATE contributions c
+              SET accept_count = v.a, reject_count = v.r
+             FROM (SELECT count(*) FILTER (WHERE counted AND verdict = 'accept') AS a,
+                          count(*) FILTER (WHERE counted AND verdict = 'reject') AS r
+                     FROM validations WHERE contribution_id = %(id)s) v
+            WHERE c.id = %(id)s""",
+        {"id": row["id"]},
+    )
+    return int(row["id"])
 
 
 def counted_units(db: psycopg.Connection[Any], language: str | None = None) -> list[list[str]]:
