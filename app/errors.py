@@ -68,7 +68,15 @@ class StorageError(CrowdsourceError):
 
 
 class StorageUnavailable(StorageError, ServiceUnavailable):
+    """Storage cannot be used now. `transient` says whether trying again may help (endpoint
+    unreachable, timeout, throttling, 5xx) or not (missing bucket, access denied, no
+    credentials): batch work retries only the transient kind (app.storage.retrying)."""
+
     code = "storage_unavailable"
+
+    def __init__(self, message: str, *, transient: bool = True) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 class ObjectNotFound(StorageError, NotFound):

@@ -14,6 +14,7 @@ from app.db.migrations import require_schema
 from app.errors import CrowdsourceError
 from app.settings import Settings, load_settings
 from app.storage import Storage, make_dashboard_storage, make_storage
+from app.storage.retrying import RetryingStorage
 
 # ctx.meta key: False for the commands that must work without the schema (ops/cli.py sets it).
 SCHEMA_CHECK = "crowdsource.schema_check"
@@ -65,17 +66,28 @@ def confirm_destructive(what: str, yes: bool) -> None:
     click.confirm(f"{what}. Continue?", abort=True, err=True)
 
 
-def checked_storage(settings: Settings) -> Storage:
-    """The configured storage backend, after checking the bucket is reachable."""
+def checked_storage(settings: Settings, *, batch: bool = False) -> Storage:
+    """The configured storage backend, after checking the bucket is reachable. For `batch`
+    work (export, refresh, sweep, ingest) each call is tried again after a transient failure
+    (app.storage.retrying says why the request path is not)."""
     storage = make_storage(settings)
+    if batch:
+        storage = RetryingStorage(storage)
     storage.check()
     return storage
 
 
-def checked_dashboard_storage(settings: Settings, recordings: Storage | None = None) -> Storage:
+def checked_dashboard_storage(
+    settings: Settings, recordings: Storage | None = None, *, batch: bool = True
+) -> Storage:
     """Where the dashboard is published (DASHBOARD_BUCKET_NAME, else the recordings storage),
-    after checking it is reachable."""
+    after checking it is reachable. Publishing is batch work: retried unless `batch` is
+    False (see checked_storage)."""
     storage = make_dashboard_storage(settings, recordings)
     if storage is not recordings:
+        if batch:
+            storage = RetryingStorage(storage)
         storage.check()
+    elif batch and not isinstance(storage, RetryingStorage):
+        storage = RetryingStorage(storage)
     return storage

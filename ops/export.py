@@ -123,7 +123,7 @@ def export(
     if target.bucket is not None:
         target.bucket.check()
     url = connect_database(settings)
-    source = checked_storage(settings)
+    source = checked_storage(settings, batch=True)
     options = ExportOptions(
         language=language,
         max_per_sentence=max_per_sentence,

@@ -23,6 +23,7 @@ from app.ingest.report import IngestReport, RefusedWriter
 from app.ingest.sentences import ingest_sentences
 from app.ingest.text import RuleOptions, parse_blocklist
 from app.storage import make_storage
+from app.storage.retrying import RetryingStorage
 from ops.context import confirm_destructive, connect_database, settings_from_environment
 
 LONG_RUN_SECONDS = 10  # without a terminal, a progress line every this many seconds
@@ -232,7 +233,7 @@ def media(
     """
     settings = settings_from_environment()
     limits = AudioLimits(min_ms=settings.recording_min_ms, max_ms=settings.recording_max_ms)
-    storage = make_storage(settings)
+    storage = RetryingStorage(make_storage(settings))  # batch work: see app.storage.retrying
     if not dry_run:
         storage.check()
     after = "done, nothing written" if dry_run else "recording the batch"

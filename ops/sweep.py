@@ -57,7 +57,7 @@ def sweep(grace_hours: float, dry_run: bool, yes: bool, prefixes: tuple[str, ...
         )
     settings = settings_from_environment()
     url = connect_database(settings)
-    storage = checked_storage(settings)
+    storage = checked_storage(settings, batch=True)
     if not dry_run:
         confirm_destructive(
             f"delete orphaned objects under {', '.join(chosen)} older than {grace_hours:g} h",

@@ -23,6 +23,7 @@ from app.export.state import ExportError, ExportState
 from app.export.writer import CHECKSUMS, README, file_sha256
 from app.settings import Settings
 from app.storage import Storage, validate_prefix
+from app.storage.retrying import RetryingStorage
 
 _BUCKET_URL = re.compile(r"(s3|gs)://([^/]+)/?(.*)")
 _BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.\-_]{1,61}[a-z0-9]")
@@ -97,7 +98,7 @@ def open_target(out: str, settings: Settings, staging: Path | None = None) -> Ta
     return Target(
         url=out,
         local_dir=staging.expanduser().resolve(),
-        bucket=bucket,
+        bucket=RetryingStorage(bucket),  # an export is batch work (app.storage.retrying)
         prefix=prefix,
         staging_is_temporary=temporary,
     )

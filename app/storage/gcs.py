@@ -211,14 +211,18 @@ class GCSStorage:
             # message tells them apart (the emulator does not say, so it reads as the object).
             if key is not None and "bucket does not exist" not in str(exc.message).lower():
                 raise self._not_found(key) from exc
-            raise StorageUnavailable(self._message("the bucket does not exist")) from exc
+            raise StorageUnavailable(
+                self._message("the bucket does not exist"), transient=False
+            ) from exc
         except (api.Forbidden, api.Unauthorized) as exc:
-            raise StorageUnavailable(self._message(f"access denied (HTTP {exc.code})")) from exc
+            denied = self._message(f"access denied (HTTP {exc.code})")
+            raise StorageUnavailable(denied, transient=False) from exc
         except _UNREACHABLE as exc:
             reason = f"cannot reach the endpoint ({_cause_name(exc)})"
             raise StorageUnavailable(self._message(reason)) from exc
         except (auth.RefreshError, auth.DefaultCredentialsError) as exc:
-            raise StorageUnavailable(self._message("credentials were refused")) from exc
+            refused = self._message("credentials were refused")
+            raise StorageUnavailable(refused, transient=False) from exc
         except api.GoogleAPICallError as exc:
             raise StorageError(self._message(f"request refused (HTTP {exc.code})")) from exc
 

@@ -144,13 +144,15 @@ class LocalStorage:
                 probe.write(b"ok")
                 probe.flush()
         except OSError as exc:
-            raise StorageUnavailable(self._message("folder is not writable", exc)) from exc
+            unwritable = self._message("folder is not writable", exc)
+            raise StorageUnavailable(unwritable, transient=False) from exc
 
     def _make_root(self) -> None:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StorageUnavailable(self._message("cannot create the folder", exc)) from exc
+            uncreatable = self._message("cannot create the folder", exc)
+            raise StorageUnavailable(uncreatable, transient=False) from exc
 
     def _path(self, key: str) -> Path:
         validate_key(key)

@@ -221,7 +221,7 @@ class S3Storage:
             raise StorageUnavailable(self._message(reason)) from exc
         except (NoCredentialsError, PartialCredentialsError) as exc:
             reason = "no usable AWS credentials (set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)"
-            raise StorageUnavailable(self._message(reason)) from exc
+            raise StorageUnavailable(self._message(reason), transient=False) from exc
         except BotoCoreError as exc:
             raise StorageError(self._message(type(exc).__name__)) from exc
 
@@ -232,9 +232,9 @@ class S3Storage:
         if key is not None and code in _MISSING_OBJECT:
             return ObjectNotFound(f"no object {key!r} in S3 bucket {self.bucket!r}")
         if code in _MISSING_BUCKET or (key is None and code in _MISSING_OBJECT):
-            return StorageUnavailable(self._message("the bucket does not exist"))
+            return StorageUnavailable(self._message("the bucket does not exist"), transient=False)
         if code in _DENIED:
-            return StorageUnavailable(self._message(f"access denied ({code})"))
+            return StorageUnavailable(self._message(f"access denied ({code})"), transient=False)
         if status >= 500 or code in {"SlowDown", "ServiceUnavailable", "InternalError"}:
             return StorageUnavailable(self._message(f"the service failed ({code or status})"))
         return StorageError(self._message(f"request refused ({code or status})"))
