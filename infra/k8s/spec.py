@@ -56,6 +56,13 @@ class Database:
     sslmode: str = "require"
     # Where the database lives, for the egress NetworkPolicy (default: anywhere on port 5432).
     cidrs: Sequence[str] = ("0.0.0.0/0",)
+    # PEM of the CA that signed the server's certificate (the RDS CA bundle, Cloud SQL's server
+    # CA): shipped to the pods and named by sslrootcert. verify-ca and verify-full need it.
+    ca_certificate: pulumi.Input[str] | None = None
+    # The least-privilege role the app's pods connect as, made (or updated) by the migration
+    # Job, which alone connects as `user` (the owner, e.g. the RDS master user). None: every
+    # pod connects as `user` (a database whose operator made a limited user themselves).
+    app_user: str | None = "crowdsource_app"
 
 
 @dataclass(frozen=True)
