@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import json
 import secrets
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -145,13 +146,20 @@ class _Mocks(pulumi.runtime.Mocks):
 
 
 class _RecordingMonitor(pulumi_mocks.MockMonitor):
-    """The mock monitor, also keeping each registration's parent and dependencies."""
+    """The mock monitor, also keeping each registration's parent and dependencies. A resource
+    whose type token or logical name is in `delays` takes that many seconds to be created, as
+    a cluster or a database does in a real cloud: what waits for it (by data or depends_on)
+    is registered after it, and what does not may come first."""
 
-    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+    def __init__(self, mocks: pulumi.runtime.Mocks, delays: Mapping[str, float]) -> None:
         super().__init__(mocks)
         self.registered: list[Registered] = []
+        self.delays = dict(delays)
 
     def RegisterResource(self, request: Any) -> Any:
+        delay = self.delays.get(request.type, self.delays.get(request.name, 0.0))
+        if delay:
+            time.sleep(delay)  # registrations run on the SDK's worker threads
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
             from pulumi.runtime import rpc
@@ -179,11 +187,14 @@ def capture(
     config: Mapping[str, Any],
     project: str = "crowdsource",
     secret_keys: tuple[str, ...] = (),
+    delays: Mapping[str, float] | None = None,
 ) -> Capture:
     """Runs `program` as stack `stack` with `config` ({"crowdsource:key": value}; objects are
-    given as dicts) and returns what it registered. Errors in the program propagate."""
+    given as dicts) and returns what it registered, in the order the engine got it. `delays`
+    ({type token or logical name: seconds}) makes those resources slow to create, for tests of
+    ordering. Errors in the program propagate."""
     _load_cloud_mocks()
-    monitor = _RecordingMonitor(_Mocks())
+    monitor = _RecordingMonitor(_Mocks(), delays or {})
     pulumi_settings.ROOT.set(None)  # a fresh Stack resource for this run
     pulumi.runtime.set_mocks(
         monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor

@@ -22,9 +22,16 @@ SECRETS = {"crowdsource:databasePassword": DB_PASSWORD, "crowdsource:secretKey":
 Build = Callable[..., Capture]
 
 
-def build_stack(name: str, with_secrets: bool = True, **overrides: Any) -> Capture:
+def build_stack(
+    name: str,
+    with_secrets: bool = True,
+    *,
+    delays: dict[str, float] | None = None,
+    **overrides: Any,
+) -> Capture:
     """Runs the program for stack `name` from its Pulumi.<name>.yaml; `overrides` replace config
-    keys (without the `crowdsource:` prefix; None removes a key)."""
+    keys (without the `crowdsource:` prefix; None removes a key); `delays` makes resources (by
+    type token or logical name) slow to create (infra.capture.capture)."""
     config = dict(load_stack(ROOT, name).config)
     if with_secrets:
         config |= SECRETS
@@ -34,7 +41,7 @@ def build_stack(name: str, with_secrets: bool = True, **overrides: Any) -> Captu
             config.pop(full, None)
         else:
             config[full] = value
-    return capture(main, stack=name, config=config, secret_keys=tuple(SECRETS))
+    return capture(main, stack=name, config=config, secret_keys=tuple(SECRETS), delays=delays)
 
 
 _cache: dict[str, Capture] = {}
