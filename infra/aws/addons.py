@@ -14,8 +14,10 @@ from infra.aws.cluster import Cluster
 from infra.aws.iam import irsa_role, load_balancer_controller_policy
 
 METRICS_SERVER_CHART = ("https://kubernetes-sigs.github.io/metrics-server/", "3.13.0")
-# The controller's IAM policy in iam.py follows this chart's controller version (v2.14).
 LB_CONTROLLER_CHART = ("https://aws.github.io/eks-charts", "1.14.0")
+# The controller version that chart installs (its Chart.yaml appVersion). The controller's IAM
+# policy (iam.LB_CONTROLLER_POLICY_VERSION) is the official one of exactly this version.
+LB_CONTROLLER_APP_VERSION = "v2.14.0"
 LB_CONTROLLER_ACCOUNT = "aws-load-balancer-controller"
 
 

@@ -8,6 +8,7 @@ access key exists anywhere in this program (the tests check that).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -103,156 +104,23 @@ def app_policy(
     )
 
 
+# The AWS Load Balancer Controller's official IAM policy, kept verbatim as published with the
+# controller (docs/install/iam_policy.json) at the tag that the pinned Helm chart installs
+# (addons.LB_CONTROLLER_CHART: chart 1.14.0 has appVersion v2.14.0, per the chart's Chart.yaml at
+# that tag). Upgrading the chart means replacing the file from the new tag and both records below;
+# tests/infra/test_aws_iam.py checks that the chart, the tag and the file's digest agree.
+LB_CONTROLLER_POLICY_FILE = Path(__file__).with_name("lb_controller_iam_policy.json")
+LB_CONTROLLER_POLICY_SOURCE = (
+    "https://github.com/kubernetes-sigs/aws-load-balancer-controller/blob/v2.14.0/"
+    "docs/install/iam_policy.json"
+)
+LB_CONTROLLER_POLICY_VERSION = "v2.14.0"
+LB_CONTROLLER_POLICY_SHA256 = "16f232c9d9f79366fe949c4550ad517a202380058a9e48d45a4e215044a20a6a"
+
+
 def load_balancer_controller_policy() -> str:
-    """The AWS Load Balancer Controller's permissions (its documented policy for v2.14, regrouped):
-    reads are account-wide because the API has no resource-level reads; changes are limited to
-    load balancers and security groups the controller tagged as its own."""
-    owned = {"Null": {"aws:ResourceTag/elbv2.k8s.aws/cluster": "false"}}
-    statements: list[Statement] = [
-        {
-            "Effect": "Allow",
-            "Action": "iam:CreateServiceLinkedRole",
-            "Resource": "*",
-            "Condition": {
-                "StringEquals": {"iam:AWSServiceName": "elasticloadbalancing.amazonaws.com"}
-            },
-        },
-        {
-            "Effect": "Allow",
-            "Action": [
-                "ec2:DescribeAccountAttributes",
-                "ec2:DescribeAddresses",
-                "ec2:DescribeAvailabilityZones",
-                "ec2:DescribeInternetGateways",
-                "ec2:DescribeVpcs",
-                "ec2:DescribeVpcPeeringConnections",
-                "ec2:DescribeSubnets",
-                "ec2:DescribeSecurityGroups",
-                "ec2:DescribeInstances",
-                "ec2:DescribeNetworkInterfaces",
-                "ec2:DescribeTags",
-                "ec2:DescribeRouteTables",
-                "ec2:DescribeCoipPools",
-                "ec2:DescribeIpamPools",
-                "ec2:GetCoipPoolUsage",
-                "ec2:GetSecurityGroupsForVpc",
-                "elasticloadbalancing:DescribeLoadBalancers",
-                "elasticloadbalancing:DescribeLoadBalancerAttributes",
-                "elasticloadbalancing:DescribeListeners",
-                "elasticloadbalancing:DescribeListenerCertificates",
-                "elasticloadbalancing:DescribeListenerAttributes",
-                "elasticloadbalancing:DescribeSSLPolicies",
-                "elasticloadbalancing:DescribeRules",
-                "elasticloadbalancing:DescribeTargetGroups",
-                "elasticloadbalancing:DescribeTargetGroupAttributes",
-                "elasticloadbalancing:DescribeTargetHealth",
-                "elasticloadbalancing:DescribeTags",
-                "elasticloadbalancing:DescribeTrustStores",
-                "elasticloadbalancing:DescribeCapacityReservation",
-                "acm:ListCertificates",
-                "acm:DescribeCertificate",
-                "iam:ListServerCertificates",
-                "iam:GetServerCertificate",
-                "cognito-idp:DescribeUserPoolClient",
-                "wafv2:GetWebACL",
-                "wafv2:GetWebACLForResource",
-                "wafv2:AssociateWebACL",
-                "wafv2:DisassociateWebACL",
-                "waf-regional:GetWebACL",
-                "waf-regional:GetWebACLForResource",
-                "waf-regional:AssociateWebACL",
-                "waf-regional:DisassociateWebACL",
-                "shield:GetSubscriptionState",
-                "shield:DescribeProtection",
-                "shield:CreateProtection",
-                "shield:DeleteProtection",
-            ],
-            "Resource": "*",
-        },
-        {
-            "Effect": "Allow",
-            "Action": [
-                "ec2:CreateSecurityGroup",
-                "ec2:AuthorizeSecurityGroupIngress",
-                "ec2:RevokeSecurityGroupIngress",
-            ],
-            "Resource": "*",
-        },
-        {
-            "Effect": "Allow",
-            "Action": "ec2:CreateTags",
-            "Resource": "arn:aws:ec2:*:*:security-group/*",
-            "Condition": {
-                "StringEquals": {"ec2:CreateAction": "CreateSecurityGroup"},
-                "Null": {"aws:RequestTag/elbv2.k8s.aws/cluster": "false"},
-            },
-        },
-        {
-            "Effect": "Allow",
-            "Action": ["ec2:CreateTags", "ec2:DeleteTags", "ec2:DeleteSecurityGroup"],
-            "Resource": "arn:aws:ec2:*:*:security-group/*",
-            "Condition": owned,
-        },
-        {
-            "Effect": "Allow",
-            "Action": [
-                "elasticloadbalancing:CreateLoadBalancer",
-                "elasticloadbalancing:CreateTargetGroup",
-            ],
-            "Resource": "*",
-            "Condition": {"Null": {"aws:RequestTag/elbv2.k8s.aws/cluster": "false"}},
-        },
-        {
-            "Effect": "Allow",
-            "Action": [
-                "elasticloadbalancing:CreateListener",
-                "elasticloadbalancing:DeleteListener",
-                "elasticloadbalancing:CreateRule",
-                "elasticloadbalancing:DeleteRule",
-                "elasticloadbalancing:ModifyListener",
-                "elasticloadbalancing:ModifyListenerAttributes",
-                "elasticloadbalancing:AddListenerCertificates",
-                "elasticloadbalancing:RemoveListenerCertificates",
-                "elasticloadbalancing:ModifyRule",
-                "elasticloadbalancing:SetWebAcl",
-            ],
-            "Resource": "*",
-        },
-        {
-            "Effect": "Allow",
-            "Action": ["elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags"],
-            "Resource": [
-                "arn:aws:elasticloadbalancing:*:*:targetgroup/*/*",
-                "arn:aws:elasticloadbalancing:*:*:loadbalancer/net/*/*",
-                "arn:aws:elasticloadbalancing:*:*:loadbalancer/app/*/*",
-                "arn:aws:elasticloadbalancing:*:*:listener/app/*/*/*",
-                "arn:aws:elasticloadbalancing:*:*:listener-rule/app/*/*/*",
-            ],
-        },
-        {
-            "Effect": "Allow",
-            "Action": [
-                "elasticloadbalancing:ModifyLoadBalancerAttributes",
-                "elasticloadbalancing:SetIpAddressType",
-                "elasticloadbalancing:SetSecurityGroups",
-                "elasticloadbalancing:SetSubnets",
-                "elasticloadbalancing:DeleteLoadBalancer",
-                "elasticloadbalancing:ModifyTargetGroup",
-                "elasticloadbalancing:ModifyTargetGroupAttributes",
-                "elasticloadbalancing:DeleteTargetGroup",
-                "elasticloadbalancing:ModifyCapacityReservation",
-                "elasticloadbalancing:ModifyIpPools",
-            ],
-            "Resource": "*",
-            "Condition": owned,
-        },
-        {
-            "Effect": "Allow",
-            "Action": [
-                "elasticloadbalancing:RegisterTargets",
-                "elasticloadbalancing:DeregisterTargets",
-            ],
-            "Resource": "arn:aws:elasticloadbalancing:*:*:targetgroup/*/*",
-        },
-    ]
-    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+    """The controller's permissions: exactly its official policy for the pinned version. Reads
+    are account-wide (the API has no resource-level reads); changes are limited to load
+    balancers, target groups and security groups the controller tagged as its own."""
+    document = json.loads(LB_CONTROLLER_POLICY_FILE.read_text(encoding="utf-8"))
+    return json.dumps(document)
