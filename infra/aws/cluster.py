@@ -92,6 +92,10 @@ class Cluster(pulumi.ComponentResource):
             # Only managed add-ons (CoreDNS below): no unmanaged DaemonSets that Fargate
             # cannot run.
             bootstrap_self_managed_addons=False,
+            # Prod: `pulumi destroy` (or a change that replaces the cluster) fails until the
+            # flag is turned off in a reviewed change.
+            deletion_protection=access.deletion_protection,
+            upgrade_policy={"support_type": access.support_type},
             opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group]),
         )
         # Fargate pods get the cluster's security group: the database admits exactly it.

@@ -1,5 +1,6 @@
 """The AWS stack's own config keys (`crowdsource:network`, `cluster`, `rds`, `cdn`, `waf`,
-`domain`, `certificateArn`, `logRetentionDays`, and the standard `aws:region`), read and checked
+`domain`, `certificateArn`, `logRetentionDays`, `accessLogRetentionDays`, `alerts`, and the
+standard `aws:region`), read and checked
 in one place. A wrong key or value stops the program with one line naming it, as for the
 Kubernetes keys (infra/k8s/config.py); every key is listed in docs/deploy.md."""
 
@@ -15,17 +16,26 @@ import pulumi
 from infra.config_values import ConfigError, cidr, config_map, true_or_false, whole_number
 
 _NETWORK_KEYS = {"cidr", "natPerAz", "zones"}
-_CLUSTER_KEYS = {"version", "publicEndpoint", "privateEndpoint", "publicAccessCidrs"}
+_CLUSTER_KEYS = {
+    "version", "publicEndpoint", "privateEndpoint", "publicAccessCidrs", "deletionProtection",
+    "supportType",
+}  # fmt: skip
 _RDS_KEYS = {
     "instanceClass", "allocatedStorageGb", "maxAllocatedStorageGb", "multiAz",
     "deletionProtection", "backupRetentionDays", "performanceInsightsRetentionDays",
+    "backupCopyRegion", "backupCopyRetentionDays",
 }  # fmt: skip
 _CDN_KEYS = {"priceClass"}
 _WAF_KEYS = {"rateLimit"}
+_ALERT_KEYS = {"email"}
+_SUPPORT_TYPES = ("STANDARD", "EXTENDED")
 # Keys of the k8s target that the AWS program fills in itself from what it builds.
 _BUILT_HERE = ("database", "postgres", "storage", "ingress", "kubeContext")
 _PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
-_ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$")
+_ACM_ARN = re.compile(
+    r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:(?P<account>\d{12}):certificate/(?P<id>[0-9a-f-]+)$"
+)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,11 @@ class ClusterSettings:
     public_endpoint: bool = True  # `pulumi up` and kubectl reach the API from outside the VPC
     private_endpoint: bool = True  # pods and Fargate nodes reach it without leaving the VPC
     public_access_cidrs: tuple[str, ...] = ("0.0.0.0/0",)
+    # Prod refuses `pulumi destroy` of the cluster (and a replacement) until this is turned off.
+    deletion_protection: bool = False
+    # STANDARD: EKS upgrades the control plane when standard support ends, rather than billing
+    # extended support (6x per cluster hour) for as long as nobody notices.
+    support_type: str = "STANDARD"
 
 
 # The original platform's database size (4 vCPU / 16 GiB): prod's default class.
@@ -59,6 +74,10 @@ class RdsSettings:
     deletion_protection: bool = False
     backup_retention_days: int = 7
     performance_insights_retention_days: int = 7  # 7 days is the free tier
+    # A copy of the automated backups in another region (RDS automated backup replication), so a
+    # regional outage or a lost account region does not take the dataset with it.
+    backup_copy_region: str | None = None
+    backup_copy_retention_days: int = 7
 
 
 @dataclass(frozen=True)
@@ -78,6 +97,12 @@ class AwsSettings:
     # contributors behind one CGNAT address.
     waf_rate_limit: int = 2000
     log_retention_days: int = 30
+    # ALB access logs in S3 (expired after this many days).
+    access_log_retention_days: int = 90
+    # Where the alarms go: an SNS topic with these e-mail subscriptions (none: the topic only).
+    alert_emails: tuple[str, ...] = ()
+    # A prod stack (preset prod, or a name ending in "prod"): stricter checks and defaults.
+    prod: bool = False
 
     @property
     def cluster_name(self) -> str:
@@ -113,21 +138,26 @@ def read_settings(config: pulumi.Config, stack: str) -> AwsSettings:
     version = str(cl.get("version", ClusterSettings.version))
     if not re.match(r"^1\.\d{2}$", version):
         raise ConfigError("cluster.version", f"{version!r} is not a Kubernetes version like 1.35")
+    # A prod stack (preset prod, or a name ending in "prod") defaults to the seed's size, a
+    # standby and deletion protection: forgetting a key must never make prod fragile.
+    prod = config.get("preset") == "prod" or stack.endswith("prod")
+    support_type = str(cl.get("supportType", ClusterSettings.support_type))
+    if support_type not in _SUPPORT_TYPES:
+        raise ConfigError("cluster.supportType", f"{support_type!r} is not one of {_SUPPORT_TYPES}")
     cluster = ClusterSettings(
         version=version,
         public_endpoint=true_or_false("cluster.publicEndpoint", cl.get("publicEndpoint", True)),
         private_endpoint=true_or_false("cluster.privateEndpoint", cl.get("privateEndpoint", True)),
-        public_access_cidrs=tuple(
-            cidr("cluster.publicAccessCidrs", c) for c in cl.get("publicAccessCidrs", ["0.0.0.0/0"])
+        public_access_cidrs=_endpoint_cidrs(cl.get("publicAccessCidrs", ["0.0.0.0/0"]), prod),
+        deletion_protection=true_or_false(
+            "cluster.deletionProtection", cl.get("deletionProtection", prod)
         ),
+        support_type=support_type,
     )
     if not (cluster.public_endpoint or cluster.private_endpoint):
         raise ConfigError("cluster", "enable the public or the private endpoint (or both)")
 
     db = config_map(config, "rds", _RDS_KEYS)
-    # A prod stack (preset prod, or a name ending in "prod") defaults to the seed's size, a
-    # standby and deletion protection: forgetting a key must never make prod fragile.
-    prod = config.get("preset") == "prod" or stack.endswith("prod")
     default_class = PROD_INSTANCE_CLASS if prod else RdsSettings.instance_class
     instance_class = str(db.get("instanceClass", default_class))
     if not re.match(r"^db\.[a-z0-9]+\.[a-z0-9]+$", instance_class):
@@ -152,20 +182,27 @@ def read_settings(config: pulumi.Config, stack: str) -> AwsSettings:
             7,
             731,
         ),
+        backup_copy_region=_backup_region(region, db.get("backupCopyRegion")),
+        backup_copy_retention_days=whole_number(
+            "rds.backupCopyRetentionDays", db.get("backupCopyRetentionDays", 7), 1, 35
+        ),
     )
 
     domain = config.get("domain")
     if domain is not None and not re.match(r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$", domain):
         raise ConfigError("domain", f"{domain!r} is not a DNS name")
     certificate_arn = config.get("certificateArn")
-    if certificate_arn is not None and not _ACM_ARN.match(certificate_arn):
-        raise ConfigError("certificateArn", f"{certificate_arn!r} is not an ACM certificate ARN")
+    if certificate_arn is not None:
+        _check_certificate_arn(certificate_arn, domain, region)
     if domain and not certificate_arn:
         raise ConfigError("certificateArn", "required with a domain (an ACM certificate for it)")
     price_class = config_map(config, "cdn", _CDN_KEYS).get("priceClass", "PriceClass_200")
     if price_class not in _PRICE_CLASSES:
         raise ConfigError("cdn.priceClass", f"{price_class!r} is not one of {_PRICE_CLASSES}")
     rate = config_map(config, "waf", _WAF_KEYS).get("rateLimit", 2000)
+    emails = config_map(config, "alerts", _ALERT_KEYS).get("email") or []
+    if not isinstance(emails, list) or not all(_EMAIL.match(str(e)) for e in emails):
+        raise ConfigError("alerts.email", "expected a list of e-mail addresses")
     return AwsSettings(
         stack=stack,
         region=region,
@@ -179,7 +216,56 @@ def read_settings(config: pulumi.Config, stack: str) -> AwsSettings:
         log_retention_days=whole_number(
             "logRetentionDays", config.get("logRetentionDays") or 30, 1, 3653
         ),
+        access_log_retention_days=whole_number(
+            "accessLogRetentionDays", config.get("accessLogRetentionDays") or 90, 1, 3653
+        ),
+        alert_emails=tuple(str(e) for e in emails),
+        prod=prod,
     )
+
+
+def _check_certificate_arn(arn: str, domain: str | None, region: str) -> None:
+    """An ACM certificate ARN that can be real: the format, and no placeholder. A placeholder
+    (an all-zero account or certificate id) passes the format, and then the ALB's HTTPS listener
+    cannot be created and the Ingress waits out its timeout: refuse it here instead."""
+    match = _ACM_ARN.match(arn)
+    if not match:
+        raise ConfigError("certificateArn", f"{arn!r} is not an ACM certificate ARN")
+    account, certificate = match["account"], match["id"]
+    if set(account) == {"0"} or set(certificate) <= {"0", "-"}:
+        raise ConfigError(
+            "certificateArn",
+            f"{arn!r} is a placeholder (all-zero account or certificate id): request an ACM "
+            f"certificate for {domain or 'the domain'} in {region} and set its ARN",
+        )
+    if f":acm:{region}:" not in arn:
+        raise ConfigError("certificateArn", f"the ALB needs a certificate in {region}")
+
+
+def _endpoint_cidrs(value: Any, prod: bool) -> tuple[str, ...]:
+    """Who may reach the cluster's public API endpoint. Prod names its CI runners and admins:
+    the whole internet (a /0) or nobody (an empty list, which EKS reads as everyone) is refused."""
+    key = "cluster.publicAccessCidrs"
+    if not isinstance(value, list):
+        raise ConfigError(key, "expected a list of CIDR blocks")
+    cidrs = tuple(cidr(key, c, example="203.0.113.0/24") for c in value)
+    if prod and not cidrs:
+        raise ConfigError(key, "a prod stack names who may reach the API (an empty list is all)")
+    if prod and any(ipaddress.ip_network(c).prefixlen == 0 for c in cidrs):
+        raise ConfigError(key, "a prod stack may not open the API to the whole internet (/0)")
+    return cidrs
+
+
+def _backup_region(region: str, value: Any) -> str | None:
+    """The region that keeps a copy of the automated backups: another region of AWS."""
+    if value is None:
+        return None
+    copy = str(value)
+    if not re.match(r"^[a-z]{2}(-[a-z]+)+-\d$", copy):
+        raise ConfigError("rds.backupCopyRegion", f"{copy!r} is not an AWS region")
+    if copy == region:
+        raise ConfigError("rds.backupCopyRegion", f"must differ from the stack's region {region}")
+    return copy
 
 
 def _zones(region: str, value: Any) -> tuple[str, ...]:

@@ -18,6 +18,15 @@ ROOT = Path(__file__).resolve().parents[2]
 DB_PASSWORD = "db-pass-SENTINEL-7f3a"
 SECRET_KEY = "secret-key-SENTINEL-91bc"
 SECRETS = {"crowdsource:databasePassword": DB_PASSWORD, "crowdsource:secretKey": SECRET_KEY}
+# Placeholders a stack file ships for its adopter to replace, which `pulumi up` refuses as they
+# stand (aws-prod's all-zero certificate ARN): the tests stand in plausible values.
+STAND_INS: dict[str, dict[str, Any]] = {
+    "aws-prod": {
+        "certificateArn": (
+            "arn:aws:acm:ap-south-1:111122223333:certificate/0b7f5c1e-4a2d-4c3b-9e8f-1a2b3c4d5e6f"
+        )
+    },
+}
 
 Build = Callable[..., Capture]
 
@@ -35,7 +44,7 @@ def build_stack(
     config = dict(load_stack(ROOT, name).config)
     if with_secrets:
         config |= SECRETS
-    for key, value in overrides.items():
+    for key, value in {**STAND_INS.get(name, {}), **overrides}.items():
         full = f"crowdsource:{key}"
         if value is None:
             config.pop(full, None)
