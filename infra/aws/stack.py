@@ -20,7 +20,7 @@ from infra.aws.addons import ClusterAddons
 from infra.aws.buckets import PrivateBucket
 from infra.aws.cdn import DashboardCdn
 from infra.aws.cluster import Cluster
-from infra.aws.database import RdsPostgres
+from infra.aws.database import RdsPostgres, ca_bundle
 from infra.aws.network import Network
 from infra.aws.settings import AwsSettings, read_settings
 from infra.k8s import CrowdsourceApp, Database, Ingress, Storage
@@ -158,7 +158,10 @@ def deploy(config: pulumi.Config) -> CrowdsourceApp:
         database=Database(
             host=database.address,
             password=database.password,
-            sslmode="require",  # rds.force_ssl refuses anything else
+            # rds.force_ssl refuses plain connections; verify-full also checks that the server
+            # is the instance named in DB_HOST, signed by a CA from AWS's RDS bundle.
+            sslmode="verify-full",
+            ca_certificate=ca_bundle(),
             cidrs=(network.cidr,),
         ),
         storage=Storage(backend="s3", bucket=recordings.bucket.bucket, region=settings.region),

@@ -198,7 +198,7 @@ def test_the_app_is_wired_to_the_database_buckets_cdn_and_region(stack, name):
     settings = props(cap, CONFIG_MAP, "crowdsource-config")["data"]
     db = cap.one("aws:rds/instance:Instance")
     assert settings["DB_HOST"] == db.outputs["address"]
-    assert (settings["DB_SSLMODE"], settings["DB_NAME"]) == ("require", "crowdsource")
+    assert (settings["DB_SSLMODE"], settings["DB_NAME"]) == ("verify-full", "crowdsource")
     assert settings["STORAGE_BACKEND"] == "s3"
     assert (
         settings["BUCKET_NAME"] == cap.one("aws:s3/bucket:Bucket", "recordings").outputs["bucket"]
