@@ -34,7 +34,9 @@ def create_cluster(
                     cidr_block=cidr, display_name=f"operators-{i}"
                 )
                 for i, cidr in enumerate(settings.authorized_networks)
-            ]
+            ],
+            # Not every Google Cloud address as well: only the blocks above.
+            gcp_public_cidrs_access_enabled=False,
         )
     return gcp.container.Cluster(
         f"{name}-cluster",
@@ -49,7 +51,8 @@ def create_cluster(
             services_secondary_range_name=SERVICES_RANGE,
         ),
         # Nodes get no public IP (egress goes through Cloud NAT). The control plane keeps its
-        # public endpoint so `pulumi up` can reach it; `authorizedNetworks` narrows who may.
+        # public endpoint so `pulumi up` can reach it; `authorizedNetworks` narrows who may
+        # (required on prod, which refuses 0.0.0.0/0: settings.py).
         private_cluster_config=gcp.container.ClusterPrivateClusterConfigArgs(
             enable_private_nodes=True,
             enable_private_endpoint=False,

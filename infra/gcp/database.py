@@ -14,6 +14,17 @@ from infra.gcp.settings import GcpSettings
 
 DATABASE_NAME = "crowdsource"
 DATABASE_USER = "crowdsource"
+# How the pods check the server: its certificate must chain to the instance's own CA.
+# Not verify-full: with the per-instance CA, the server certificate names the instance
+# (CN "<project>:<instance>") and carries no subject alternative name for its private IP, the
+# host the pods connect to, so libpq's host-name check would fail. verify-ca is as strict
+# here, because SERVER_CA_MODE makes that CA sign this one instance's certificate and nothing
+# else: no other server can present a certificate that passes.
+SSLMODE = "verify-ca"
+SERVER_CA_MODE = "GOOGLE_MANAGED_INTERNAL_CA"
+# TLS on every connection; client certificates are not required (the app has none: it
+# authenticates with its password, over the verified TLS channel).
+SSL_MODE = "ENCRYPTED_ONLY"
 
 
 @dataclass(frozen=True)
@@ -22,6 +33,8 @@ class Sql:
     database: gcp.sql.Database
     user: gcp.sql.User
     password: pulumi.Output[str]  # secret: generated once, kept encrypted in the stack state
+    # PEM of the server CA certificates (during a CA rotation, the old and the new one).
+    ca_certificate: pulumi.Output[str]
 
 
 def create_database(
@@ -55,14 +68,16 @@ def create_database(
             ip_configuration=gcp.sql.DatabaseInstanceSettingsIpConfigurationArgs(
                 ipv4_enabled=False,  # no public IP at all
                 private_network=network.vpc.id,
-                # The app connects with sslmode=require: TLS without client certificates.
-                ssl_mode="ENCRYPTED_ONLY",
+                ssl_mode=SSL_MODE,
+                server_ca_mode=SERVER_CA_MODE,
             ),
             backup_configuration=gcp.sql.DatabaseInstanceSettingsBackupConfigurationArgs(
                 enabled=True,
                 start_time="20:30",  # UTC: 02:00 in India, the quietest hour
                 point_in_time_recovery_enabled=True,
                 transaction_log_retention_days=7,
+                # Another region (prod): the backups outlive a regional outage of the instance.
+                location=sql.backup_location,
                 backup_retention_settings=gcp.sql.DatabaseInstanceSettingsBackupConfigurationBackupRetentionSettingsArgs(
                     retained_backups=sql.backups_retained, retention_unit="COUNT"
                 ),
@@ -78,6 +93,9 @@ def create_database(
             database_flags=[
                 gcp.sql.DatabaseInstanceSettingsDatabaseFlagArgs(
                     name="log_min_duration_statement", value=str(sql.slow_query_ms)
+                ),
+                gcp.sql.DatabaseInstanceSettingsDatabaseFlagArgs(
+                    name="max_connections", value=str(sql.max_connections)
                 ),
             ],
             # The provider's default labels do not reach this nested field: repeat them.
@@ -99,9 +117,13 @@ def create_database(
         # The database first: the user is dropped before it on destroy.
         opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[database])),
     )
+    ca_certificate = instance.server_ca_certs.apply(
+        lambda certs: "".join(c.cert.strip() + "\n" for c in certs or [] if c.cert)
+    )
     return Sql(
         instance=instance,
         database=database,
         user=user,
         password=password.result,
+        ca_certificate=ca_certificate,
     )

@@ -28,9 +28,12 @@ def create_app_identity(
     settings: GcpSettings,
     namespace: str,
     buckets: Buckets,
+    cluster: gcp.container.Cluster,
     opts: pulumi.ResourceOptions,
 ) -> AppIdentity:
-    """The service account, its Workload Identity binding and its two bucket grants."""
+    """The service account, its Workload Identity binding and its two bucket grants. The
+    binding waits for `cluster`: its member lives in the project's identity pool, which
+    exists only once a Workload Identity cluster does."""
     account = gcp.serviceaccount.Account(
         f"{name}-app-sa",
         account_id=f"{name}-app"[:30],
@@ -38,13 +41,16 @@ def create_app_identity(
         description="Used by the app's pods through Workload Identity; no keys.",
         opts=opts,
     )
-    # Only the app's ServiceAccount, in the app's namespace, may act as this account.
+    # Only the app's ServiceAccount, in the app's namespace, may act as this account. The
+    # member names the pool PROJECT.svc.id.goog, which the first Workload Identity cluster of
+    # the project creates: before it, IAM answers "Error 400: Identity Pool does not exist".
+    # Nothing in the member's text refers to the cluster, so the dependency is stated.
     binding = gcp.serviceaccount.IAMMember(
         f"{name}-app-workload-identity",
         service_account_id=account.name,
         role="roles/iam.workloadIdentityUser",
         member=f"serviceAccount:{settings.project}.svc.id.goog[{namespace}/{APP_NAME}]",
-        opts=opts,
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[cluster])),
     )
     # Bucket-level grants only: a project-level storage role would reach every bucket.
     # Recordings: the app writes uploads, reads them back for validators and deletes on

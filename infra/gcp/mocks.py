@@ -18,6 +18,10 @@ PROJECT_NUMBER = "123456789012"
 CA_CERTIFICATE = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nMOCK\n").decode()
 
 
+# Stands in for a Cloud SQL instance's server CA certificate.
+SQL_SERVER_CA = "-----BEGIN CERTIFICATE-----\nMOCK-CLOUD-SQL-SERVER-CA\n-----END CERTIFICATE-----"
+
+
 def _project() -> str:
     return pulumi.Config("gcp").get("project") or "mock-project"
 
@@ -82,6 +86,8 @@ def _sql_instance(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
         "connectionName": f"{_project()}:{region}:{resource}",
         # The first address of the private service access range (10.30.0.0/16 by default).
         "privateIpAddress": "10.30.0.3",
+        # The per-instance server CA (a stand-in PEM).
+        "serverCaCerts": [{"cert": SQL_SERVER_CA, "commonName": f"CN={resource}"}],
         "selfLink": f"https://sqladmin.googleapis.com/sql/v1beta4/projects/{_project()}/"
         f"instances/{resource}",
     }
@@ -115,6 +121,10 @@ def _repository(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _notification_channel(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    return {"name": f"projects/{_project()}/notificationChannels/{_octet(name)}0042"}
+
+
 OUTPUTS: dict[str, OutputFactory] = {
     "gcp:compute/network:Network": _global("networks"),
     "gcp:compute/subnetwork:Subnetwork": _regional("subnetworks"),
@@ -132,6 +142,7 @@ OUTPUTS: dict[str, OutputFactory] = {
     "gcp:serviceaccount/account:Account": _service_account,
     "gcp:storage/bucket:Bucket": _bucket,
     "gcp:artifactregistry/repository:Repository": _repository,
+    "gcp:monitoring/notificationChannel:NotificationChannel": _notification_channel,
 }
 
 # Data sources a program may call.

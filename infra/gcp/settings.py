@@ -6,6 +6,7 @@ big and how protected (docs/deploy.md lists every key). A wrong key stops the pr
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -19,9 +20,16 @@ _CHANNELS = ("RAPID", "REGULAR", "STABLE")
 _AVAILABILITY = ("ZONAL", "REGIONAL")
 _TOP_KEYS = {
     "domain", "cdnDomain", "releaseChannel", "deletionProtection", "sql", "network",
-    "rateLimit", "recordingsNoncurrentDays", "authorizedNetworks",
+    "rateLimit", "recordingsNoncurrentDays", "authorizedNetworks", "alerts",
 }  # fmt: skip
-_SQL_KEYS = {"tier", "availability", "diskSizeGb", "backupsRetained", "slowQueryMs"}
+_SQL_KEYS = {
+    "tier", "availability", "diskSizeGb", "backupsRetained", "slowQueryMs", "maxConnections",
+    "backupLocation",
+}  # fmt: skip
+_ALERT_KEYS = {"email"}
+_EMAIL = re.compile(r"^[^@\s]+@([a-z0-9-]+\.)+[a-z]{2,63}$", re.IGNORECASE)
+# A Cloud SQL backup location: a region (asia-south2) or a multi-region (asia, eu, us).
+_LOCATION = re.compile(r"^([a-z]+-[a-z]+[0-9]+|asia|eu|us)$")
 _NETWORK_KEYS = {"nodes", "pods", "services", "database"}
 _RATE_KEYS = {"count", "intervalSec"}
 # The only windows Cloud Armor accepts for rate_limit_threshold.interval_sec.
@@ -53,6 +61,12 @@ class SqlSettings:
     disk_size_gb: int = 20
     backups_retained: int = 7
     slow_query_ms: int = 1000
+    # Set as the max_connections flag, so the connections alert knows the limit it is a share
+    # of (Cloud SQL's own default depends on the tier's memory).
+    max_connections: int = 100
+    # Where automated backups are stored, away from the instance's region (None: Cloud SQL's
+    # default, the multi-region nearest the instance). Required on prod stacks.
+    backup_location: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +83,15 @@ class GcpSettings:
     rate_limit_interval_sec: int = 60
     recordings_noncurrent_days: int = 30
     authorized_networks: tuple[str, ...] = ()
+    # Who Cloud Monitoring's alert policies notify (email notification channels).
+    alert_emails: tuple[str, ...] = ()
+    prod: bool = False  # the stack's name ends in "prod": stricter checks below
+
+    @property
+    def app_origin(self) -> str:
+        """The origin the app's pages run on: the only one allowed to read the dashboard
+        JSON from the CDN host (CORS)."""
+        return f"https://{self.domain}"
 
 
 def _domain(key: str, value: Any) -> str:
@@ -95,6 +118,58 @@ def _interval(value: Any) -> int:
     return seconds
 
 
+def _authorized_networks(value: Any, prod: bool) -> tuple[str, ...]:
+    """Who may reach the cluster's API endpoint. Prod names them, and never the whole internet."""
+    if value is not None and not isinstance(value, list):
+        raise ConfigError("gcp.authorizedNetworks", "expected a list of CIDR blocks")
+    blocks = tuple(cidr("gcp.authorizedNetworks", c, "203.0.113.0/24") for c in value or [])
+    if prod and not blocks:
+        raise ConfigError(
+            "gcp.authorizedNetworks",
+            "required on a prod stack: the CIDR blocks of the operators and CI that run "
+            "`pulumi up` (the cluster's API is otherwise open to the internet)",
+        )
+    for block in blocks:
+        if prod and ipaddress.ip_network(block).prefixlen == 0:
+            raise ConfigError(
+                "gcp.authorizedNetworks", f"{block} opens the cluster's API to everyone on prod"
+            )
+    return blocks
+
+
+def _backup_location(value: Any, region: str, prod: bool) -> str | None:
+    if value is None:
+        if prod:
+            raise ConfigError(
+                "gcp.sql.backupLocation",
+                f"required on a prod stack: a region other than {region} (or a multi-region "
+                "such as asia) where backups survive the loss of the instance's region",
+            )
+        return None
+    location = str(value)
+    if not _LOCATION.match(location):
+        raise ConfigError("gcp.sql.backupLocation", f"{location!r} is not a region or asia/eu/us")
+    if location == region:
+        raise ConfigError(
+            "gcp.sql.backupLocation", f"{location} is the instance's own region: pick another"
+        )
+    return location
+
+
+def _emails(value: Any, prod: bool) -> tuple[str, ...]:
+    if value is not None and not isinstance(value, list):
+        raise ConfigError("gcp.alerts.email", "expected a list of email addresses")
+    emails = tuple(str(e) for e in value or [])
+    for email in emails:
+        if not _EMAIL.match(email):
+            raise ConfigError("gcp.alerts.email", f"{email!r} is not an email address")
+    if prod and not emails:
+        raise ConfigError(
+            "gcp.alerts.email", "required on a prod stack: who is told when an alert fires"
+        )
+    return emails
+
+
 def read_settings(config: pulumi.Config) -> GcpSettings:
     """`gcp:project`, `gcp:region` and the `crowdsource:gcp` object, checked."""
     provider = pulumi.Config("gcp")
@@ -107,6 +182,8 @@ def read_settings(config: pulumi.Config) -> GcpSettings:
     sql_raw = settings_map("gcp.sql", raw.get("sql"), _SQL_KEYS)
     net_raw = settings_map("gcp.network", raw.get("network"), _NETWORK_KEYS)
     rate_raw = settings_map("gcp.rateLimit", raw.get("rateLimit"), _RATE_KEYS)
+    alert_raw = settings_map("gcp.alerts", raw.get("alerts"), _ALERT_KEYS)
+    prod = pulumi.get_stack().endswith("prod")
     defaults = SqlSettings()
     sql = SqlSettings(
         tier=str(sql_raw.get("tier", defaults.tier)),
@@ -120,6 +197,10 @@ def read_settings(config: pulumi.Config) -> GcpSettings:
         slow_query_ms=whole_number(
             "gcp.sql.slowQueryMs", sql_raw.get("slowQueryMs", 1000), 0, 600000
         ),
+        max_connections=whole_number(
+            "gcp.sql.maxConnections", sql_raw.get("maxConnections", 100), 25, 10000
+        ),
+        backup_location=_backup_location(sql_raw.get("backupLocation"), region, prod),
     )
     ranges = NetworkRanges()
     network = NetworkRanges(
@@ -146,7 +227,7 @@ def read_settings(config: pulumi.Config) -> GcpSettings:
         recordings_noncurrent_days=whole_number(
             "gcp.recordingsNoncurrentDays", raw.get("recordingsNoncurrentDays", 30), 1, 3650
         ),
-        authorized_networks=tuple(
-            cidr("gcp.authorizedNetworks", c) for c in raw.get("authorizedNetworks") or []
-        ),
+        authorized_networks=_authorized_networks(raw.get("authorizedNetworks"), prod),
+        alert_emails=_emails(alert_raw.get("email"), prod),
+        prod=prod,
     )

@@ -17,9 +17,10 @@ from infra.gcp.armor import create_backend_policy, create_edge_policy
 from infra.gcp.buckets import create_buckets
 from infra.gcp.cdn import create_cdn
 from infra.gcp.cluster import create_cluster, kubeconfig
-from infra.gcp.database import DATABASE_NAME, DATABASE_USER, create_database
+from infra.gcp.database import DATABASE_NAME, DATABASE_USER, SSLMODE, create_database
 from infra.gcp.iam import create_app_identity, create_node_identity
 from infra.gcp.ingress import create_app_entry, create_gke_objects
+from infra.gcp.monitoring import AlertingArgs, GcpAlerting
 from infra.gcp.network import create_network
 from infra.gcp.registry import create_registry
 from infra.gcp.settings import GcpSettings, read_settings
@@ -78,7 +79,7 @@ def deploy(config: pulumi.Config) -> CrowdsourceApp:
     edge = create_edge_policy(name, opts)
     cdn = create_cdn(name, settings, buckets.dashboard, edge, opts)
     namespace = config.get("namespace") or "crowdsource"
-    identity = create_app_identity(name, settings, namespace, buckets, opts)
+    identity = create_app_identity(name, settings, namespace, buckets, cluster, opts)
     entry = create_app_entry(name, settings, opts)
 
     cluster_config = kubeconfig(cluster)
@@ -95,7 +96,11 @@ def deploy(config: pulumi.Config) -> CrowdsourceApp:
         password=sql.password,
         name=DATABASE_NAME,
         user=DATABASE_USER,
-        sslmode="require",
+        # The instance's own CA, shipped to the pods and named by sslrootcert (database.py
+        # says why verify-ca rather than verify-full). The pods connect as the component's
+        # least-privilege role (Database.app_user), which the migration Job makes.
+        sslmode=SSLMODE,
+        ca_certificate=sql.ca_certificate,
         cidrs=(network.database_cidr,),
     )
     extra_settings = {str(k): str(v) for k, v in (config.get_object("settings") or {}).items()}
@@ -120,6 +125,19 @@ def deploy(config: pulumi.Config) -> CrowdsourceApp:
     )
     app = CrowdsourceApp("crowdsource", args, k8s_opts)
     create_gke_objects(args.namespace, settings, armor, k8s_opts, depends_on=[app.namespace])
+    GcpAlerting(
+        f"{name}-alerts",
+        AlertingArgs(
+            prefix=name,
+            project=settings.project,
+            emails=settings.alert_emails,
+            sql_instance=sql.instance,
+            max_connections=settings.sql.max_connections,
+            cluster_name=name,
+            namespace=args.namespace,
+        ),
+        opts,
+    )
 
     pulumi.export("appUrl", f"https://{settings.domain}/")
     pulumi.export("appAddress", entry.address.address)

@@ -108,7 +108,7 @@ def _service_account_key(rs):
 
 
 def _key_file_in_secret(rs):
-    secret = _one(rs, "kubernetes:core/v1:Secret").props
+    secret = _one(rs, "kubernetes:core/v1:Secret", "-secrets").props
     secret["stringData"]["GCS_KEY"] = json.dumps({"type": "service_account", "private_key": "…"})
 
 
