@@ -250,9 +250,12 @@ def _database_url(env: _Env) -> str | None:
     port = env.number("DB_PORT", default=5432, minimum=1, maximum=65535)
     auth = quote(user, safe="") + (":" + quote(password, safe="") if password else "")
     url = f"postgresql://{auth}@{quote(host, safe='')}:{port}/{quote(name, safe='')}"
-    sslmode = env.text("DB_SSLMODE")
-    if sslmode is not None:
-        url += f"?sslmode={quote(sslmode, safe='')}"
+    options = {"sslmode": env.text("DB_SSLMODE"), "sslrootcert": env.text("DB_SSLROOTCERT")}
+    query = "&".join(f"{key}={quote(value, safe='/')}" for key, value in options.items() if value)
+    if query:
+        # sslrootcert: the CA file (libpq's default, ~/.postgresql/root.crt, is under HOME,
+        # which the image sets to /tmp), or `system` for the system's CA store.
+        url += f"?{query}"
     _check_conninfo("DB_HOST", url)
     return url
 

@@ -15,6 +15,7 @@ from ops.backup import backup, restore
 from ops.bench import bench
 from ops.context import SCHEMA_CHECK
 from ops.cost import cost
+from ops.db import db
 from ops.export import export
 from ops.functional import functional_test
 from ops.generate import generate
@@ -98,6 +99,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 cli.add_command(serve)
 cli.add_command(status)
 cli.add_command(migrate)
+cli.add_command(db)
 cli.add_command(languages)
 cli.add_command(generate)
 cli.add_command(refresh)

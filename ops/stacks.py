@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 SECRET_ENV = {
     "crowdsource:databasePassword": "DB_PASS",
     "crowdsource:secretKey": "SECRET_KEY",
+    "crowdsource:databaseAppPassword": "DB_APP_PASS",
     "crowdsource:storageAccessKeyId": "AWS_ACCESS_KEY_ID",
     "crowdsource:storageSecretAccessKey": "AWS_SECRET_ACCESS_KEY",
 }

@@ -77,6 +77,16 @@ class CrowdsourceApp(pulumi.ComponentResource):
             additional_secret_outputs=["stringData", "data"],
         )
         settled = [*base, self.service_account, self.config_map, self.secret]
+        owner = manifests.owner_secret(args)
+        if owner is not None:
+            settled.append(
+                self._create(
+                    "db-owner", owner, base, additional_secret_outputs=["stringData", "data"]
+                )
+            )
+        ca = manifests.database_ca(args)
+        if ca is not None:
+            settled.append(self._create("db-ca", ca, base))
         if args.storage.backend == "local":
             settled.append(self._create("media", manifests.media_claim(args), base))
         self.postgres: pulumi.CustomResource | None = None

@@ -16,6 +16,8 @@ import pulumi_random as random
 from infra.config_values import ConfigError, config_map, true_or_false, whole_number
 from infra.k8s.spec import (
     PRESETS,
+    SSLMODES,
+    VERIFYING_SSLMODES,
     AppArgs,
     Database,
     InClusterPostgres,
@@ -23,6 +25,7 @@ from infra.k8s.spec import (
     Monitoring,
     Size,
     Storage,
+    check_role_name,
 )
 
 _QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$")
@@ -45,8 +48,10 @@ _STORAGE_KEYS = {
     "backend", "bucket", "region", "endpointUrl", "project", "volumeSize", "accessMode",
     "storageClass",
 }  # fmt: skip
-_DATABASE_KEYS = {"host", "port", "name", "user", "sslmode", "cidrs"}
-_POSTGRES_KEYS = {"enabled", "volumeSize", "storageClass", "image"}
+_DATABASE_KEYS = {
+    "host", "port", "name", "user", "sslmode", "cidrs", "caCertificate", "sslrootcert", "appUser",
+}  # fmt: skip
+_POSTGRES_KEYS = {"enabled", "volumeSize", "storageClass", "image", "appUser"}
 _MONITORING_KEYS = {
     "serviceMonitor", "prometheusRule", "grafanaDashboard", "scrapeInterval",
     "prometheusNamespace", "prometheusPodLabels", "operatorLabels", "dashboardLabels",
@@ -192,6 +197,7 @@ def read_database(
             volume_size=_quantity("postgres.volumeSize", pg.get("volumeSize", "10Gi")),
             storage_class=pg.get("storageClass"),
             image=pg.get("image", "postgres:16-alpine"),
+            app_user=_app_user("postgres.appUser", pg.get("appUser", "crowdsource_app")),
         )
     if not db.get("host"):
         raise ConfigError(
@@ -204,6 +210,10 @@ def read_database(
             "databasePassword",
             "required: pulumi config set --secret crowdsource:databasePassword …",
         )
+    sslmode = str(db.get("sslmode", "require"))
+    if sslmode not in SSLMODES:
+        raise ConfigError("database.sslmode", f"{sslmode!r} is not one of {', '.join(SSLMODES)}")
+    ca_certificate, system_ca = _database_ca(db, sslmode)
     return (
         Database(
             host=str(db["host"]),
@@ -211,11 +221,51 @@ def read_database(
             name=str(db.get("name", "crowdsource")),
             user=str(db.get("user", "crowdsource")),
             port=whole_number("database.port", db.get("port", 5432), 1, 65535),
-            sslmode=str(db.get("sslmode", "require")),
+            sslmode=sslmode,
             cidrs=tuple(db.get("cidrs", ["0.0.0.0/0"])),
+            ca_certificate=ca_certificate,
+            system_ca=system_ca,
+            app_user=_app_user("database.appUser", db.get("appUser", "crowdsource_app")),
         ),
         None,
     )
+
+
+def _database_ca(db: dict[str, Any], sslmode: str) -> tuple[str | None, bool]:
+    """The CA the pods check the server's certificate with: `caCertificate` (PEM text), or
+    `sslrootcert: system` (the image's CA store). verify-ca and verify-full need one."""
+    pem = db.get("caCertificate")
+    rootcert = db.get("sslrootcert")
+    if rootcert is not None and rootcert != "system":
+        raise ConfigError(
+            "database.sslrootcert",
+            f"{rootcert!r}: only `system` (the image's CA store); give a CA as caCertificate",
+        )
+    if pem is not None and rootcert is not None:
+        raise ConfigError("database.caCertificate", "give it or sslrootcert: system, not both")
+    if pem is not None and "-----BEGIN CERTIFICATE-----" not in str(pem):
+        raise ConfigError(
+            "database.caCertificate", "expected PEM text (-----BEGIN CERTIFICATE-----)"
+        )
+    if rootcert == "system" and sslmode != "verify-full":
+        raise ConfigError("database.sslrootcert", "`system` needs sslmode verify-full (libpq)")
+    if sslmode in VERIFYING_SSLMODES and pem is None and rootcert is None:
+        raise ConfigError(
+            "database.caCertificate",
+            f"sslmode {sslmode} checks the server's certificate: give the PEM of the CA that "
+            "signed it (caCertificate), or sslrootcert: system for a public CA",
+        )
+    return (None if pem is None else str(pem)), rootcert == "system"
+
+
+def _app_user(key: str, value: Any) -> str | None:
+    """The app's least-privilege role; null: the pods connect as the owner `user`."""
+    if value is None:
+        return None
+    try:
+        return check_role_name(str(value))
+    except ValueError as exc:
+        raise ConfigError(key, str(exc)) from None
 
 
 def read_app_args(config: pulumi.Config, stack: str, **overrides: Any) -> AppArgs:
@@ -257,6 +307,11 @@ def read_app_args(config: pulumi.Config, stack: str, **overrides: Any) -> AppArg
     if key_id is not None and key_secret is not None:
         values["secret_env"] = {"AWS_ACCESS_KEY_ID": key_id, "AWS_SECRET_ACCESS_KEY": key_secret}
     values.update(overrides)
+    login = values.get("database") or values.get("postgres")
+    if login is not None and login.app_user is not None and "app_password" not in values:
+        values["app_password"] = config.get_secret("databaseAppPassword") or generated_secret(
+            "database-app-password"
+        )
     try:
         return AppArgs(**values)
     except ValueError as exc:

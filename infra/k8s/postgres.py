@@ -7,7 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra.k8s.manifests import POSTGRES_NAME, SECRET_NAME, Manifest, labels, meta, selector
+from infra.k8s.manifests import (
+    POSTGRES_NAME,
+    Manifest,
+    labels,
+    meta,
+    owner_password_ref,
+    selector,
+)
 from infra.k8s.spec import APP_NAME, AppArgs, InClusterPostgres
 
 POSTGRES_UID = 70  # the postgres user of the official alpine image
@@ -55,7 +62,7 @@ def postgres_stateful_set(args: AppArgs) -> Manifest:
             {"name": "POSTGRES_DB", "value": pg.name},
             {
                 "name": "POSTGRES_PASSWORD",
-                "valueFrom": {"secretKeyRef": {"name": SECRET_NAME, "key": "DB_PASS"}},
+                "valueFrom": owner_password_ref(args),
             },
             # A subdirectory: the volume's root holds lost+found on many provisioners.
             {"name": "PGDATA", "value": f"{DATA_MOUNT}/pgdata"},

@@ -6,6 +6,7 @@ may be Pulumi inputs; everything else is plain data, so a stack file reads like 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -20,6 +21,19 @@ TMP_DIR = "/tmp"
 MEDIA_DIR = "/data/media"
 # The image's user (see the Dockerfile); the pods run as it, never as root.
 APP_UID = 10001
+
+SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+# The modes in which libpq checks the server's certificate against a CA (sslrootcert).
+VERIFYING_SSLMODES = ("verify-ca", "verify-full")
+# A role name the migration Job may create: a plain lower-case identifier (never quoted).
+_ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def check_role_name(name: str) -> str:
+    """`name` if it is a plain PostgreSQL identifier; ValueError otherwise."""
+    if not _ROLE_NAME.match(name):
+        raise ValueError(f"{name!r} is not a plain role name (a-z, 0-9, _; at most 63)")
+    return name
 
 
 @dataclass(frozen=True)
@@ -63,6 +77,28 @@ class Database:
     # Job, which alone connects as `user` (the owner, e.g. the RDS master user). None: every
     # pod connects as `user` (a database whose operator made a limited user themselves).
     app_user: str | None = "crowdsource_app"
+    # Trust the image's system CA store instead (sslrootcert=system, libpq 16 and later; libpq
+    # then requires verify-full). For a server certificate from a public CA.
+    system_ca: bool = False
+
+    def __post_init__(self) -> None:
+        if self.sslmode not in SSLMODES:
+            raise ValueError(f"sslmode {self.sslmode!r} is not one of {', '.join(SSLMODES)}")
+        if self.ca_certificate is not None and self.system_ca:
+            raise ValueError("give the database's CA certificate or use the system CAs, not both")
+        if (
+            self.sslmode in VERIFYING_SSLMODES
+            and self.ca_certificate is None
+            and not self.system_ca
+        ):
+            raise ValueError(
+                f"sslmode {self.sslmode} checks the server's certificate: give the CA that "
+                "signed it (ca_certificate) or use the system CAs (system_ca)"
+            )
+        if self.system_ca and self.sslmode != "verify-full":
+            raise ValueError("the system CAs (sslrootcert=system) need sslmode verify-full")
+        if self.app_user is not None:
+            check_role_name(self.app_user)
 
 
 @dataclass(frozen=True)
@@ -75,6 +111,12 @@ class InClusterPostgres:
     image: str = "postgres:16-alpine"
     name: str = "crowdsource"
     user: str = "crowdsource"
+    # As Database.app_user: the web pods connect as this role, made by the migration Job.
+    app_user: str | None = "crowdsource_app"
+
+    def __post_init__(self) -> None:
+        if self.app_user is not None:
+            check_role_name(self.app_user)
 
 
 @dataclass(frozen=True)
@@ -153,10 +195,19 @@ class AppArgs:
     max_upload_mb: int = 5
     instance: str = "default"
     monitoring: Monitoring = field(default_factory=Monitoring)
+    # The password of the app's role (database.app_user / postgres.app_user); read_app_args
+    # generates one and keeps it in the stack.
+    app_password: pulumi.Input[str] | None = None
 
     def __post_init__(self) -> None:
         if (self.database is None) == (self.postgres is None):
             raise ValueError("give exactly one of database (external) or postgres (in-cluster)")
+        login = self.database or self.postgres
+        if login is not None and login.app_user is not None:
+            if self.app_password is None:
+                raise ValueError(f"the app role {login.app_user} needs a password (app_password)")
+            if login.app_user == login.user:
+                raise ValueError(f"the app role and the owner are both {login.app_user}")
         if self.storage.backend in ("s3", "gcs") and not self.storage.bucket:
             raise ValueError(f"storage backend {self.storage.backend} needs a bucket")
         size = self.size

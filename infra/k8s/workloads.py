@@ -10,11 +10,16 @@ import pulumi
 
 from infra.k8s.manifests import (
     CONFIG_NAME,
+    DB_CA_DIR,
+    DB_CA_NAME,
     MEDIA_CLAIM,
     SECRET_NAME,
     Manifest,
+    database_ca,
     labels,
+    login,
     meta,
+    owner_env,
     selector,
 )
 from infra.k8s.observability import scrape_annotations
@@ -53,36 +58,51 @@ def pod_spec(
     memory: str,
     restart_policy: str = "Always",
     extra: Mapping[str, Any] | None = None,
+    env: list[dict[str, Any]] | None = None,
+    before: list[str] | None = None,
 ) -> dict[str, Any]:
     """The pod every app process runs in (web, migrate, refresh): same image, settings and
-    hardening; `extra` adds container fields (ports, probes, lifecycle)."""
-    mounts = [{"name": "tmp", "mountPath": TMP_DIR}]
+    hardening; `extra` adds container fields (ports, probes, lifecycle), `env` variables that
+    win over the shared settings (the owner's login), `before` a command run to completion
+    first in an init container of the same kind."""
+    mounts: list[dict[str, Any]] = [{"name": "tmp", "mountPath": TMP_DIR}]
     volumes: list[dict[str, Any]] = [{"name": "tmp", "emptyDir": {"sizeLimit": "1Gi"}}]
     if args.storage.backend == "local":
         mounts.append({"name": "media", "mountPath": MEDIA_DIR})
         volumes.append({"name": "media", "persistentVolumeClaim": {"claimName": MEDIA_CLAIM}})
-    container = {
-        "name": APP_NAME,
-        "image": args.image,
-        "imagePullPolicy": "IfNotPresent",
-        "command": command,
-        "envFrom": [
-            {"configMapRef": {"name": CONFIG_NAME}},
-            {"secretRef": {"name": SECRET_NAME}},
-        ],
-        "resources": _resources(cpu, memory),
-        "securityContext": _container_security(),
-        "volumeMounts": mounts,
-        **(extra or {}),
-    }
-    return {
+    if database_ca(args) is not None:
+        # DB_SSLROOTCERT names DB_CA_FILE: libpq checks the server's certificate against it.
+        mounts.append({"name": "db-ca", "mountPath": DB_CA_DIR, "readOnly": True})
+        volumes.append({"name": "db-ca", "configMap": {"name": DB_CA_NAME, "defaultMode": 0o444}})
+
+    def app_container(name: str, run: list[str], fields: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "name": name,
+            "image": args.image,
+            "imagePullPolicy": "IfNotPresent",
+            "command": run,
+            "envFrom": [
+                {"configMapRef": {"name": CONFIG_NAME}},
+                {"secretRef": {"name": SECRET_NAME}},
+            ],
+            **({"env": env} if env else {}),
+            "resources": _resources(cpu, memory),
+            "securityContext": _container_security(),
+            "volumeMounts": mounts,
+            **fields,
+        }
+
+    pod: dict[str, Any] = {
         "serviceAccountName": APP_NAME,
         "automountServiceAccountToken": False,
         "securityContext": _pod_security(APP_UID),
         "restartPolicy": restart_policy,
-        "containers": [container],
+        "containers": [app_container(APP_NAME, command, extra or {})],
         "volumes": volumes,
     }
+    if before is not None:
+        pod["initContainers"] = [app_container(f"{APP_NAME}-{before[1]}", before, {})]
+    return pod
 
 
 def _probe(path: str, period: int, failures: int) -> dict[str, Any]:
@@ -153,7 +173,23 @@ def deployment(args: AppArgs, config_checksum: pulumi.Input[str]) -> Manifest:
 
 def migration_job(args: AppArgs, name: pulumi.Input[str]) -> Manifest:
     """`crowdsource migrate up` once per image and settings (the name carries their hash).
-    Safe to repeat: the runner holds an advisory lock and skips applied steps."""
+    Safe to repeat: the runner holds an advisory lock and skips applied steps. Connects as the
+    owner; with an app role, then makes or updates that role and its grants (an init container
+    migrates, the container grants: each step is one command whose log is its own)."""
+    app_user = login(args).app_user
+    migrate = ["crowdsource", "migrate", "up"]
+    if app_user is None:
+        pod = pod_spec(args, migrate, cpu="250m", memory="256Mi", restart_policy="Never")
+    else:
+        pod = pod_spec(
+            args,
+            ["crowdsource", "db", "grant-app-role", "--role", app_user],
+            cpu="250m",
+            memory="256Mi",
+            restart_policy="Never",
+            env=owner_env(args, with_app_password=True),
+            before=migrate,
+        )
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",
@@ -163,20 +199,19 @@ def migration_job(args: AppArgs, name: pulumi.Input[str]) -> Manifest:
             "activeDeadlineSeconds": 900,
             "template": {
                 "metadata": {"labels": labels(args, "migrate")},
-                "spec": pod_spec(
-                    args,
-                    ["crowdsource", "migrate", "up"],
-                    cpu="250m",
-                    memory="256Mi",
-                    restart_policy="Never",
-                ),
+                "spec": pod,
             },
         },
     }
 
 
 def refresh_cron_job(args: AppArgs) -> Manifest:
-    """The 4-hourly dashboard refresh. Forbid: a slow refresh is never doubled up."""
+    """The 4-hourly dashboard refresh. Forbid: a slow refresh is never doubled up.
+
+    Connects as the owner: REFRESH MATERIALIZED VIEW needs the views' owner. A role of its own
+    owning the views would need every migration that (re)creates a view to hand it over, and
+    one forgotten ALTER ... OWNER breaks the refresh; this pod serves no traffic (no port, no
+    Service), so the owner's password stays out of everything the Internet reaches."""
     return {
         "apiVersion": "batch/v1",
         "kind": "CronJob",
@@ -201,6 +236,7 @@ def refresh_cron_job(args: AppArgs) -> Manifest:
                             cpu="500m",
                             memory="512Mi",
                             restart_policy="Never",
+                            env=owner_env(args, with_app_password=False),
                         ),
                     },
                 },

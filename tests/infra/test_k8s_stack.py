@@ -102,6 +102,8 @@ def test_dashboard_refresh_runs_every_four_hours_never_overlapping(stack, name):
     assert refresh["command"][:2] == ["crowdsource", "refresh"]
     assert refresh["image"] == web["image"]
     assert refresh["envFrom"] == web["envFrom"]
+    # REFRESH MATERIALIZED VIEW needs the views' owner: the CronJob logs in as the owner.
+    assert env_of(refresh)["DB_USER"] == {"value": "crowdsource"}
 
 
 def test_refresh_schedule_comes_from_config():
@@ -109,18 +111,91 @@ def test_refresh_schedule_comes_from_config():
     assert cap.one(CRON_JOB).plain_inputs["spec"]["schedule"] == "30 */2 * * *"
 
 
+def env_of(c: dict[str, Any]) -> dict[str, Any]:
+    """A container's own env (which wins over envFrom), by name: {"value": …} or
+    {"valueFrom": …}."""
+    return {e["name"]: {k: v for k, v in e.items() if k != "name"} for e in c.get("env", [])}
+
+
 @pytest.mark.parametrize("name", STACKS)
 def test_migrations_run_as_a_job_before_the_rollout(stack, name):
     cap = stack(name)
     job = cap.one(JOB)
-    assert container(job)["command"] == ["crowdsource", "migrate", "up"]
+    pod = job.plain_inputs["spec"]["template"]["spec"]
+    # Migrations first (an init container), then the app role and its grants.
+    (migrate,) = pod["initContainers"]
+    assert migrate["command"] == ["crowdsource", "migrate", "up"]
+    assert container(job)["command"] == [
+        "crowdsource", "db", "grant-app-role", "--role", "crowdsource_app",
+    ]  # fmt: skip
+    assert migrate["env"] == container(job)["env"]
     assert container(job)["image"] == container(cap.one(DEPLOYMENT))["image"]
-    assert job.plain_inputs["spec"]["template"]["spec"]["restartPolicy"] == "Never"
+    assert pod["restartPolicy"] == "Never"
     # The Deployment and the CronJob wait for the Job; the Job waits for its settings.
     assert job.urn in cap.one(DEPLOYMENT).dependencies
     assert job.urn in cap.one(CRON_JOB).dependencies
-    for needed in (cap.one(CONFIG_MAP, "-config"), cap.one(SECRET)):
+    for needed in (
+        cap.one(CONFIG_MAP, "-config"),
+        cap.one(SECRET, "-secrets"),
+        cap.one(SECRET, "-db-owner"),
+    ):
         assert needed.urn in job.dependencies
+
+
+def secret_ref(secret: str, key: str) -> dict[str, Any]:
+    return {"valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_web_pods_log_in_as_the_app_role_and_never_see_the_owner_password(stack, name):
+    cap = stack(name)
+    config = cap.one(CONFIG_MAP, "-config").plain_inputs["data"]
+    web_secret = cap.one(SECRET, "-secrets").plain_inputs["stringData"]
+    owner_secret = cap.one(SECRET, "-db-owner").plain_inputs["stringData"]
+    assert config["DB_USER"] == "crowdsource_app"
+    # The web pods read only the ConfigMap and the web Secret.
+    web = container(cap.one(DEPLOYMENT))
+    assert web["envFrom"] == [
+        {"configMapRef": {"name": "crowdsource-config"}},
+        {"secretRef": {"name": "crowdsource-secrets"}},
+    ]
+    assert "env" not in web
+    assert web_secret["DB_PASS"] == owner_secret["DB_APP_PASS"], "the app role's password"
+    assert owner_secret["DB_PASS"] not in json.dumps(web_secret)
+    if name != "dev":
+        assert owner_secret["DB_PASS"] == DB_PASSWORD
+    assert len(web_secret["DB_PASS"]) >= 32
+    # The Job logs in as the owner and holds the app role's password to set it; the CronJob
+    # logs in as the owner (it refreshes the materialized views) without the app's password.
+    job_env = env_of(container(cap.one(JOB)))
+    assert job_env == {
+        "DB_USER": {"value": "crowdsource"},
+        "DB_PASS": secret_ref("crowdsource-db-owner", "DB_PASS"),
+        "DB_APP_PASS": secret_ref("crowdsource-db-owner", "DB_APP_PASS"),
+    }
+    assert env_of(container(cap.one(CRON_JOB))) == {
+        "DB_USER": {"value": "crowdsource"},
+        "DB_PASS": secret_ref("crowdsource-db-owner", "DB_PASS"),
+    }
+
+
+def test_in_cluster_postgres_is_made_with_the_owner_password(stack):
+    pg = container(stack("dev").one(STATEFUL_SET))
+    assert env_of(pg)["POSTGRES_PASSWORD"] == secret_ref("crowdsource-db-owner", "DB_PASS")
+    assert env_of(pg)["POSTGRES_USER"] == {"value": "crowdsource"}
+
+
+def test_without_an_app_role_every_pod_logs_in_as_the_owner():
+    database = {
+        "host": "db.example.internal", "user": "owner", "sslmode": "require", "appUser": None,
+    }  # fmt: skip
+    cap = build_stack("test", database=database)
+    assert cap.of_type(SECRET)[0].name == "crowdsource-secrets" and len(cap.of_type(SECRET)) == 1
+    assert cap.one(CONFIG_MAP, "-config").plain_inputs["data"]["DB_USER"] == "owner"
+    assert cap.one(SECRET).plain_inputs["stringData"]["DB_PASS"] == DB_PASSWORD
+    assert container(cap.one(JOB))["command"] == ["crowdsource", "migrate", "up"]
+    assert "initContainers" not in cap.one(JOB).plain_inputs["spec"]["template"]["spec"]
+    assert "env" not in container(cap.one(CRON_JOB))
 
 
 def test_a_new_image_makes_a_new_migration_job():
@@ -159,12 +234,14 @@ def test_rollout_never_drops_below_capacity_and_spreads_across_zones(stack, name
 @pytest.mark.parametrize("name", STACKS)
 def test_no_secret_value_outside_the_secret(stack, name):
     cap = stack(name)
-    secret = cap.one(SECRET)
-    assert is_secret(secret.inputs["stringData"]), "Pulumi must treat the values as secret"
-    values = secret.plain_inputs["stringData"]
-    assert values["DB_PASS"] == (DB_PASSWORD if name != "dev" else values["DB_PASS"])
+    secrets: set[str] = set()
+    for secret in cap.of_type(SECRET):
+        assert is_secret(secret.inputs["stringData"]), "Pulumi must treat the values as secret"
+        secrets |= set(secret.plain_inputs["stringData"].values())
+    values = cap.one(SECRET, "-secrets").plain_inputs["stringData"]
     assert values["SECRET_KEY"] == SECRET_KEY
-    secrets = set(values.values())
+    owner = cap.one(SECRET, "-db-owner").plain_inputs["stringData"]
+    assert owner["DB_PASS"] == (DB_PASSWORD if name != "dev" else owner["DB_PASS"])
     for r in cap.resources:
         if r.type in (SECRET, "random:index/randomPassword:RandomPassword"):
             continue
@@ -179,8 +256,10 @@ def test_no_secret_value_outside_the_secret(stack, name):
 
 def test_dev_generates_its_secrets_when_none_are_set():
     cap = build_stack("dev", with_secrets=False)
-    values = cap.one(SECRET).plain_inputs["stringData"]
+    values = cap.one(SECRET, "-secrets").plain_inputs["stringData"]
     assert len(values["SECRET_KEY"]) >= 32 and len(values["DB_PASS"]) >= 32
+    owner = cap.one(SECRET, "-db-owner").plain_inputs["stringData"]
+    assert len(owner["DB_PASS"]) >= 32 and owner["DB_PASS"] != values["DB_PASS"]
     assert values["SECRET_KEY"] not in json.dumps(cap.one(CONFIG_MAP).plain_inputs)
 
 
