@@ -1,4 +1,5 @@
-"""RDS PostgreSQL 16 in the private subnets, reachable only from the cluster's pods.
+"""RDS PostgreSQL 16 in the private subnets, reachable only from the app's pods (their own
+security group, infra/aws/pod_security.py).
 
 Encrypted with its own KMS key, TLS enforced by the parameter group, automated backups,
 Performance Insights; prod adds a standby in another zone (multi-AZ), deletion protection and a
@@ -61,19 +62,20 @@ class RdsPostgres(pulumi.ComponentResource):
 
         self.security_group = aws.ec2.SecurityGroup(
             f"{name}-sg",
-            description="PostgreSQL: only from the EKS cluster's pods",
+            description="PostgreSQL: only from the app's pods",
             vpc_id=network.vpc.id,
             opts=child,
         )
-        # One rule, from one security group: the cluster's, which every Fargate pod carries.
+        # One rule, from one security group: the app pods' own (not the cluster's, which every
+        # Fargate pod carries).
         aws.vpc.SecurityGroupIngressRule(
-            f"{name}-from-cluster",
+            f"{name}-from-app",
             security_group_id=self.security_group.id,
             referenced_security_group_id=client_security_group_id,
             ip_protocol="tcp",
             from_port=PORT,
             to_port=PORT,
-            description="PostgreSQL from the EKS cluster security group",
+            description="PostgreSQL from the app's pods",
             opts=child,
         )
         subnets = aws.rds.SubnetGroup(

@@ -22,6 +22,12 @@ from infra.aws.cdn import DashboardCdn
 from infra.aws.cluster import Cluster
 from infra.aws.database import RdsPostgres, ca_bundle
 from infra.aws.network import Network
+from infra.aws.pod_security import (
+    AppSecurityGroup,
+    AppSecurityGroupArgs,
+    PodsAfterPolicy,
+    security_group_policy,
+)
 from infra.aws.settings import AwsSettings, read_settings
 from infra.k8s import CrowdsourceApp, Database, Ingress, Storage
 from infra.k8s.config import ConfigError, read_app_args
@@ -124,7 +130,10 @@ def deploy(config: pulumi.Config) -> CrowdsourceApp:
     cdn = DashboardCdn("dashboard-cdn", settings, dashboard, cdn_acl.arn, in_aws)
     dashboard.set_policy([cdn.bucket_read_statement(dashboard)])
 
-    database = RdsPostgres("db", settings, network, cluster.security_group_id, in_aws)
+    app_pods = AppSecurityGroup(
+        "app-pods", AppSecurityGroupArgs(network.vpc.id, settings.cluster_name), in_aws
+    )
+    database = RdsPostgres("db", settings, network, app_pods.id, in_aws)
     ecr = registry.repository(
         "ecr", repository_name=settings.cluster_name, force_delete=not protected, opts=with_aws
     )
@@ -183,10 +192,24 @@ def deploy(config: pulumi.Config) -> CrowdsourceApp:
             "DASHBOARD_BUCKET_NAME": dashboard.bucket.bucket,
         },
     )
+    # The app's pods carry its security group (the one the database admits) and the cluster's.
+    pods_after_policy = PodsAfterPolicy(
+        lambda app_namespace: security_group_policy(
+            "app-pods",
+            app_namespace,
+            args.namespace,
+            [app_pods.id, cluster.security_group_id],
+            pulumi.ResourceOptions(provider=kubernetes),
+        )
+    )
     app = CrowdsourceApp(
         "crowdsource",
         args,
-        pulumi.ResourceOptions(providers={"kubernetes": kubernetes}, depends_on=[addons]),
+        pulumi.ResourceOptions(
+            providers={"kubernetes": kubernetes},
+            depends_on=[addons],
+            transformations=[pods_after_policy],
+        ),
     )
 
     if settings.domain:

@@ -61,12 +61,17 @@ def test_nothing_of_the_cluster_is_registered_before_the_cluster(name):
 @pytest.mark.parametrize("name", STACKS)
 def test_the_app_waits_for_the_database(name):
     cap = build_stack(name, delays={RDS: DELAY})
-    app = {"Deployment", "Job", "CronJob", "ConfigMap"}
+    pods = {"Deployment", "Job", "CronJob"}
 
     def app_workload(r: Registered) -> bool:
+        """The app's pods, and the settings that name the database's host."""
         kind = r.type.rsplit(":", 1)[-1]
-        namespace = (r.plain_inputs.get("metadata") or {}).get("namespace")
-        return r.type.startswith("kubernetes:") and kind in app and namespace == "crowdsource"
+        metadata = r.plain_inputs.get("metadata") or {}
+        return (
+            r.type.startswith("kubernetes:")
+            and metadata.get("namespace") == "crowdsource"
+            and (kind in pods or metadata.get("name") == "crowdsource-config")
+        )
 
     assert _position(cap, app_workload)
     assert _registered_before(cap, lambda r: r.type == RDS, app_workload) == []

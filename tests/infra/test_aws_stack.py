@@ -85,9 +85,9 @@ def test_private_subnets_leave_through_nat(stack, name, nats):
 
 
 @pytest.mark.parametrize("name", STACKS)
-def test_only_the_cluster_reaches_the_database(stack, name):
+def test_only_the_app_pods_reach_the_database(stack, name):
     cap = stack(name)
-    cluster_sg = cap.one(EKS).outputs["vpcConfig"]["clusterSecurityGroupId"]
+    app_pods = cap.one("aws:ec2/securityGroup:SecurityGroup", "app-pods")
     group = cap.one("aws:ec2/securityGroup:SecurityGroup", "db-sg")
     assert "ingress" not in group.plain_inputs  # no inline rules beside the one below
     (rule,) = [
@@ -95,7 +95,12 @@ def test_only_the_cluster_reaches_the_database(stack, name):
         for r in cap.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
     ]
     assert rule["securityGroupId"] == id_of(group)
-    assert rule["referencedSecurityGroupId"] == cluster_sg
+    # The app pods' own group, not the cluster's (which every Fargate pod carries).
+    assert rule["referencedSecurityGroupId"] == id_of(app_pods)
+    assert (
+        rule["referencedSecurityGroupId"]
+        != cap.one(EKS).outputs["vpcConfig"]["clusterSecurityGroupId"]
+    )
     assert (rule["ipProtocol"], rule["fromPort"], rule["toPort"]) == ("tcp", 5432, 5432)
     assert "cidrIpv4" not in rule and "cidrIpv6" not in rule
     db = props(cap, "aws:rds/instance:Instance")
