@@ -30,6 +30,16 @@ def settings_map(key: str, value: Any, allowed: set[str]) -> dict[str, Any]:
     return value
 
 
+def string_map(key: str, value: Any) -> dict[str, str]:
+    """A map of names to text values, such as labels, annotations or settings ({} when unset);
+    numbers and booleans become text, as Kubernetes and the app's environment want."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise ConfigError(key, "expected a map of names to text values")
+    return {k: str(v) for k, v in value.items()}
+
+
 def config_map(config: pulumi.Config, key: str, allowed: set[str]) -> dict[str, Any]:
     """The stack-config object `key`, checked like `settings_map`."""
     return settings_map(key, config.get_object(key), allowed)

@@ -13,7 +13,13 @@ from typing import Any
 import pulumi
 import pulumi_random as random
 
-from infra.config_values import ConfigError, config_map, true_or_false, whole_number
+from infra.config_values import (
+    ConfigError,
+    config_map,
+    string_map,
+    true_or_false,
+    whole_number,
+)
 from infra.k8s.spec import (
     PRESETS,
     SSLMODES,
@@ -66,12 +72,6 @@ def _quantity(key: str, value: Any) -> str:
     return text
 
 
-def _strings(key: str, value: Any) -> dict[str, str]:
-    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
-        raise ConfigError(key, "expected a map of names to text values")
-    return {k: str(v) for k, v in value.items()}
-
-
 def read_size(config: pulumi.Config, stack: str) -> Size:
     """The preset (key `preset`, default: the stack's name when it is one, else dev) with any
     `size` overrides on top."""
@@ -103,7 +103,7 @@ def read_ingress(config: pulumi.Config) -> Ingress:
         class_name=raw.get("className", "nginx"),
         host=host,
         tls_secret=raw.get("tlsSecret"),
-        annotations=_strings("ingress.annotations", raw.get("annotations", {})),
+        annotations=string_map("ingress.annotations", raw.get("annotations", {})),
         controller_namespace=raw.get("controllerNamespace", "ingress-nginx"),
     )
 
@@ -143,7 +143,7 @@ def read_monitoring(config: pulumi.Config) -> Monitoring:
     interval = str(raw.get("scrapeInterval", "30s"))
     if not _DURATION.match(interval):
         raise ConfigError("monitoring.scrapeInterval", f"{interval!r} is not a duration like 30s")
-    dashboard_labels = _strings(
+    dashboard_labels = string_map(
         "monitoring.dashboardLabels", raw.get("dashboardLabels", {"grafana_dashboard": "1"})
     )
     if not dashboard_labels:
@@ -163,10 +163,10 @@ def read_monitoring(config: pulumi.Config) -> Monitoring:
         prometheus_namespace=_name(
             "monitoring.prometheusNamespace", raw.get("prometheusNamespace", "monitoring")
         ),
-        prometheus_pod_labels=_strings(
+        prometheus_pod_labels=string_map(
             "monitoring.prometheusPodLabels", raw.get("prometheusPodLabels", {})
         ),
-        operator_labels=_strings("monitoring.operatorLabels", raw.get("operatorLabels", {})),
+        operator_labels=string_map("monitoring.operatorLabels", raw.get("operatorLabels", {})),
         dashboard_labels=dashboard_labels,
         dashboard_namespace=(
             None
@@ -287,9 +287,9 @@ def read_app_args(config: pulumi.Config, stack: str, **overrides: Any) -> AppArg
         "size": read_size(config, stack),
         "ingress": read_ingress(config),
         "storage": read_storage(config),
-        "settings": _strings("settings", config.get_object("settings") or {}),
-        "service_account_annotations": _strings(
-            "serviceAccountAnnotations", config.get_object("serviceAccountAnnotations") or {}
+        "settings": string_map("settings", config.get_object("settings")),
+        "service_account_annotations": string_map(
+            "serviceAccountAnnotations", config.get_object("serviceAccountAnnotations")
         ),
         "refresh_schedule": schedule,
         "max_upload_mb": whole_number("maxUploadMb", config.get("maxUploadMb") or 5, 1, 100),
