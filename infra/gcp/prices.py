@@ -1,10 +1,12 @@
 """Google Cloud list prices (USD, asia-south1 / Mumbai, on-demand, no committed-use or
 sustained-use discounts, no free tiers) applied to what a gcp stack creates.
 
-As of 2026-12-01, from the pages in SOURCES. The GKE cluster fee ($0.10 per cluster-hour) and
-the Cloud Armor standard prices are the same in every region; the per-region figures (Autopilot
-pods, Cloud SQL, Cloud NAT, GCS, Artifact Registry) are Mumbai's. Re-read the pages before a
-budget decision: Google changes prices, and the `basis` of each line says what was assumed.
+As of 2026-12-07, from the pages in SOURCES: the alerting and logging figures were read then
+(issue #17), the others carried over from the reading of 2026-12-01. The GKE cluster fee ($0.10
+per cluster-hour), the Cloud Armor standard prices and the alerting prices are the same in every
+region; the per-region figures (Autopilot pods, Cloud SQL, Cloud NAT, GCS, Artifact Registry) are
+Mumbai's. Re-read the pages before a budget decision: Google changes prices, and the `basis` of
+each line says what was assumed.
 
 Usage-driven items (requests, traffic, stored recordings) cannot be read from the stack: they are
 the assumptions in USAGE, the same for every stack so environments compare like for like.
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from infra.capture import Capture
 from infra.cost import HOURS_PER_MONTH, CostLine, PriceTable, web_pods
 
-AS_OF = "2026-12-01"
+AS_OF = "2026-12-07"
 SOURCES = (
     "https://cloud.google.com/kubernetes-engine/pricing",
     "https://cloud.google.com/sql/pricing",
@@ -29,6 +31,8 @@ SOURCES = (
     "https://cloud.google.com/cdn/pricing",
     "https://cloud.google.com/storage/pricing",
     "https://cloud.google.com/artifact-registry/pricing",
+    "https://cloud.google.com/stackdriver/pricing",
+    "https://cloud.google.com/monitoring/alerts/cost-control",
 )
 
 # GKE: one flat fee per cluster (Autopilot included), then Autopilot general-purpose pods by
@@ -69,6 +73,19 @@ GCS_CLASS_A_10K = 0.05
 GCS_CLASS_B_10K = 0.004
 # Artifact Registry: storage beyond the free 0.5 GB.
 REGISTRY_GB_MONTH = 0.10
+# Cloud Monitoring alerting (charged since Google's announced start, "no sooner than April
+# 2025"): per condition of an alert policy, and per million time series its query returns.
+# A condition is evaluated every 30 s: 86,400 times in a 30-day month. Email notification
+# channels cost nothing.
+ALERT_CONDITION_MONTH = 1.50
+ALERT_MILLION_SERIES = 0.35
+ALERT_EVALUATIONS_MONTH = 86_400
+# Cloud Logging: $0.50/GiB ingested beyond 50 GiB per project a month. The refresh job's
+# success line is already in the container logs GKE sends; the log-based metric counting it
+# adds a few points a day of a user-defined metric, within Monitoring's free 150 MiB.
+LOG_METRIC_MONTH = 0.0
+# Backups in another region (gcp.sql.backupLocation) are priced per GB like those in the
+# default location (SQL_BACKUP_GB_MONTH): moving them costs nothing extra on the pricing page.
 
 
 @dataclass(frozen=True)
@@ -164,9 +181,43 @@ def _sql(capture: Capture) -> list[CostLine]:
             _line(
                 "Cloud SQL backups and PITR logs",
                 disk * SQL_BACKUP_GB_MONTH,
-                f"assumed ≈ the disk size ({disk} GB) × ${SQL_BACKUP_GB_MONTH}/GB-month",
+                f"assumed ≈ the disk size ({disk} GB) × ${SQL_BACKUP_GB_MONTH}/GB-month"
+                + _backup_place(settings),
             ),
         ]
+    return lines
+
+
+def _backup_place(settings: dict[str, object]) -> str:
+    backups = settings.get("backupConfiguration") or {}
+    location = backups.get("location") if isinstance(backups, dict) else None
+    return f", kept in {location} (same price)" if location else ""
+
+
+def _alerting(capture: Capture) -> list[CostLine]:
+    policies = capture.of_type("gcp:monitoring/alertPolicy:AlertPolicy")
+    if not policies:
+        return []
+    conditions = sum(len(p.plain_inputs.get("conditions") or []) for p in policies)
+    series = conditions * ALERT_EVALUATIONS_MONTH / 1e6  # one series per condition
+    channels = len(capture.of_type("gcp:monitoring/notificationChannel:NotificationChannel"))
+    lines = [
+        _line(
+            "Cloud Monitoring alert policies",
+            conditions * ALERT_CONDITION_MONTH + series * ALERT_MILLION_SERIES,
+            f"{conditions} conditions × ${ALERT_CONDITION_MONTH:.2f} + {series:.2f} M series "
+            f"returned (1 per condition every 30 s) × ${ALERT_MILLION_SERIES}/M; "
+            f"{channels} email channels free",
+        )
+    ]
+    if capture.of_type("gcp:logging/metric:Metric"):
+        lines.append(
+            _line(
+                "Log-based metric (dashboard refresh)",
+                LOG_METRIC_MONTH,
+                "counts lines already ingested; a few points a day, within the free allotment",
+            )
+        )
     return lines
 
 
@@ -280,6 +331,7 @@ def price(capture: Capture) -> list[CostLine]:
     return [
         *_gke(capture),
         *_sql(capture),
+        *_alerting(capture),
         *_network(capture),
         *_armor(capture),
         *_cdn_and_storage(capture),

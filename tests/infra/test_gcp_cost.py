@@ -57,6 +57,15 @@ def test_gcp_prod_costs_about_what_the_original_platform_did(cli):
     assert sum(lines.values()) == pytest.approx(estimate["total_usd"], abs=0.05)
 
 
+def test_the_alert_policies_are_priced_per_condition(cli):
+    lines = _lines(_estimate(cli, "gcp-prod"))
+    # Six rules, one condition each: 6 × $1.50, plus 6 × 86,400 series × $0.35 per million.
+    assert lines["Cloud Monitoring alert policies"] == pytest.approx(
+        6 * 1.50 + 6 * 86_400 / 1e6 * 0.35, abs=0.01
+    )
+    assert lines["Log-based metric (dashboard refresh)"] == 0
+
+
 def test_gcp_dev_is_a_fraction_of_prod(cli):
     dev, prod = _estimate(cli, "gcp-dev"), _estimate(cli, "gcp-prod")
     assert 100 <= dev["total_usd"] <= prod["total_usd"] / 2
@@ -70,7 +79,7 @@ def test_gcp_dev_is_a_fraction_of_prod(cli):
 
 def test_the_price_table_is_dated_and_sourced():
     assert TABLE.region == "asia-south1"
-    assert TABLE.as_of >= "2026-01-01"
+    assert TABLE.as_of == "2026-12-07"
     assert all(source.startswith("https://cloud.google.com/") for source in TABLE.sources)
 
 

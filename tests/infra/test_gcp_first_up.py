@@ -80,15 +80,26 @@ def test_the_database_user_and_the_app_wait_for_the_sql_instance(slow_database, 
     assert _registered_before(cap, instance, needs) == []
 
 
-def test_the_migration_job_waits_for_the_user_and_the_bucket_grants():
+GRANTS = "gcp:storage/bucketIAMMember:BucketIAMMember"
+
+
+@pytest.mark.parametrize(
+    "slow",
+    [("gcp:sql/user:User",), (WI_MEMBER, GRANTS)],
+    ids=["database-user", "workload-identity-and-bucket-grants"],
+)
+def test_the_migration_and_the_pods_wait_for_their_login_and_grants(slow):
     # The Job connects as the database user; the pods act through the Workload Identity
-    # binding and the bucket grants. Each is made slow in turn here.
-    grants = "gcp:storage/bucketIAMMember:BucketIAMMember"
-    cap = build_stack("gcp-dev", delays={"gcp:sql/user:User": SLOW, WI_MEMBER: SLOW, grants: SLOW})
-    job = cap.one("kubernetes:batch/v1:Job")
-    for before in (
-        cap.one("gcp:sql/user:User"),
-        cap.one(WI_MEMBER, "app-workload-identity"),
-        *cap.of_type(grants),
+    # binding and the bucket grants. Each group is made slow in turn.
+    cap = build_stack("gcp-dev", delays=dict.fromkeys(slow, SLOW))
+    # (The dashboard's public-read grant is for the CDN, not the app.)
+    needed = [r for r in cap.resources if r.type in slow and not r.name.endswith("public-read")]
+    assert needed
+    for workload in (
+        cap.one("kubernetes:batch/v1:Job"),
+        cap.one("kubernetes:apps/v1:Deployment", "web"),
+        cap.one("kubernetes:batch/v1:CronJob"),
     ):
-        assert _index(cap, before) < _index(cap, job), before.name
+        assert _registered_before(cap, workload, needed) == [
+            f"{r.type} {r.name}" for r in needed
+        ], workload.name
