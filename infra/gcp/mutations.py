@@ -137,6 +137,13 @@ MUTATIONS = (
         new="ca_certificate=None,",
         tests=(HARDENING,),
     ),
+    Mutation(
+        name="gcp: the web pods log in as the instance's owner",
+        path=_STACK,
+        old="sslmode=SSLMODE,",
+        new="sslmode=SSLMODE, app_user=None,",
+        tests=(HARDENING,),
+    ),
     # -- the cluster's API endpoint (CIDRs) ---------------------------------------------------
     Mutation(
         name="gcp: prod accepts 0.0.0.0/0 for the API endpoint",

@@ -92,6 +92,29 @@ def test_the_pods_verify_the_server_against_the_instance_ca(stack, name):
     assert shipped == [SQL_SERVER_CA + "\n"]
 
 
+@pytest.mark.parametrize("name", STACKS)
+def test_the_web_pods_log_in_as_the_app_role_and_trust_the_instance_ca(stack, name):
+    cap = stack(name)
+    config = cap.one("kubernetes:core/v1:ConfigMap", "-config").plain_inputs
+    web = cap.one("kubernetes:apps/v1:Deployment", "web").plain_inputs["spec"]["template"]["spec"]
+    (container,) = web["containers"]
+    assert {"configMapRef": {"name": config["metadata"]["name"]}} in container["envFrom"]
+    assert "DB_USER" not in {e["name"] for e in container.get("env") or []}
+    # The least-privilege role the migration Job makes, never the instance's owner.
+    assert config["data"]["DB_USER"] == "crowdsource_app" != database.DATABASE_USER
+    # sslrootcert names a file of a mounted ConfigMap holding the instance's server CA.
+    root_cert = config["data"]["DB_SSLROOTCERT"]
+    (mount,) = [m for m in container["volumeMounts"] if root_cert.startswith(m["mountPath"] + "/")]
+    (volume,) = [v for v in web["volumes"] if v["name"] == mount["name"]]
+    ca_map = cap.one("kubernetes:core/v1:ConfigMap", volume["configMap"]["name"]).plain_inputs
+    assert ca_map["data"][root_cert.removeprefix(mount["mountPath"] + "/")] == SQL_SERVER_CA + "\n"
+    # Only the migration Job connects as the owner (to migrate and to make the role).
+    job = cap.one("kubernetes:batch/v1:Job").plain_inputs["spec"]["template"]["spec"]
+    for step in (*job.get("initContainers", []), *job["containers"]):
+        env = {e["name"]: e.get("value") for e in step.get("env") or []}
+        assert env["DB_USER"] == database.DATABASE_USER
+
+
 # --- the cluster's API endpoint ------------------------------------------------------------
 
 
