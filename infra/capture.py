@@ -142,7 +142,7 @@ class _Mocks(pulumi.runtime.Mocks):
         self, args: pulumi.runtime.MockCallArgs
     ) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
         answer = CALLS.get(args.token)
-        return (answer(args.args) if answer else {}), None
+        return (answer(args.args) if answer else {}), []  # no check failures
 
 
 class _RecordingMonitor(pulumi_mocks.MockMonitor):

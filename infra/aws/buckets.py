@@ -33,6 +33,7 @@ class PrivateBucket(pulumi.ComponentResource):
         *,
         versioned: bool,
         force_destroy: bool,
+        expire_after_days: int | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("crowdsource:aws:PrivateBucket", name, None, opts)
@@ -78,6 +79,15 @@ class PrivateBucket(pulumi.ComponentResource):
                 },
             }
         ]
+        if expire_after_days is not None:  # logs: kept for a set time, then deleted
+            rules.append(
+                {
+                    "id": "expire-objects",
+                    "status": "Enabled",
+                    "filter": {},
+                    "expiration": {"days": expire_after_days},
+                }
+            )
         lifecycle_opts = child
         if versioned:
             versioning = aws.s3.BucketVersioning(

@@ -17,6 +17,7 @@ import pulumi_random as random
 
 from infra.aws.network import Network
 from infra.aws.settings import AwsSettings
+from infra.config_values import ConfigError
 
 ENGINE_VERSION = "16"  # the major version; AWS applies minor upgrades in the maintenance window
 PORT = 5432
@@ -36,6 +37,30 @@ CA_CERT_IDENTIFIER = "rds-ca-rsa2048-g1"
 # (committed 2023-06-28; vendored 2026-12-07). Its G1 roots for ap-south-1 and ap-south-2 run to
 # 2061; a region AWS opened later needs a newer copy (tests/infra/test_aws_database_tls.py
 # checks the stack's regions are covered).
+# Memory of the instance classes a stack may name (GiB, AWS's instance-class table), for
+# max_connections below. Another class: add its memory here.
+INSTANCE_MEMORY_GIB = {
+    "db.t4g.micro": 1, "db.t4g.small": 2, "db.t4g.medium": 4, "db.t4g.large": 8,
+    "db.t4g.xlarge": 16, "db.t4g.2xlarge": 32,
+    "db.m7g.large": 8, "db.m7g.xlarge": 16, "db.m7g.2xlarge": 32, "db.m7g.4xlarge": 64,
+    "db.m6g.large": 8, "db.m6g.xlarge": 16, "db.m6g.2xlarge": 32,
+    "db.r7g.large": 16, "db.r7g.xlarge": 32, "db.r7g.2xlarge": 64,
+}  # fmt: skip
+
+
+def max_connections(instance_class: str) -> int:
+    """max_connections, set explicitly in the parameter group so that the connections alarm
+    knows it: RDS PostgreSQL's default formula, LEAST(DBInstanceClassMemory / 9531392, 5000),
+    applied to the class's memory."""
+    memory = INSTANCE_MEMORY_GIB.get(instance_class)
+    if memory is None:
+        raise ConfigError(
+            "rds.instanceClass",
+            f"{instance_class!r}: its memory is unknown (known: {', '.join(INSTANCE_MEMORY_GIB)})",
+        )
+    return min(memory * 1024**3 // 9531392, 5000)
+
+
 CA_BUNDLE_FILE = Path(__file__).with_name("rds_ca_global_bundle.pem")
 CA_BUNDLE_SHA256 = "fefac91d6800404461cece76724bc0a2383f4f556a1c9beb0813fac6f2e1e49f"
 
@@ -59,6 +84,8 @@ class RdsPostgres(pulumi.ComponentResource):
         super().__init__("crowdsource:aws:Database", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         rds = settings.rds
+        self.max_connections = max_connections(rds.instance_class)
+        self.allocated_storage_gb = rds.allocated_storage_gb
 
         self.security_group = aws.ec2.SecurityGroup(
             f"{name}-sg",
@@ -91,6 +118,11 @@ class RdsPostgres(pulumi.ComponentResource):
             parameters=[
                 {"name": "rds.force_ssl", "value": "1", "apply_method": "pending-reboot"},
                 {"name": "log_min_duration_statement", "value": str(SLOW_STATEMENT_MS)},
+                {
+                    "name": "max_connections",
+                    "value": str(self.max_connections),
+                    "apply_method": "pending-reboot",
+                },
             ],
             opts=child,
         )

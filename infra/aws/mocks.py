@@ -53,11 +53,13 @@ def _web_acl(name: str, inputs: Outputs) -> Outputs:
 
 
 def _rds(name: str, inputs: Outputs) -> Outputs:
+    identifier = inputs.get("identifier") or f"{name}-e5f6a7b"
     address = f"{name}.c9akciq32.{REGION}.rds.amazonaws.com"
     return {
         "address": address,
         "endpoint": f"{address}:{int(inputs.get('port', 5432))}",
-        "arn": _arn("rds", f"db:{name}"),
+        "arn": _arn("rds", f"db:{identifier}"),
+        "identifier": identifier,
     }
 
 
@@ -89,7 +91,10 @@ OUTPUTS: dict[str, Callable[[str, Outputs], Outputs]] = {
         "keyId": "1234abcd-12ab-34cd-56ef-1234567890ab",
     },
     "aws:cloudwatch/logGroup:LogGroup": lambda name, inputs: {
-        "arn": _arn("logs", f"log-group:{inputs.get('name', name)}"),
+        "arn": _arn("logs", f"log-group:{inputs.get('name', name)}", inputs.get("region", REGION)),
+    },
+    "aws:sns/topic:Topic": lambda name, inputs: {
+        "arn": _arn("sns", inputs.get("name", name)),
     },
     "aws:ec2/securityGroup:SecurityGroup": lambda name, inputs: {
         "arn": _arn("ec2", f"security-group/{name}-id"),
@@ -122,4 +127,18 @@ CALLS: dict[str, Callable[[Outputs], Outputs]] = {
         "dnsSuffix": "amazonaws.com",
     },
     "aws:index/getRegion:getRegion": lambda args: {"name": REGION, "region": REGION},
+    # The ALB the load balancer controller made for the Ingress, found by its fixed name.
+    "aws:lb/getLoadBalancer:getLoadBalancer": lambda args: {
+        "name": args.get("name", ""),
+        "arn": _arn(
+            "elasticloadbalancing", f"loadbalancer/app/{args.get('name')}/50dc6c495c0c9188"
+        ),
+        "arnSuffix": f"app/{args.get('name')}/50dc6c495c0c9188",
+        "dnsName": f"{args.get('name')}-1234567890.{REGION}.elb.amazonaws.com",
+    },
+    # Elastic Load Balancing's account in ap-south-1 (writes ALB access logs).
+    "aws:elb/getServiceAccount:getServiceAccount": lambda args: {
+        "id": "718504428378",
+        "arn": "arn:aws:iam::718504428378:root",
+    },
 }

@@ -17,10 +17,12 @@ import pulumi_kubernetes as k8s
 
 from infra.aws import iam, registry, waf
 from infra.aws.addons import ClusterAddons
+from infra.aws.alarms import Alarms, AlarmsArgs
 from infra.aws.buckets import PrivateBucket
 from infra.aws.cdn import DashboardCdn
 from infra.aws.cluster import Cluster
 from infra.aws.database import RdsPostgres, ca_bundle
+from infra.aws.logs import Logs, LogsArgs
 from infra.aws.network import Network
 from infra.aws.pod_security import (
     AppSecurityGroup,
@@ -41,20 +43,28 @@ def default_tags(stack: str) -> dict[str, str]:
     return {"project": "crowdsource", "stack": stack, "managed-by": "pulumi"}
 
 
+def load_balancer_name(settings: AwsSettings) -> str:
+    """The ALB's fixed name (at most 32 characters), so that alarms can find it."""
+    return settings.cluster_name[:32].rstrip("-")
+
+
 def alb_annotations(
-    settings: AwsSettings, web_acl_arn: pulumi.Input[str]
+    settings: AwsSettings,
+    web_acl_arn: pulumi.Input[str],
+    log_attributes: list[pulumi.Input[str]],
 ) -> dict[str, pulumi.Input[str]]:
     """What the AWS Load Balancer Controller needs on the app's Ingress. Fargate pods have no
-    node port, so the ALB targets pod IPs directly (target-type ip)."""
-    attributes = ",".join(
-        [
-            "idle_timeout.timeout_seconds=60",
-            "routing.http.drop_invalid_header_fields.enabled=true",
-            "routing.http.x_amzn_tls_version_and_cipher_suite.enabled=true",
-        ]
-    )
+    node port, so the ALB targets pod IPs directly (target-type ip). `log_attributes` switch
+    the access logs on (Logs.alb_attributes)."""
+    attributes = pulumi.Output.all(
+        "idle_timeout.timeout_seconds=60",
+        "routing.http.drop_invalid_header_fields.enabled=true",
+        "routing.http.x_amzn_tls_version_and_cipher_suite.enabled=true",
+        *log_attributes,
+    ).apply(",".join)
     tags = ",".join(f"{k}={v}" for k, v in default_tags(settings.stack).items())
     annotations: dict[str, pulumi.Input[str]] = {
+        "alb.ingress.kubernetes.io/load-balancer-name": load_balancer_name(settings),
         "alb.ingress.kubernetes.io/scheme": "internet-facing",
         "alb.ingress.kubernetes.io/target-type": "ip",
         "alb.ingress.kubernetes.io/healthcheck-path": "/readyz",
@@ -148,6 +158,20 @@ def deploy(config: pulumi.Config) -> CrowdsourceApp:
 
     # The cluster's API answers only once the control plane exists, and pods run only once
     # their Fargate profiles and CoreDNS do.
+    logs = Logs(
+        "logs",
+        LogsArgs(
+            name_prefix=settings.cluster_name,
+            retention_days=settings.log_retention_days,
+            access_log_retention_days=settings.access_log_retention_days,
+            force_destroy=not protected,
+            vpc_id=network.vpc.id,
+            alb_web_acl_arn=alb_acl.arn,
+            cdn_web_acl_arn=cdn_acl.arn,
+        ),
+        in_aws,
+    )
+
     kubernetes = k8s.Provider(
         "eks",
         kubeconfig=cluster.kubeconfig,
@@ -177,7 +201,7 @@ def deploy(config: pulumi.Config) -> CrowdsourceApp:
         ingress=Ingress(
             class_name="alb",
             host=settings.domain,
-            annotations=alb_annotations(settings, alb_acl.arn),
+            annotations=alb_annotations(settings, alb_acl.arn, logs.alb_attributes()),
             # The ALB connects from its addresses in the public subnets. (Fargate does not
             # enforce NetworkPolicies today; the policy documents intent and holds elsewhere.)
             sources=[{"ipBlock": {"cidr": network.cidr}}],
@@ -207,9 +231,31 @@ def deploy(config: pulumi.Config) -> CrowdsourceApp:
         args,
         pulumi.ResourceOptions(
             providers={"kubernetes": kubernetes},
-            depends_on=[addons],
+            # The controller must run before the Ingress, and ELB checks that it may write to
+            # the log bucket when the ALB's attributes are set.
+            depends_on=[addons, logs.alb_bucket_policy],
             transformations=[pods_after_policy],
         ),
+    )
+
+    # The controller made the ALB (named by the Ingress): its CloudWatch dimension is the ARN's
+    # suffix, looked up once the Ingress is ready (a preview leaves it unknown).
+    alb = aws.lb.get_load_balancer_output(
+        name=load_balancer_name(settings),
+        opts=pulumi.InvokeOutputOptions(provider=provider, depends_on=[app.ingress]),
+    )
+    alarms = Alarms(
+        "alarms",
+        AlarmsArgs(
+            name_prefix=settings.cluster_name,
+            emails=settings.alert_emails,
+            load_balancer=alb.arn_suffix,
+            db_instance_id=database.instance.identifier,
+            db_allocated_storage_gb=database.allocated_storage_gb,
+            db_max_connections=database.max_connections,
+            pod_log_group=cluster.pod_log_group.name,
+        ),
+        in_aws,
     )
 
     if settings.domain:
@@ -229,4 +275,6 @@ def deploy(config: pulumi.Config) -> CrowdsourceApp:
     pulumi.export("kubeconfig", pulumi.Output.secret(cluster.kubeconfig))
     pulumi.export("namespace", args.namespace)
     pulumi.export("migrationJob", app.migration_job_name)
+    pulumi.export("alertTopicArn", alarms.topic.arn)
+    pulumi.export("albLogBucket", logs.alb_bucket.bucket.bucket)
     return app

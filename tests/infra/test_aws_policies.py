@@ -247,5 +247,5 @@ def test_the_policy_pack_wires_the_aws_policies_through_the_same_functions(monke
     )
     assert reports == [
         "recordings: public access block leaves blockPublicPolicy off",
-        "2 buckets but 1 public access blocks: give each its own",
+        "3 buckets but 2 public access blocks: give each its own",
     ]
