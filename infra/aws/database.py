@@ -177,4 +177,30 @@ class RdsPostgres(pulumi.ComponentResource):
             opts=child,
         )
         self.address = self.instance.address
+        self.backup_copy = self._backup_copy(name, settings) if rds.backup_copy_region else None
         self.register_outputs({"endpoint": self.instance.endpoint})
+
+    def _backup_copy(
+        self, name: str, settings: AwsSettings
+    ) -> aws.rds.InstanceAutomatedBackupsReplication:
+        """The automated backups (snapshots and transaction logs), replicated to another region
+        for a point-in-time restore there. The instance is encrypted, so the copies need a key
+        in that region. The resources take the region themselves (pulumi-aws v7), through the
+        same tagged provider."""
+        region = settings.rds.backup_copy_region
+        key = aws.kms.Key(
+            f"{name}-backup-copy-key",
+            description=f"RDS backup copies of {settings.cluster_name} in {region}",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            region=region,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return aws.rds.InstanceAutomatedBackupsReplication(
+            f"{name}-backup-copy",
+            source_db_instance_arn=self.instance.arn,
+            kms_key_id=key.arn,
+            retention_period=settings.rds.backup_copy_retention_days,
+            region=region,
+            opts=pulumi.ResourceOptions(parent=self),
+        )

@@ -87,7 +87,9 @@ OUTPUTS: dict[str, Callable[[str, Outputs], Outputs]] = {
         + str(inputs.get("url", "")).removeprefix("https://"),
     },
     "aws:kms/key:Key": lambda name, inputs: {
-        "arn": _arn("kms", "key/1234abcd-12ab-34cd-56ef-1234567890ab"),
+        "arn": _arn(
+            "kms", "key/1234abcd-12ab-34cd-56ef-1234567890ab", inputs.get("region", REGION)
+        ),
         "keyId": "1234abcd-12ab-34cd-56ef-1234567890ab",
     },
     "aws:cloudwatch/logGroup:LogGroup": lambda name, inputs: {
