@@ -7,25 +7,43 @@ authenticates with `gke-gcloud-auth-plugin` (no static credentials in the stack 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_gcp as gcp
 
+from infra.gcp.component import children_of
 from infra.gcp.network import PODS_RANGE, SERVICES_RANGE, Network
 from infra.gcp.settings import GcpSettings
 
 AUTH_PLUGIN = "gke-gcloud-auth-plugin"
 
 
-def create_cluster(
-    name: str,
-    settings: GcpSettings,
-    network: Network,
-    node_account: gcp.serviceaccount.Account,
-    opts: pulumi.ResourceOptions,
-) -> gcp.container.Cluster:
+@dataclass(frozen=True)
+class GkeClusterArgs:
+    settings: GcpSettings
+    network: Network
+    node_account: gcp.serviceaccount.Account  # what the Autopilot nodes run as
+
+
+class GkeCluster(pulumi.ComponentResource):
     """A regional Autopilot cluster in the VPC's subnetwork, its pods on the secondary ranges,
-    its nodes running as `node_account`."""
+    and a kubeconfig for it (secret)."""
+
+    cluster: gcp.container.Cluster
+    kubeconfig: pulumi.Output[str]
+
+    def __init__(self, name: str, args: GkeClusterArgs, opts: pulumi.ResourceOptions) -> None:
+        super().__init__("crowdsource:gcp:GkeCluster", name, None, opts)
+        self.cluster = _cluster(name, args, children_of(self, opts))
+        self.kubeconfig = kubeconfig(self.cluster)
+        self.register_outputs({"name": self.cluster.name, "endpoint": self.cluster.endpoint})
+
+
+def _cluster(
+    name: str, args: GkeClusterArgs, opts: pulumi.ResourceOptions
+) -> gcp.container.Cluster:
+    settings, network, node_account = args.settings, args.network, args.node_account
     authorized = None
     if settings.authorized_networks:
         authorized = gcp.container.ClusterMasterAuthorizedNetworksConfigArgs(

@@ -12,64 +12,71 @@ import pulumi
 import pulumi_gcp as gcp
 
 from infra.gcp.buckets import Buckets
+from infra.gcp.component import children_of
 from infra.gcp.settings import GcpSettings
 from infra.k8s.spec import APP_NAME
 
 
 @dataclass(frozen=True)
-class AppIdentity:
+class AppIdentityArgs:
+    settings: GcpSettings
+    namespace: str  # the app's Kubernetes namespace (its ServiceAccount is APP_NAME there)
+    buckets: Buckets
+    # The binding's member lives in the project's identity pool, which exists only once a
+    # Workload Identity cluster does: the binding waits for this cluster.
+    cluster: gcp.container.Cluster
+
+
+class AppIdentity(pulumi.ComponentResource):
+    """The service account, its Workload Identity binding and its two bucket grants."""
+
     account: gcp.serviceaccount.Account
     # The Workload Identity binding and the bucket grants: the app needs all of them to start.
     grants: list[pulumi.CustomResource]
 
-
-def create_app_identity(
-    name: str,
-    settings: GcpSettings,
-    namespace: str,
-    buckets: Buckets,
-    cluster: gcp.container.Cluster,
-    opts: pulumi.ResourceOptions,
-) -> AppIdentity:
-    """The service account, its Workload Identity binding and its two bucket grants. The
-    binding waits for `cluster`: its member lives in the project's identity pool, which
-    exists only once a Workload Identity cluster does."""
-    account = gcp.serviceaccount.Account(
-        f"{name}-app-sa",
-        account_id=f"{name}-app"[:30],
-        display_name=f"Crowdsource app ({pulumi.get_stack()})",
-        description="Used by the app's pods through Workload Identity; no keys.",
-        opts=opts,
-    )
-    # Only the app's ServiceAccount, in the app's namespace, may act as this account. The
-    # member names the pool PROJECT.svc.id.goog, which the first Workload Identity cluster of
-    # the project creates: before it, IAM answers "Error 400: Identity Pool does not exist".
-    # Nothing in the member's text refers to the cluster, so the dependency is stated.
-    binding = gcp.serviceaccount.IAMMember(
-        f"{name}-app-workload-identity",
-        service_account_id=account.name,
-        role="roles/iam.workloadIdentityUser",
-        member=f"serviceAccount:{settings.project}.svc.id.goog[{namespace}/{APP_NAME}]",
-        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[cluster])),
-    )
-    # Bucket-level grants only: a project-level storage role would reach every bucket.
-    # Recordings: the app writes uploads, reads them back for validators and deletes on
-    # failed inserts. Dashboard: the refresh job replaces the JSON files (objectAdmin, since
-    # overwriting an object needs delete).
-    grants: list[pulumi.CustomResource] = [binding]
-    for bucket_name, bucket in (
-        ("recordings", buckets.recordings),
-        ("dashboard", buckets.dashboard),
-    ):
-        grant = gcp.storage.BucketIAMMember(
-            f"{name}-app-{bucket_name}-access",
-            bucket=bucket.name,
-            role="roles/storage.objectAdmin",
-            member=account.member,
-            opts=opts,
+    def __init__(self, name: str, args: AppIdentityArgs, opts: pulumi.ResourceOptions) -> None:
+        super().__init__("crowdsource:gcp:AppIdentity", name, None, opts)
+        child = children_of(self, opts)
+        settings, namespace, buckets, cluster = (
+            args.settings, args.namespace, args.buckets, args.cluster,
+        )  # fmt: skip
+        account = gcp.serviceaccount.Account(
+            f"{name}-app-sa",
+            account_id=f"{name}-app"[:30],
+            display_name=f"Crowdsource app ({pulumi.get_stack()})",
+            description="Used by the app's pods through Workload Identity; no keys.",
+            opts=child,
         )
-        grants.append(grant)
-    return AppIdentity(account=account, grants=grants)
+        # Only the app's ServiceAccount, in the app's namespace, may act as this account. The
+        # member names the pool PROJECT.svc.id.goog, which the first Workload Identity cluster
+        # of the project creates: before it, IAM answers "Error 400: Identity Pool does not
+        # exist". Nothing in the member's text refers to the cluster: the dependency is stated.
+        binding = gcp.serviceaccount.IAMMember(
+            f"{name}-app-workload-identity",
+            service_account_id=account.name,
+            role="roles/iam.workloadIdentityUser",
+            member=f"serviceAccount:{settings.project}.svc.id.goog[{namespace}/{APP_NAME}]",
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[cluster])),
+        )
+        # Bucket-level grants only: a project-level storage role would reach every bucket.
+        # Recordings: the app writes uploads, reads them back for validators and deletes on
+        # failed inserts. Dashboard: the refresh job replaces the JSON files (objectAdmin,
+        # since overwriting an object needs delete).
+        grants: list[pulumi.CustomResource] = [binding]
+        for bucket_name, bucket in (
+            ("recordings", buckets.recordings),
+            ("dashboard", buckets.dashboard),
+        ):
+            grant = gcp.storage.BucketIAMMember(
+                f"{name}-app-{bucket_name}-access",
+                bucket=bucket.name,
+                role="roles/storage.objectAdmin",
+                member=account.member,
+                opts=child,
+            )
+            grants.append(grant)
+        self.account, self.grants = account, grants
+        self.register_outputs({"email": account.email})
 
 
 # What GKE nodes need to run (logs, metrics, pulling images from their own project) in one

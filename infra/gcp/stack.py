@@ -16,9 +16,15 @@ import pulumi_kubernetes as k8s
 from infra.gcp.armor import create_backend_policy, create_edge_policy
 from infra.gcp.buckets import create_buckets
 from infra.gcp.cdn import create_cdn
-from infra.gcp.cluster import create_cluster, kubeconfig
-from infra.gcp.database import DATABASE_NAME, DATABASE_USER, SSLMODE, create_database
-from infra.gcp.iam import create_app_identity, create_node_identity
+from infra.gcp.cluster import GkeCluster, GkeClusterArgs
+from infra.gcp.database import (
+    DATABASE_NAME,
+    DATABASE_USER,
+    SSLMODE,
+    CloudSqlArgs,
+    CloudSqlPostgres,
+)
+from infra.gcp.iam import AppIdentity, AppIdentityArgs, create_node_identity
 from infra.gcp.ingress import create_app_entry, create_gke_objects
 from infra.gcp.monitoring import AlertingArgs, GcpAlerting
 from infra.gcp.network import create_network
@@ -72,17 +78,18 @@ def deploy(config: pulumi.Config) -> CrowdsourceApp:
     network = create_network(name, settings, opts)
     registry = create_registry(name, settings, opts)
     nodes = create_node_identity(name, settings, registry, opts)
-    cluster = create_cluster(name, settings, network, nodes, opts)
-    sql = create_database(name, settings, network, default_labels(), opts)
+    gke = GkeCluster(name, GkeClusterArgs(settings, network, nodes), opts)
+    cluster = gke.cluster
+    sql = CloudSqlPostgres(name, CloudSqlArgs(settings, network, default_labels()), opts)
     buckets = create_buckets(name, settings, opts)
     armor = create_backend_policy(name, settings, opts)
     edge = create_edge_policy(name, opts)
     cdn = create_cdn(name, settings, buckets.dashboard, edge, opts)
     namespace = config.get("namespace") or "crowdsource"
-    identity = create_app_identity(name, settings, namespace, buckets, cluster, opts)
+    identity = AppIdentity(name, AppIdentityArgs(settings, namespace, buckets, cluster), opts)
     entry = create_app_entry(name, settings, opts)
 
-    cluster_config = kubeconfig(cluster)
+    cluster_config = gke.kubeconfig
     provider = k8s.Provider(
         "gke",
         kubeconfig=cluster_config,
