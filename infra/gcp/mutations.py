@@ -131,6 +131,13 @@ MUTATIONS = (
         tests=(HARDENING,),
     ),
     Mutation(
+        name="gcp: the pods check the host name against the private IP (verify-full)",
+        path=_DATABASE,
+        old='SSLMODE = "verify-ca"',
+        new='SSLMODE = "verify-full"',
+        tests=("tests/infra/test_gcp_database_tls.py",),
+    ),
+    Mutation(
         name="gcp: the server CA no longer reaches the pods",
         path=_STACK,
         old="ca_certificate=sql.ca_certificate,",
