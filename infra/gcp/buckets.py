@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
+from infra.gcp.component import children_of
 from infra.gcp.settings import GcpSettings
 
 # The refresh job writes the dashboard JSON under this prefix (CDN_BASE_URL + it + file name).
@@ -23,12 +24,27 @@ CORS_MAX_AGE_SECONDS = 3600
 
 
 @dataclass(frozen=True)
-class Buckets:
+class BucketsArgs:
+    settings: GcpSettings  # the project (in the names), region, app origin, retention
+
+
+class Buckets(pulumi.ComponentResource):
+    """The recordings bucket and the dashboard bucket with its public read grant."""
+
     recordings: gcp.storage.Bucket
     dashboard: gcp.storage.Bucket
 
+    def __init__(self, name: str, args: BucketsArgs, opts: pulumi.ResourceOptions) -> None:
+        super().__init__("crowdsource:gcp:Buckets", name, None, opts)
+        self.recordings, self.dashboard = _build(name, args.settings, children_of(self, opts))
+        self.register_outputs(
+            {"recordings": self.recordings.name, "dashboard": self.dashboard.name}
+        )
 
-def create_buckets(name: str, settings: GcpSettings, opts: pulumi.ResourceOptions) -> Buckets:
+
+def _build(
+    name: str, settings: GcpSettings, opts: pulumi.ResourceOptions
+) -> tuple[gcp.storage.Bucket, gcp.storage.Bucket]:
     """Bucket names are global: they carry the project id so two projects never collide."""
     prefix = f"{settings.project}-{pulumi.get_stack()}"
     recordings = gcp.storage.Bucket(
@@ -107,4 +123,4 @@ def create_buckets(name: str, settings: GcpSettings, opts: pulumi.ResourceOption
         member=PUBLIC_READERS,
         opts=opts,
     )
-    return Buckets(recordings=recordings, dashboard=dashboard)
+    return recordings, dashboard

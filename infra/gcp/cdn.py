@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
+from infra.gcp.component import children_of
 from infra.gcp.settings import GcpSettings
 
 # The refresh job rewrites the JSON every few hours: a minute of staleness is plenty of caching.
@@ -16,18 +17,34 @@ CACHE_TTL_SECONDS = 60
 
 
 @dataclass(frozen=True)
-class Cdn:
+class DashboardCdnArgs:
+    settings: GcpSettings  # cdnDomain
+    bucket: gcp.storage.Bucket  # what it serves, at the site's root
+    edge_policy: gcp.compute.SecurityPolicy  # a CLOUD_ARMOR_EDGE policy
+
+
+class DashboardCdn(pulumi.ComponentResource):
+    """Serves the dashboard bucket at https://<cdnDomain>/ through Cloud CDN."""
+
     address: gcp.compute.GlobalAddress
     url: str
 
+    def __init__(self, name: str, args: DashboardCdnArgs, opts: pulumi.ResourceOptions) -> None:
+        super().__init__("crowdsource:gcp:DashboardCdn", name, None, opts)
+        self.address = _build(
+            name, args.settings, args.bucket, args.edge_policy, children_of(self, opts)
+        )
+        self.url = f"https://{args.settings.cdn_domain}"
+        self.register_outputs({"address": self.address.address, "url": self.url})
 
-def create_cdn(
+
+def _build(
     name: str,
     settings: GcpSettings,
     bucket: gcp.storage.Bucket,
     edge_policy: gcp.compute.SecurityPolicy,
     opts: pulumi.ResourceOptions,
-) -> Cdn:
+) -> gcp.compute.GlobalAddress:
     """Serves `bucket` at https://<cdnDomain>/ (the bucket's root is the site's root)."""
     backend = gcp.compute.BackendBucket(
         f"{name}-cdn-backend",
@@ -78,7 +95,7 @@ def create_cdn(
         opts=opts,
     )
     https_redirect(f"{name}-cdn", address, "EXTERNAL_MANAGED", opts)
-    return Cdn(address=address, url=f"https://{settings.cdn_domain}")
+    return address
 
 
 def https_redirect(

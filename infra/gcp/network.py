@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
+from infra.gcp.component import children_of
 from infra.gcp.settings import GcpSettings
 
 PODS_RANGE = "pods"
@@ -16,16 +17,31 @@ SERVICES_RANGE = "services"
 
 
 @dataclass(frozen=True)
-class Network:
+class NetworkArgs:
+    settings: GcpSettings  # the region and the address plan (settings.network)
+
+
+class Network(pulumi.ComponentResource):
+    """VPC, subnetwork, router + NAT and the private service access peering."""
+
     vpc: gcp.compute.Network
     subnet: gcp.compute.Subnetwork
     # The peering that gives Cloud SQL its private IP: the database waits for it.
     service_connection: gcp.servicenetworking.Connection
     database_cidr: str  # where Cloud SQL's private IPs live (for the pods' NetworkPolicy)
 
+    def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions) -> None:
+        super().__init__("crowdsource:gcp:Network", name, None, opts)
+        self.vpc, self.subnet, self.service_connection = _build(
+            name, args.settings, children_of(self, opts)
+        )
+        self.database_cidr = args.settings.network.database
+        self.register_outputs({"vpc": self.vpc.id, "subnet": self.subnet.id})
 
-def create_network(name: str, settings: GcpSettings, opts: pulumi.ResourceOptions) -> Network:
-    """VPC, subnetwork, router + NAT and the private service access peering."""
+
+def _build(
+    name: str, settings: GcpSettings, opts: pulumi.ResourceOptions
+) -> tuple[gcp.compute.Network, gcp.compute.Subnetwork, gcp.servicenetworking.Connection]:
     ranges = settings.network
     # Custom mode: an auto-mode VPC creates a subnetwork in every region with fixed ranges
     # that may collide with the pods' range.
@@ -93,6 +109,4 @@ def create_network(name: str, settings: GcpSettings, opts: pulumi.ResourceOption
         deletion_policy="REMOVE_PEERING",
         opts=opts,
     )
-    return Network(
-        vpc=vpc, subnet=subnet, service_connection=connection, database_cidr=ranges.database
-    )
+    return vpc, subnet, connection

@@ -14,8 +14,8 @@ import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
 from infra.gcp.armor import create_backend_policy, create_edge_policy
-from infra.gcp.buckets import create_buckets
-from infra.gcp.cdn import create_cdn
+from infra.gcp.buckets import Buckets, BucketsArgs
+from infra.gcp.cdn import DashboardCdn, DashboardCdnArgs
 from infra.gcp.cluster import GkeCluster, GkeClusterArgs
 from infra.gcp.database import (
     DATABASE_NAME,
@@ -27,7 +27,7 @@ from infra.gcp.database import (
 from infra.gcp.iam import AppIdentity, AppIdentityArgs, create_node_identity
 from infra.gcp.ingress import create_app_entry, create_gke_objects
 from infra.gcp.monitoring import AlertingArgs, GcpAlerting
-from infra.gcp.network import create_network
+from infra.gcp.network import Network, NetworkArgs
 from infra.gcp.registry import create_registry
 from infra.gcp.settings import GcpSettings, read_settings
 from infra.k8s.component import CrowdsourceApp
@@ -75,16 +75,16 @@ def deploy(config: pulumi.Config) -> CrowdsourceApp:
     env = GcpEnvironment(name, settings)
     opts = env.child_opts
 
-    network = create_network(name, settings, opts)
+    network = Network(name, NetworkArgs(settings), opts)
     registry = create_registry(name, settings, opts)
     nodes = create_node_identity(name, settings, registry, opts)
     gke = GkeCluster(name, GkeClusterArgs(settings, network, nodes), opts)
     cluster = gke.cluster
     sql = CloudSqlPostgres(name, CloudSqlArgs(settings, network, default_labels()), opts)
-    buckets = create_buckets(name, settings, opts)
+    buckets = Buckets(name, BucketsArgs(settings), opts)
     armor = create_backend_policy(name, settings, opts)
     edge = create_edge_policy(name, opts)
-    cdn = create_cdn(name, settings, buckets.dashboard, edge, opts)
+    cdn = DashboardCdn(name, DashboardCdnArgs(settings, buckets.dashboard, edge), opts)
     namespace = config.get("namespace") or "crowdsource"
     identity = AppIdentity(name, AppIdentityArgs(settings, namespace, buckets, cluster), opts)
     entry = create_app_entry(name, settings, opts)
