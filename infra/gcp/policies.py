@@ -7,6 +7,7 @@ runs every target's rules on every stack.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -172,6 +173,43 @@ def check_prod_protected(resources: Sequence[Resource]) -> Iterable[str]:
     for r in _of(resources, CLUSTER):
         if r.props.get("deletionProtection") is False:
             yield f"{r.name}: a prod cluster keeps deletionProtection"
+
+
+def check_prod_restricted(resources: Sequence[Resource]) -> Iterable[str]:
+    """On a prod stack: the cluster's API endpoint answers named networks only (none of them
+    the whole internet, not every Google Cloud address), and the database's backups are kept
+    outside its region."""
+    if not _stack_label(resources).endswith("prod"):
+        return
+    for r in _of(resources, CLUSTER):
+        authorized = r.props.get("masterAuthorizedNetworksConfig") or {}
+        blocks = [str(b.get("cidrBlock")) for b in authorized.get("cidrBlocks") or []]
+        if not blocks:
+            yield f"{r.name}: a prod cluster names who may reach its API (authorized networks)"
+        for block in blocks:
+            if ipaddress.ip_network(block, strict=False).prefixlen == 0:
+                yield f"{r.name}: {block} opens the prod cluster's API to everyone"
+        if blocks and authorized.get("gcpPublicCidrsAccessEnabled") is not False:
+            yield f"{r.name}: set gcpPublicCidrsAccessEnabled: false (not every Google address)"
+    for r in _of(resources, SQL_INSTANCE):
+        location = (_sql_settings(r.props).get("backupConfiguration") or {}).get("location")
+        if not location or location == r.props.get("region"):
+            yield f"{r.name}: keep a prod database's backups in another region (location)"
+
+
+def check_cdn_bucket_cors(resources: Sequence[Resource]) -> Iterable[str]:
+    """A bucket a CDN serves to the app's pages allows CORS from named https origins only."""
+    served = _cdn_buckets(resources)
+    for r in _of(resources, BUCKET):
+        if str(r.props.get("name")) not in served:
+            continue
+        rules = r.props.get("cors") or []
+        if not rules:
+            yield f"{r.name}: the app's pages fetch() this bucket through the CDN: set cors"
+        for rule in rules:
+            for origin in rule.get("origins") or []:
+                if not str(origin).startswith("https://") or "*" in str(origin):
+                    yield f"{r.name}: CORS origin {origin!r} is not one https origin"
 
 
 # --- Cloud Armor ---------------------------------------------------------------------------
@@ -362,6 +400,17 @@ GCP_POLICIES = [
         "gcp-prod-protected",
         "On prod stacks the database is REGIONAL and deletion-protected, and so is the cluster.",
         check_stack=check_prod_protected,
+    ),
+    Policy(
+        "gcp-prod-restricted",
+        "On prod stacks the cluster's API answers named networks only (never 0.0.0.0/0) and "
+        "the database's backups are kept in another region.",
+        check_stack=check_prod_restricted,
+    ),
+    Policy(
+        "gcp-cdn-bucket-cors",
+        "A bucket a CDN serves allows CORS from named https origins only.",
+        check_stack=check_cdn_bucket_cors,
     ),
     Policy(
         "gcp-armor-waf-throttle",

@@ -80,6 +80,29 @@ def _unprotected_prod_cluster(rs):
     _one(rs, "gcp:container/cluster:Cluster").props["deletionProtection"] = False
 
 
+def _open_prod_api(rs):
+    cluster = _one(rs, "gcp:container/cluster:Cluster").props
+    cluster["masterAuthorizedNetworksConfig"]["cidrBlocks"] = [{"cidrBlock": "0.0.0.0/0"}]
+
+
+def _unnamed_prod_api(rs):
+    del _one(rs, "gcp:container/cluster:Cluster").props["masterAuthorizedNetworksConfig"]
+
+
+def _prod_backups_in_region(rs):
+    sql = _sql(rs)
+    sql["settings"]["backupConfiguration"]["location"] = sql["region"]
+
+
+def _cdn_bucket_for_any_origin(rs):
+    bucket = _one(rs, "gcp:storage/bucket:Bucket", "dashboard").props
+    bucket["cors"][0]["origins"] = ["*"]
+
+
+def _cdn_bucket_without_cors(rs):
+    del _one(rs, "gcp:storage/bucket:Bucket", "dashboard").props["cors"]
+
+
 def _no_xss_rule(rs):
     armor = _armor(rs)
     armor["rules"] = [r for r in armor["rules"] if "xss" not in json.dumps(r)]
@@ -145,6 +168,11 @@ CASES: list[tuple[str, Spoil]] = [
     ("gcp-sql-backups-pitr", _no_pitr),
     ("gcp-prod-protected", _zonal_prod),
     ("gcp-prod-protected", _unprotected_prod_cluster),
+    ("gcp-prod-restricted", _open_prod_api),
+    ("gcp-prod-restricted", _unnamed_prod_api),
+    ("gcp-prod-restricted", _prod_backups_in_region),
+    ("gcp-cdn-bucket-cors", _cdn_bucket_for_any_origin),
+    ("gcp-cdn-bucket-cors", _cdn_bucket_without_cors),
     ("gcp-armor-waf-throttle", _no_xss_rule),
     ("gcp-armor-waf-throttle", _no_throttle),
     ("gcp-armor-attached", _detached_armor),
