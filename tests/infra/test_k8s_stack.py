@@ -212,7 +212,7 @@ def test_every_pod_runs_hardened(stack, name):
         assert pod["securityContext"]["runAsNonRoot"] is True, kind
         assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}, kind
         assert pod["automountServiceAccountToken"] is False, kind
-        for c in pod["containers"]:
+        for c in [*pod.get("initContainers", []), *pod["containers"]]:
             security = c["securityContext"]
             assert security["allowPrivilegeEscalation"] is False, kind
             assert security["readOnlyRootFilesystem"] is True, kind
