@@ -160,6 +160,22 @@ def test_only_cloudfront_reads_the_dashboard_bucket_through_its_oac(stack, name)
 # CloudFront and WAF ---------------------------------------------------------------------
 
 
+def test_only_the_apps_own_origin_may_read_the_dashboard_data_cross_origin(stack):
+    """The home and dashboard pages fetch() the JSON from the CDN: CORS admits the app's
+    origin (prod's domain over HTTPS) and no other site."""
+    cap = stack("aws-prod")
+    headers = cap.one("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy")
+    cors = headers.plain_inputs["corsConfig"]
+    assert cors["accessControlAllowOrigins"]["items"] == ["https://crowdsource.example.org"]
+    assert cors["accessControlAllowMethods"]["items"] == ["GET", "HEAD"]
+    assert cors["accessControlAllowCredentials"] is False
+    behavior = props(cap, DISTRIBUTION)["defaultCacheBehavior"]
+    assert behavior["responseHeadersPolicyId"] == id_of(headers)
+    other = build_stack("aws-prod", domain="data.example.net")
+    cors = other.one("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy").plain_inputs
+    assert cors["corsConfig"]["accessControlAllowOrigins"]["items"] == ["https://data.example.net"]
+
+
 @pytest.mark.parametrize("name", STACKS)
 def test_cloudfront_redirects_to_https_with_a_short_ttl(stack, name):
     cap = stack(name)
