@@ -18,7 +18,7 @@ from infra.capture import Capture, Registered
 from infra.cost import HOURS_PER_MONTH, CostLine, PriceTable, cpu_cores, memory_gib, web_pods
 
 REGION = "ap-south-1"
-AS_OF = "2025-06-01"
+AS_OF = "2026-12-07"
 SOURCES = (
     "https://aws.amazon.com/eks/pricing/",
     "https://aws.amazon.com/fargate/pricing/",
@@ -29,7 +29,9 @@ SOURCES = (
     "https://aws.amazon.com/cloudfront/pricing/",
     "https://aws.amazon.com/s3/pricing/",
     "https://aws.amazon.com/kms/pricing/",
-    "https://aws.amazon.com/cloudwatch/pricing/",
+    "https://aws.amazon.com/cloudwatch/pricing/ (alarms, custom metrics, vended logs)",
+    "https://aws.amazon.com/sns/pricing/",
+    "https://aws.amazon.com/rds/postgresql/pricing/ (backup storage, cross-region copies)",
     "https://aws.amazon.com/ecr/pricing/",
     "https://aws.amazon.com/ec2/pricing/on-demand/ (data transfer, public IPv4)",
 )
@@ -76,6 +78,17 @@ KMS_KEY_MONTH = 1.00
 LOGS_INGEST_GB = 0.67
 LOGS_STORE_GB_MONTH = 0.033
 ECR_GB_MONTH = 0.10
+# Alarms and the metrics they read (standard resolution): an alarm bills per metric it reads,
+# so a metric-math alarm over three metrics bills three.
+ALARM_METRIC_MONTH = 0.10
+CUSTOM_METRIC_MONTH = 0.30  # a log metric filter's metric (first 10,000 metrics)
+SNS_FREE_EMAILS = 1000  # e-mail notifications a month without charge
+# Vended logs (WAF, VPC flow logs) into CloudWatch Logs, first 10 TB a month.
+VENDED_LOGS_GB = 0.50
+# RDS automated backups replicated to another region: the copy's storage there, and the
+# inter-region transfer of the snapshots and transaction logs.
+RDS_BACKUP_COPY_GB_MONTH = 0.095
+INTER_REGION_GB = 0.086
 # Fargate adds 256 MiB for Kubernetes' own processes to every pod's memory request.
 FARGATE_POD_OVERHEAD_GIB = 0.25
 # CoreDNS runs two replicas (the EKS add-on's default); the charts say their own.
@@ -98,10 +111,15 @@ class Usage:
     s3_thousand_gets: float
     logs_gb: float
     ecr_gb: float
+    waf_log_gb: float  # both web ACLs' request logs
+    flow_log_gb: float  # the VPC's flow logs
+    alb_log_gb: float  # ALB access logs kept in S3 (the retention's worth)
 
 
-PROD_USAGE = Usage("prod traffic", 1.0, 100, 100, 10, 100, 10, 1000, 1000, 10_000, 30, 5)
-DEV_USAGE = Usage("dev traffic", 0.1, 10, 2, 0.2, 1, 0.1, 10, 10, 100, 3, 5)
+PROD_USAGE = Usage(
+    "prod traffic", 1.0, 100, 100, 10, 100, 10, 1000, 1000, 10_000, 30, 5, 10, 20, 10
+)
+DEV_USAGE = Usage("dev traffic", 0.1, 10, 2, 0.2, 1, 0.1, 10, 10, 100, 3, 5, 0.5, 2, 0.5)
 
 
 # Fargate's pod sizes: vCPU → the memory sizes (GB) it can be paired with (AWS's table).
@@ -308,6 +326,81 @@ def _edge_and_storage(capture: Capture, usage: Usage) -> list[CostLine]:
     ]
 
 
+def _alarm_metrics(alarm: dict[str, Any]) -> int:
+    queries = alarm.get("metricQueries") or []
+    return sum(1 for q in queries if "metric" in q) if queries else 1
+
+
+def _observability(capture: Capture, usage: Usage) -> list[CostLine]:
+    """Alarms, the refresh metric, alert e-mails, WAF and flow logs, ALB access logs."""
+    alarms = _props(capture.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"))
+    metrics = sum(_alarm_metrics(a) for a in alarms)
+    filters = len(capture.of_type("aws:cloudwatch/logMetricFilter:LogMetricFilter"))
+    subscriptions = len(capture.of_type("aws:sns/topicSubscription:TopicSubscription"))
+    waf_logging = len(capture.of_type(
+        "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
+    ))  # fmt: skip
+    flow_logs = len(capture.of_type("aws:ec2/flowLog:FlowLog"))
+    vended_gb = (usage.waf_log_gb if waf_logging else 0) + (usage.flow_log_gb if flow_logs else 0)
+    access_logs = any(
+        "access_logs.s3.enabled=true"
+        in str(obj["metadata"].get("annotations", {}).get(
+            "alb.ingress.kubernetes.io/load-balancer-attributes", ""
+        ))
+        for obj in capture.kubernetes_objects()
+        if obj["kind"] == "Ingress"
+    )  # fmt: skip
+    alb_log_gb = usage.alb_log_gb if access_logs else 0
+    return [
+        CostLine(
+            "CloudWatch alarms",
+            round(metrics * ALARM_METRIC_MONTH + filters * CUSTOM_METRIC_MONTH, 2),
+            f"{len(alarms)} alarms reading {metrics} metrics × ${ALARM_METRIC_MONTH:g} + "
+            f"{filters} log metric × ${CUSTOM_METRIC_MONTH:g}",
+        ),
+        CostLine(
+            "SNS alert e-mails",
+            0.0,
+            f"{subscriptions} subscriptions; the first {SNS_FREE_EMAILS:,} e-mails a month "
+            "are free",
+        ),
+        CostLine(
+            "WAF and VPC flow logs",
+            round(vended_gb * (VENDED_LOGS_GB + LOGS_STORE_GB_MONTH), 2),
+            f"{waf_logging} WAF + {flow_logs} flow log destinations: {vended_gb:g} GB × "
+            f"(${VENDED_LOGS_GB}/GB vended + ${LOGS_STORE_GB_MONTH}/GB-month) ({usage.label})",
+        ),
+        CostLine(
+            "ALB access logs",
+            round(alb_log_gb * S3_STANDARD_GB_MONTH, 2),
+            f"{alb_log_gb:g} GB kept in S3 × ${S3_STANDARD_GB_MONTH}/GB-month (delivery free)",
+        ),
+    ]
+
+
+def _backup_copies(capture: Capture) -> list[CostLine]:
+    """A replicated backup holds about one database's worth, and a month moves about as much
+    across regions (snapshots and transaction logs)."""
+    copies = capture.of_type(
+        "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication"
+    )
+    if not copies:
+        return []
+    storage = sum(float(db.get("allocatedStorage") or 0) for db in _props(
+        capture.of_type("aws:rds/instance:Instance")
+    ))  # fmt: skip
+    rate = RDS_BACKUP_COPY_GB_MONTH + INTER_REGION_GB
+    region = copies[0].plain_inputs.get("region", "another region")
+    return [
+        CostLine(
+            "RDS backup copy",
+            round(len(copies) * storage * rate, 2),
+            f"{storage:g} GB in {region} × (${RDS_BACKUP_COPY_GB_MONTH}/GB-month + "
+            f"${INTER_REGION_GB}/GB across regions); its KMS key is in the KMS line",
+        )
+    ]
+
+
 def price(capture: Capture) -> list[CostLine]:
     """One line per priced item of the captured AWS stack."""
     usage = PROD_USAGE if web_pods(capture).min_replicas >= 3 else DEV_USAGE
@@ -318,6 +411,8 @@ def price(capture: Capture) -> list[CostLine]:
         *_network(capture, usage),
         *_waf(capture, usage),
         *_edge_and_storage(capture, usage),
+        *_observability(capture, usage),
+        *_backup_copies(capture),
     ]
 
 

@@ -86,3 +86,28 @@ def test_a_version_past_standard_support_is_priced_at_the_extended_rate():
     (line,) = [line for line in prices.price(cap) if line.item.startswith("EKS")]
     assert line.monthly_usd == pytest.approx(0.60 * 730)
     assert "EXTENDED" in line.basis
+
+
+def test_alarms_logs_and_the_backup_copy_are_priced():
+    prod = {line.item: line for line in prices.price(build_stack("aws-prod"))}
+    alarms = prod["CloudWatch alarms"]
+    # Six alarms; the error rate reads three metrics, the others one; one log-based metric.
+    assert alarms.basis.startswith("6 alarms reading 8 metrics")
+    assert alarms.monthly_usd == pytest.approx(8 * 0.10 + 0.30)
+    assert prod["SNS alert e-mails"].monthly_usd == 0.0
+    logs = prod["WAF and VPC flow logs"]
+    assert logs.basis.startswith("2 WAF + 1 flow log destinations: 30 GB")
+    assert prod["ALB access logs"].monthly_usd > 0
+    copy = prod["RDS backup copy"]
+    assert "100 GB in ap-south-2" in copy.basis
+    assert copy.monthly_usd == pytest.approx(100 * (0.095 + 0.086))
+    assert "KMS keys" in prod and prod["KMS keys"].basis.startswith("3 keys")  # + the copy's
+    dev = {line.item for line in prices.price(build_stack("aws-dev"))}
+    assert "RDS backup copy" not in dev
+    assert {"CloudWatch alarms", "WAF and VPC flow logs", "ALB access logs"} <= dev
+
+
+def test_the_price_table_is_dated_and_sourced():
+    assert prices.AS_OF == "2026-12-07"
+    assert any("sns" in source for source in prices.SOURCES)
+    assert any("cloudwatch" in source for source in prices.SOURCES)
