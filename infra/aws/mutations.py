@@ -124,6 +124,13 @@ MUTATIONS = (
         tests=(TLS,),
     ),
     Mutation(
+        name="aws: the web pods log in as the RDS master user",
+        path=_STACK,
+        old="ca_certificate=ca_bundle(),",
+        new="ca_certificate=ca_bundle(), app_user=None,",
+        tests=(TLS,),
+    ),
+    Mutation(
         name="aws: a placeholder certificate ARN is accepted",
         path=_SETTINGS,
         old='if set(account) == {"0"} or set(certificate) <= {"0", "-"}:',

@@ -77,3 +77,30 @@ def test_the_app_connects_with_verify_full(stack, name):
     assert settings["DB_SSLMODE"] == "verify-full"
     # verify-full checks the name: the pods connect to the instance's own DNS name.
     assert settings["DB_HOST"] == cap.one(RDS).outputs["address"]
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_the_web_pods_log_in_as_the_app_role_and_trust_the_rds_bundle(stack, name):
+    """The k8s component ships the bundle as a ConfigMap that sslrootcert names; the web pods
+    log in as the least-privilege role the migration Job makes, never the RDS master user."""
+    cap = stack(name)
+    config = cap.one("kubernetes:core/v1:ConfigMap", "crowdsource-config").plain_inputs
+    settings = config["data"]
+    master = cap.one(RDS).plain_inputs["username"]
+    assert settings["DB_USER"] == "crowdsource_app" != master
+    assert settings["DB_SSLMODE"] == "verify-full"
+    web = cap.one("kubernetes:apps/v1:Deployment", "web").plain_inputs["spec"]["template"]["spec"]
+    (container,) = web["containers"]
+    assert {"configMapRef": {"name": config["metadata"]["name"]}} in container["envFrom"]
+    assert "DB_USER" not in {e["name"] for e in container.get("env") or []}
+    root_cert = settings["DB_SSLROOTCERT"]
+    (mount,) = [m for m in container["volumeMounts"] if root_cert.startswith(m["mountPath"] + "/")]
+    (volume,) = [v for v in web["volumes"] if v["name"] == mount["name"]]
+    ca_map = cap.one("kubernetes:core/v1:ConfigMap", volume["configMap"]["name"]).plain_inputs
+    shipped = ca_map["data"][root_cert.removeprefix(mount["mountPath"] + "/")]
+    assert shipped.strip() == database.ca_bundle().strip()
+    # Only the migration Job connects as the master user (to migrate and to make the role).
+    job = cap.one("kubernetes:batch/v1:Job").plain_inputs["spec"]["template"]["spec"]
+    for step in (*job.get("initContainers", []), *job["containers"]):
+        env = {e["name"]: e.get("value") for e in step.get("env") or []}
+        assert env["DB_USER"] == master
