@@ -7,6 +7,8 @@ kube-system, which has a Fargate profile.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pulumi
 import pulumi_kubernetes as k8s
 
@@ -48,18 +50,21 @@ def fargate_logging(cluster: Cluster) -> list[dict]:
     ]
 
 
+@dataclass(frozen=True)
+class ClusterAddonsArgs:
+    cluster: Cluster
+    vpc_id: pulumi.Input[str]  # Fargate has no instance metadata to discover it from
+
+
 class ClusterAddons(pulumi.ComponentResource):
     """Pod logging, metrics-server and the AWS Load Balancer Controller (with its IRSA role).
     `opts` must carry both the AWS and the Kubernetes provider."""
 
     def __init__(
-        self,
-        name: str,
-        cluster: Cluster,
-        vpc_id: pulumi.Input[str],
-        opts: pulumi.ResourceOptions | None = None,
+        self, name: str, args: ClusterAddonsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("crowdsource:aws:ClusterAddons", name, None, opts)
+        cluster, vpc_id = args.cluster, args.vpc_id
         child = pulumi.ResourceOptions(parent=self)
         namespace_manifest, config_manifest = fargate_logging(cluster)
         namespace = k8s.core.v1.Namespace(

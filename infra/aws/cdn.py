@@ -10,6 +10,8 @@ distribution.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pulumi
 import pulumi_aws as aws
 
@@ -22,18 +24,21 @@ DEFAULT_TTL = 60
 MAX_TTL = 31_536_000  # lets the immutable, versioned files stay cached as long as they say
 
 
+@dataclass(frozen=True)
+class DashboardCdnArgs:
+    settings: AwsSettings
+    bucket: PrivateBucket  # the dashboard bucket, read through the Origin Access Control
+    web_acl_arn: pulumi.Input[str]  # the CLOUDFRONT-scope web ACL
+
+
 class DashboardCdn(pulumi.ComponentResource):
     """Origin Access Control, cache and response-headers policies, and the distribution."""
 
     def __init__(
-        self,
-        name: str,
-        settings: AwsSettings,
-        bucket: PrivateBucket,
-        web_acl_arn: pulumi.Input[str],
-        opts: pulumi.ResourceOptions | None = None,
+        self, name: str, args: DashboardCdnArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("crowdsource:aws:DashboardCdn", name, None, opts)
+        settings, bucket, web_acl_arn = args.settings, args.bucket, args.web_acl_arn
         child = pulumi.ResourceOptions(parent=self)
         access = aws.cloudfront.OriginAccessControl(
             f"{name}-oac",

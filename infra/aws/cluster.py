@@ -9,6 +9,7 @@ own networking in each pod's micro-VM, and DaemonSets never run there.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
@@ -21,19 +22,22 @@ LOG_TYPES = ["api", "audit", "authenticator"]
 MANAGED = "arn:aws:iam::aws:policy"
 
 
+@dataclass(frozen=True)
+class ClusterArgs:
+    settings: AwsSettings
+    network: Network  # control plane and Fargate pods in its private subnets
+    app_namespace: str  # gets a Fargate profile (kube-system has the other)
+
+
 class Cluster(pulumi.ComponentResource):
     """The EKS cluster with its roles, secrets-encryption key, control-plane logs, Fargate
     profiles (the app's namespace and kube-system), OIDC provider and CoreDNS add-on."""
 
     def __init__(
-        self,
-        name: str,
-        settings: AwsSettings,
-        network: Network,
-        app_namespace: str,
-        opts: pulumi.ResourceOptions | None = None,
+        self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("crowdsource:aws:Cluster", name, None, opts)
+        settings, network, app_namespace = args.settings, args.network, args.app_namespace
         child = pulumi.ResourceOptions(parent=self)
         self.name = settings.cluster_name
         self.region = settings.region

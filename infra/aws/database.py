@@ -9,6 +9,7 @@ the app gets it through the Kubernetes Secret.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pulumi
@@ -70,18 +71,23 @@ def ca_bundle() -> str:
     return CA_BUNDLE_FILE.read_text(encoding="ascii")
 
 
+@dataclass(frozen=True)
+class RdsPostgresArgs:
+    settings: AwsSettings
+    network: Network  # the instance lives in its private subnets
+    # The only security group admitted on port 5432 (the app pods' own).
+    client_security_group_id: pulumi.Input[str]
+
+
 class RdsPostgres(pulumi.ComponentResource):
     """The instance with its subnet group, parameter group, security group and KMS key."""
 
     def __init__(
-        self,
-        name: str,
-        settings: AwsSettings,
-        network: Network,
-        client_security_group_id: pulumi.Input[str],
-        opts: pulumi.ResourceOptions | None = None,
+        self, name: str, args: RdsPostgresArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("crowdsource:aws:Database", name, None, opts)
+        settings, network = args.settings, args.network
+        client_security_group_id = args.client_security_group_id
         child = pulumi.ResourceOptions(parent=self)
         rds = settings.rds
         self.max_connections = max_connections(rds.instance_class)

@@ -41,8 +41,8 @@ MUTATIONS = (
     Mutation(
         name="aws: the database admits the cluster security group (every pod), not the app's",
         path=_STACK,
-        old='RdsPostgres("db", settings, network, app_pods.id, in_aws)',
-        new='RdsPostgres("db", settings, network, cluster.security_group_id, in_aws)',
+        old="RdsPostgresArgs(settings, network, app_pods.id)",
+        new="RdsPostgresArgs(settings, network, cluster.security_group_id)",
         tests=(STACK,),
     ),
     Mutation(

@@ -16,12 +16,12 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from infra.aws import iam, registry, waf
-from infra.aws.addons import ClusterAddons
+from infra.aws.addons import ClusterAddons, ClusterAddonsArgs
 from infra.aws.alarms import Alarms, AlarmsArgs
 from infra.aws.buckets import PrivateBucket
-from infra.aws.cdn import DashboardCdn
-from infra.aws.cluster import Cluster
-from infra.aws.database import RdsPostgres, ca_bundle
+from infra.aws.cdn import DashboardCdn, DashboardCdnArgs
+from infra.aws.cluster import Cluster, ClusterArgs
+from infra.aws.database import RdsPostgres, RdsPostgresArgs, ca_bundle
 from infra.aws.logs import Logs, LogsArgs
 from infra.aws.network import Network
 from infra.aws.pod_security import (
@@ -31,8 +31,9 @@ from infra.aws.pod_security import (
     security_group_policy,
 )
 from infra.aws.settings import AwsSettings, read_settings
+from infra.config_values import string_map
 from infra.k8s import CrowdsourceApp, Database, Ingress, Storage
-from infra.k8s.config import ConfigError, read_app_args
+from infra.k8s.config import read_app_args
 from infra.k8s.spec import APP_NAME
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -86,13 +87,6 @@ def alb_annotations(
     return annotations
 
 
-def _config_strings(config: pulumi.Config, key: str) -> dict[str, str]:
-    value = config.get_object(key) or {}
-    if not isinstance(value, dict):
-        raise ConfigError(key, "expected a map of names to text values")
-    return {str(k): str(v) for k, v in value.items()}
-
-
 def load_balancer_hostname(ingress: k8s.networking.v1.Ingress) -> pulumi.Output[str]:
     """The ALB's DNS name, from the Ingress status the controller fills in (pulumi-kubernetes
     waits for it before it reports the Ingress ready)."""
@@ -118,7 +112,7 @@ def deploy(config: pulumi.Config) -> CrowdsourceApp:
     in_aws = pulumi.ResourceOptions(providers={"aws": provider})
     with_aws = pulumi.ResourceOptions(provider=provider)
     network = Network("network", settings, in_aws)
-    cluster = Cluster("eks", settings, network, namespace, in_aws)
+    cluster = Cluster("eks", ClusterArgs(settings, network, namespace), in_aws)
 
     protected = settings.rds.deletion_protection
     # Recordings are the dataset: a protected stack keeps the bucket if it is not empty.
@@ -137,13 +131,13 @@ def deploy(config: pulumi.Config) -> CrowdsourceApp:
         "cdn-waf", scope="CLOUDFRONT", rate_limit=settings.waf_rate_limit,
         metric_prefix=f"{settings.cluster_name}-cdn", opts=with_aws,
     )  # fmt: skip
-    cdn = DashboardCdn("dashboard-cdn", settings, dashboard, cdn_acl.arn, in_aws)
+    cdn = DashboardCdn("dashboard-cdn", DashboardCdnArgs(settings, dashboard, cdn_acl.arn), in_aws)
     dashboard.set_policy([cdn.bucket_read_statement(dashboard)])
 
     app_pods = AppSecurityGroup(
         "app-pods", AppSecurityGroupArgs(network.vpc.id, settings.cluster_name), in_aws
     )
-    database = RdsPostgres("db", settings, network, app_pods.id, in_aws)
+    database = RdsPostgres("db", RdsPostgresArgs(settings, network, app_pods.id), in_aws)
     ecr = registry.repository(
         "ecr", repository_name=settings.cluster_name, force_delete=not protected, opts=with_aws
     )
@@ -179,8 +173,7 @@ def deploy(config: pulumi.Config) -> CrowdsourceApp:
     )
     addons = ClusterAddons(
         "addons",
-        cluster,
-        network.vpc.id,
+        ClusterAddonsArgs(cluster, network.vpc.id),
         pulumi.ResourceOptions(providers={"aws": provider, "kubernetes": kubernetes}),
     )
 
@@ -207,11 +200,13 @@ def deploy(config: pulumi.Config) -> CrowdsourceApp:
             sources=[{"ipBlock": {"cidr": network.cidr}}],
         ),
         service_account_annotations={
-            **_config_strings(config, "serviceAccountAnnotations"),
+            **string_map(
+                "serviceAccountAnnotations", config.get_object("serviceAccountAnnotations")
+            ),
             "eks.amazonaws.com/role-arn": app_role.arn,
         },
         settings={
-            **_config_strings(config, "settings"),
+            **string_map("settings", config.get_object("settings")),
             "CDN_BASE_URL": cdn_url,
             "DASHBOARD_BUCKET_NAME": dashboard.bucket.bucket,
         },
