@@ -7,6 +7,7 @@ on GKE, each handing in its own `pulumi_kubernetes.Provider` through `opts`.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -48,6 +49,17 @@ _KEYWORDS = {
 
 def _digest(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:10]
+
+
+def _login_digest(args: AppArgs) -> pulumi.Output[str]:
+    """A fingerprint of the app role's password ("" without one), keyed with SECRET_KEY so the
+    Job's name reveals nothing about the password. Not secret itself: it names the Job."""
+    if args.app_password is None:
+        return pulumi.Output.from_input("")
+    keyed = pulumi.Output.all(args.secret_key, args.app_password).apply(
+        lambda parts: hmac.new(parts[0].encode(), parts[1].encode(), "sha256").hexdigest()[:16]
+    )
+    return pulumi.Output.unsecret(keyed)
 
 
 class CrowdsourceApp(pulumi.ComponentResource):
@@ -96,7 +108,12 @@ class CrowdsourceApp(pulumi.ComponentResource):
             self.postgres = self._create("postgres", postgres.postgres_stateful_set(args), settled)
             settled.append(self.postgres)
 
-        checksum = pulumi.Output.json_dumps(config["data"]).apply(lambda text: _digest(text))
+        settings = pulumi.Output.json_dumps(config["data"]).apply(lambda text: _digest(text))
+        # A new app-role password must be set by the Job and then reach the web pods: it counts
+        # as a settings change (the Job runs again, the pods roll).
+        checksum = pulumi.Output.all(settings, _login_digest(args)).apply(
+            lambda parts: _digest(*parts)
+        )
         job_name = pulumi.Output.all(args.image, checksum).apply(
             lambda parts: f"{APP_NAME}-migrate-{_digest(*parts)}"
         )

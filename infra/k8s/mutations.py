@@ -192,6 +192,13 @@ MUTATIONS = (
         tests=(STACK,),
     ),
     Mutation(
+        name="k8s: a new app-role password neither reruns the Job nor rolls the web pods",
+        path="infra/k8s/component.py",
+        old="checksum = pulumi.Output.all(settings, _login_digest(args)).apply(",
+        new='checksum = pulumi.Output.all(settings, "").apply(',
+        tests=(STACK,),
+    ),
+    Mutation(
         name="k8s: the migration Job no longer makes the app role",
         path=_WORKLOADS,
         old='["crowdsource", "db", "grant-app-role", "--role", app_user],',

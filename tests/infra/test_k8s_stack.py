@@ -199,11 +199,27 @@ def test_without_an_app_role_every_pod_logs_in_as_the_owner():
 
 
 def test_a_new_image_makes_a_new_migration_job():
-    first = build_stack("test").one(JOB).plain_inputs["metadata"]["name"]
-    again = build_stack("test").one(JOB).plain_inputs["metadata"]["name"]
-    other = build_stack("test", image="ghcr.io/x/crowdsource@sha256:" + "a" * 64)
+    same = {"databaseAppPassword": "app-password-kept-in-the-stack"}
+    first = build_stack("test", **same).one(JOB).plain_inputs["metadata"]["name"]
+    again = build_stack("test", **same).one(JOB).plain_inputs["metadata"]["name"]
+    other = build_stack("test", image="ghcr.io/x/crowdsource@sha256:" + "a" * 64, **same)
     assert first == again
     assert other.one(JOB).plain_inputs["metadata"]["name"] != first
+
+
+def test_a_new_app_role_password_reruns_the_job_then_rolls_the_web_pods():
+    def build(password: str) -> tuple[str, str]:
+        cap = build_stack("test", databaseAppPassword=password)
+        template = cap.one(DEPLOYMENT).plain_inputs["spec"]["template"]
+        annotation = template["metadata"]["annotations"]["crowdsource.dev/config-checksum"]
+        name = cap.one(JOB).plain_inputs["metadata"]["name"]
+        assert password not in name + annotation
+        return name, annotation
+
+    first = build("first-app-password-0123456789")
+    assert build("first-app-password-0123456789") == first
+    rotated = build("rotated-app-password-0123456789")
+    assert rotated[0] != first[0] and rotated[1] != first[1]
 
 
 @pytest.mark.parametrize("name", STACKS)
