@@ -79,11 +79,22 @@ def grant_app_role(url: str, role: str, password: str) -> AppRole:
 
     The password travels as a SCRAM verifier made here, so no statement log shows it.
     Raises RoleRefused for a bad name, an empty password, the owner's own name, or an existing
-    role with powers (superuser, CREATEROLE…) or memberships the app must not have.
+    role with powers (superuser, CREATEROLE…) or memberships the app must not have, and when
+    the login lacks a right it needs (CREATEROLE, ownership).
     """
     check_role_name(role)
     if not password:
         raise RoleRefused("the app role needs a password (it is empty)")
+    try:
+        return _grant(url, role, password)
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise RoleRefused(
+            f"the login may not do this ({exc.diag.message_primary}): connect as the owner of "
+            "the database's tables, with CREATEROLE"
+        ) from None
+
+
+def _grant(url: str, role: str, password: str) -> AppRole:
     ident = sql.Identifier(role)
     with psycopg.connect(url) as conn:  # one transaction, committed on leaving the block
         owner, database = conn.execute("SELECT current_user, current_database()").fetchone()  # type: ignore[misc]

@@ -172,6 +172,12 @@ def test_the_owner_and_powerful_roles_are_refused(database_url, role, db) -> Non
         grant_app_role(database_url, "app_other", "")
 
 
+def test_a_login_without_createrole_is_refused_with_one_line(role_url) -> None:
+    # The app role itself is such a login: it may neither make roles nor grant on the tables.
+    with pytest.raises(RoleRefused, match=r"the login may not do this .*permission denied"):
+        grant_app_role(role_url, "app_other", PASSWORD)
+
+
 def test_the_command_reads_the_password_from_the_environment(cli, database_url, role, db) -> None:
     env = {"DATABASE_URL": database_url, "SECRET_KEY": "k" * 32}
     refused = cli.run("db", "grant-app-role", "--role", role, **env)
