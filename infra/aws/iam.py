@@ -8,6 +8,7 @@ access key exists anywhere in this program (the tests check that).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -124,3 +125,39 @@ def load_balancer_controller_policy() -> str:
     balancers, target groups and security groups the controller tagged as its own."""
     document = json.loads(LB_CONTROLLER_POLICY_FILE.read_text(encoding="utf-8"))
     return json.dumps(document)
+
+
+@dataclass(frozen=True)
+class AppIdentityArgs:
+    oidc_provider: aws.iam.OpenIdConnectProvider
+    namespace: str
+    service_account: str
+    recordings_arn: pulumi.Input[str]
+    dashboard_arn: pulumi.Input[str]
+
+
+class AppIdentity(pulumi.ComponentResource):
+    """The app's IRSA role: its ServiceAccount's pods, and only they, get app_policy."""
+
+    def __init__(
+        self, name: str, args: AppIdentityArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("crowdsource:aws:AppIdentity", name, None, opts)
+        self.role = irsa_role(
+            name,
+            oidc_provider=args.oidc_provider,
+            namespace=args.namespace,
+            service_account=args.service_account,
+            policy=app_policy(args.recordings_arn, args.dashboard_arn),
+            opts=_moved_here(self),
+        )
+        self.arn = self.role.arn
+        self.register_outputs({"role": self.role.arn})
+
+
+def _moved_here(component: pulumi.ComponentResource) -> pulumi.ResourceOptions:
+    """Children of `component` that were once created at the stack's root: the alias keeps a
+    deployed stack's resources (no replacement)."""
+    return pulumi.ResourceOptions(
+        parent=component, aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)]
+    )

@@ -4,6 +4,7 @@ build), images are scanned on push, and old untagged images expire."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
@@ -53,3 +54,33 @@ def repository(
     }
     aws.ecr.LifecyclePolicy(name, repository=repo.name, policy=json.dumps(policy), opts=opts)
     return repo
+
+
+@dataclass(frozen=True)
+class ImageRegistryArgs:
+    repository_name: str
+    force_delete: bool  # an unprotected stack deletes its images with it
+
+
+class ImageRegistry(pulumi.ComponentResource):
+    """The app's ECR repository and its lifecycle policy."""
+
+    def __init__(
+        self, name: str, args: ImageRegistryArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("crowdsource:aws:ImageRegistry", name, None, opts)
+        self.repository = repository(
+            name,
+            repository_name=args.repository_name,
+            force_delete=args.force_delete,
+            opts=_moved_here(self),
+        )
+        self.register_outputs({"url": self.repository.repository_url})
+
+
+def _moved_here(component: pulumi.ComponentResource) -> pulumi.ResourceOptions:
+    """Children of `component` that were once created at the stack's root: the alias keeps a
+    deployed stack's resources (no replacement)."""
+    return pulumi.ResourceOptions(
+        parent=component, aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)]
+    )

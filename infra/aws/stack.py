@@ -15,13 +15,13 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from infra.aws import iam, registry, waf
 from infra.aws.addons import ClusterAddons, ClusterAddonsArgs
 from infra.aws.alarms import Alarms, AlarmsArgs
 from infra.aws.buckets import PrivateBucket
 from infra.aws.cdn import DashboardCdn, DashboardCdnArgs
 from infra.aws.cluster import Cluster, ClusterArgs
 from infra.aws.database import RdsPostgres, RdsPostgresArgs, ca_bundle
+from infra.aws.iam import AppIdentity, AppIdentityArgs
 from infra.aws.logs import Logs, LogsArgs
 from infra.aws.network import Network
 from infra.aws.pod_security import (
@@ -30,7 +30,9 @@ from infra.aws.pod_security import (
     PodsAfterPolicy,
     security_group_policy,
 )
+from infra.aws.registry import ImageRegistry, ImageRegistryArgs
 from infra.aws.settings import AwsSettings, read_settings
+from infra.aws.waf import WebAcls, WebAclsArgs
 from infra.config_values import string_map
 from infra.k8s import CrowdsourceApp, Database, Ingress, Storage
 from infra.k8s.config import read_app_args
@@ -108,9 +110,8 @@ def deploy(config: pulumi.Config) -> CrowdsourceApp:
     provider = aws.Provider(
         "aws", region=settings.region, default_tags={"tags": default_tags(stack)}
     )
-    # Components hand the provider to their children; lone resources name it themselves.
+    # Every AWS resource is a component's child: the component hands the provider down.
     in_aws = pulumi.ResourceOptions(providers={"aws": provider})
-    with_aws = pulumi.ResourceOptions(provider=provider)
     network = Network("network", settings, in_aws)
     cluster = Cluster("eks", ClusterArgs(settings, network, namespace), in_aws)
 
@@ -123,14 +124,8 @@ def deploy(config: pulumi.Config) -> CrowdsourceApp:
     # The dashboard is regenerated every refresh: nothing in it is worth keeping.
     dashboard = PrivateBucket("dashboard", versioned=False, force_destroy=True, opts=in_aws)
 
-    alb_acl = waf.web_acl(
-        "alb-waf", scope="REGIONAL", rate_limit=settings.waf_rate_limit,
-        metric_prefix=f"{settings.cluster_name}-alb", opts=with_aws,
-    )  # fmt: skip
-    cdn_acl = waf.web_acl(
-        "cdn-waf", scope="CLOUDFRONT", rate_limit=settings.waf_rate_limit,
-        metric_prefix=f"{settings.cluster_name}-cdn", opts=with_aws,
-    )  # fmt: skip
+    acls = WebAcls("waf", WebAclsArgs(settings.waf_rate_limit, settings.cluster_name), in_aws)
+    alb_acl, cdn_acl = acls.alb, acls.cdn
     cdn = DashboardCdn("dashboard-cdn", DashboardCdnArgs(settings, dashboard, cdn_acl.arn), in_aws)
     dashboard.set_policy([cdn.bucket_read_statement(dashboard)])
 
@@ -138,16 +133,19 @@ def deploy(config: pulumi.Config) -> CrowdsourceApp:
         "app-pods", AppSecurityGroupArgs(network.vpc.id, settings.cluster_name), in_aws
     )
     database = RdsPostgres("db", RdsPostgresArgs(settings, network, app_pods.id), in_aws)
-    ecr = registry.repository(
-        "ecr", repository_name=settings.cluster_name, force_delete=not protected, opts=with_aws
-    )
-    app_role = iam.irsa_role(
+    ecr = ImageRegistry(
+        "ecr", ImageRegistryArgs(settings.cluster_name, force_delete=not protected), in_aws
+    ).repository
+    app_role = AppIdentity(
         "app",
-        oidc_provider=cluster.oidc_provider,
-        namespace=namespace,
-        service_account=APP_NAME,
-        policy=iam.app_policy(recordings.bucket.arn, dashboard.bucket.arn),
-        opts=with_aws,
+        AppIdentityArgs(
+            oidc_provider=cluster.oidc_provider,
+            namespace=namespace,
+            service_account=APP_NAME,
+            recordings_arn=recordings.bucket.arn,
+            dashboard_arn=dashboard.bucket.arn,
+        ),
+        in_aws,
     )
 
     # The cluster's API answers only once the control plane exists, and pods run only once

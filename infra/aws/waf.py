@@ -9,6 +9,7 @@ set on the distribution.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 import pulumi
@@ -93,4 +94,37 @@ def web_acl(
         # CloudFront's web ACLs live in us-east-1 whatever the stack's region.
         region="us-east-1" if scope == "CLOUDFRONT" else None,
         opts=opts,
+    )
+
+
+@dataclass(frozen=True)
+class WebAclsArgs:
+    rate_limit: int  # requests per IP per 5 minutes
+    metric_prefix: str  # the cluster's name
+
+
+class WebAcls(pulumi.ComponentResource):
+    """The two web ACLs: REGIONAL for the ALB, CLOUDFRONT (us-east-1) for the dashboard CDN."""
+
+    def __init__(
+        self, name: str, args: WebAclsArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("crowdsource:aws:WebAcls", name, None, opts)
+        child = _moved_here(self)
+        self.alb = web_acl(
+            "alb-waf", scope="REGIONAL", rate_limit=args.rate_limit,
+            metric_prefix=f"{args.metric_prefix}-alb", opts=child,
+        )  # fmt: skip
+        self.cdn = web_acl(
+            "cdn-waf", scope="CLOUDFRONT", rate_limit=args.rate_limit,
+            metric_prefix=f"{args.metric_prefix}-cdn", opts=child,
+        )  # fmt: skip
+        self.register_outputs({"alb": self.alb.arn, "cdn": self.cdn.arn})
+
+
+def _moved_here(component: pulumi.ComponentResource) -> pulumi.ResourceOptions:
+    """Children of `component` that were once created at the stack's root: the alias keeps a
+    deployed stack's resources (no replacement)."""
+    return pulumi.ResourceOptions(
+        parent=component, aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)]
     )
