@@ -84,14 +84,30 @@ class AppIdentity(pulumi.ComponentResource):
 NODE_ROLE = "roles/container.defaultNodeServiceAccount"
 
 
-def create_node_identity(
+@dataclass(frozen=True)
+class NodeIdentityArgs:
+    settings: GcpSettings
+    registry: gcp.artifactregistry.Repository  # the nodes pull the app image from it
+
+
+class NodeIdentity(pulumi.ComponentResource):
+    """A least-privilege service account for the Autopilot nodes: the node role on the project
+    and read access on the app's registry (so nodes can pull the app image)."""
+
+    account: gcp.serviceaccount.Account
+
+    def __init__(self, name: str, args: NodeIdentityArgs, opts: pulumi.ResourceOptions) -> None:
+        super().__init__("crowdsource:gcp:NodeIdentity", name, None, opts)
+        self.account = _node_account(name, args.settings, args.registry, children_of(self, opts))
+        self.register_outputs({"email": self.account.email})
+
+
+def _node_account(
     name: str,
     settings: GcpSettings,
     registry: gcp.artifactregistry.Repository,
     opts: pulumi.ResourceOptions,
 ) -> gcp.serviceaccount.Account:
-    """A least-privilege service account for the Autopilot nodes: the node role on the project
-    and read access on the app's registry (so nodes can pull the app image)."""
     account = gcp.serviceaccount.Account(
         f"{name}-nodes-sa",
         account_id=f"{name}-nodes"[:30],

@@ -18,6 +18,7 @@ import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
 from infra.gcp.cdn import https_redirect
+from infra.gcp.component import children_of
 from infra.gcp.settings import GcpSettings
 from infra.k8s.spec import APP_NAME, APP_PORT, Ingress
 
@@ -29,20 +30,37 @@ GKE_METADATA_SERVER = (("169.254.169.254", 80), ("169.254.169.252", 988))
 
 
 @dataclass(frozen=True)
-class AppEntry:
+class AppEntryArgs:
+    settings: GcpSettings  # the app's domain
+
+
+class AppEntry(pulumi.ComponentResource):
+    """The app's static IP and port-80 redirect, and the Ingress settings that use them."""
+
     address: gcp.compute.GlobalAddress
     ingress: Ingress
     service_annotations: dict[str, str]
 
+    def __init__(self, name: str, args: AppEntryArgs, opts: pulumi.ResourceOptions) -> None:
+        super().__init__("crowdsource:gcp:AppEntry", name, None, opts)
+        self.address = _address_and_redirect(name, children_of(self, opts))
+        self.ingress, self.service_annotations = _ingress_settings(args.settings, self.address)
+        self.register_outputs({"address": self.address.address})
 
-def create_app_entry(name: str, settings: GcpSettings, opts: pulumi.ResourceOptions) -> AppEntry:
-    """The app's static IP and port-80 redirect, and the Ingress settings that use them."""
+
+def _address_and_redirect(name: str, opts: pulumi.ResourceOptions) -> gcp.compute.GlobalAddress:
     address = gcp.compute.GlobalAddress(
         f"{name}-app-ip", name=f"{name}-app", ip_version="IPV4", opts=opts
     )
     # GKE's Ingress makes a classic external load balancer ("EXTERNAL"); the redirect shares
     # its address on port 80, so it must use the same scheme.
     https_redirect(f"{name}-app", address, "EXTERNAL", opts)
+    return address
+
+
+def _ingress_settings(
+    settings: GcpSettings, address: gcp.compute.GlobalAddress
+) -> tuple[Ingress, dict[str, str]]:
     ingress = Ingress(
         # The annotation, not spec.ingressClassName: GKE documents it for every version, and
         # the two cannot be set together.
@@ -62,7 +80,7 @@ def create_app_entry(name: str, settings: GcpSettings, opts: pulumi.ResourceOpti
         # Container-native load balancing: the load balancer sends to pod IPs directly.
         "cloud.google.com/neg": json.dumps({"ingress": True}),
     }
-    return AppEntry(address=address, ingress=ingress, service_annotations=service_annotations)
+    return ingress, service_annotations
 
 
 def create_gke_objects(

@@ -24,8 +24,8 @@ from infra.gcp.database import (
     CloudSqlArgs,
     CloudSqlPostgres,
 )
-from infra.gcp.iam import AppIdentity, AppIdentityArgs, create_node_identity
-from infra.gcp.ingress import create_app_entry, create_gke_objects
+from infra.gcp.iam import AppIdentity, AppIdentityArgs, NodeIdentity, NodeIdentityArgs
+from infra.gcp.ingress import AppEntry, AppEntryArgs, create_gke_objects
 from infra.gcp.monitoring import AlertingArgs, GcpAlerting
 from infra.gcp.network import Network, NetworkArgs
 from infra.gcp.registry import create_registry
@@ -77,7 +77,7 @@ def deploy(config: pulumi.Config) -> CrowdsourceApp:
 
     network = Network(name, NetworkArgs(settings), opts)
     registry = create_registry(name, settings, opts)
-    nodes = create_node_identity(name, settings, registry, opts)
+    nodes = NodeIdentity(name, NodeIdentityArgs(settings, registry), opts).account
     gke = GkeCluster(name, GkeClusterArgs(settings, network, nodes), opts)
     cluster = gke.cluster
     sql = CloudSqlPostgres(name, CloudSqlArgs(settings, network, default_labels()), opts)
@@ -87,7 +87,7 @@ def deploy(config: pulumi.Config) -> CrowdsourceApp:
     cdn = DashboardCdn(name, DashboardCdnArgs(settings, buckets.dashboard, edge), opts)
     namespace = config.get("namespace") or "crowdsource"
     identity = AppIdentity(name, AppIdentityArgs(settings, namespace, buckets, cluster), opts)
-    entry = create_app_entry(name, settings, opts)
+    entry = AppEntry(name, AppEntryArgs(settings), opts)
 
     cluster_config = gke.kubeconfig
     provider = k8s.Provider(
