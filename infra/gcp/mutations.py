@@ -188,7 +188,14 @@ MUTATIONS = (
         new="point_in_time_recovery_enabled=False,",
         tests=(STACK,),
     ),
-    # -- alerting ------------------------------------------------------------------------------
+    # -- logs and alerting ------------------------------------------------------------------------------
+    Mutation(
+        name="gcp: the project's logs are kept a day",
+        path="infra/gcp/logs.py",
+        old="retention_days=settings.log_retention_days,",
+        new="retention_days=1,",
+        tests=(ALERTING,),
+    ),
     Mutation(
         name="gcp: the error-rate alert fires on a trickle of traffic",
         path=_MONITORING,

@@ -84,6 +84,9 @@ ALERT_EVALUATIONS_MONTH = 86_400
 # success line is already in the container logs GKE sends; the log-based metric counting it
 # adds a few points a day of a user-defined metric, within Monitoring's free 150 MiB.
 LOG_METRIC_MONTH = 0.0
+LOG_FREE_GIB = 50
+LOG_INGEST_GIB = 0.50
+LOG_RETENTION_GIB_MONTH = 0.01  # for each GiB kept longer than the included 30 days
 # Backups in another region (gcp.sql.backupLocation) are priced per GB like those in the
 # default location (SQL_BACKUP_GB_MONTH): moving them costs nothing extra on the pricing page.
 
@@ -102,6 +105,7 @@ class Usage:
     nat_gb: float = 50.0  # image pulls and the odd external API; GCS goes via Google Access
     image_gb: float = 5.0  # a few releases of the app image
     extra_nodes: int = 2  # Autopilot nodes for system pods and the jobs, besides web pods
+    logs_gib: float = 20.0  # a month of pod, sampled load-balancer and flow logs, SQL logs
 
 
 USAGE = Usage()
@@ -210,6 +214,19 @@ def _alerting(capture: Capture) -> list[CostLine]:
             f"{channels} email channels free",
         )
     ]
+    for bucket in capture.of_type("gcp:logging/projectBucketConfig:ProjectBucketConfig"):
+        days = int(bucket.plain_inputs.get("retentionDays") or 30)
+        kept_months = max(0, days - 30) / 30
+        lines.append(
+            _line(
+                "Cloud Logging (ingestion and retention)",
+                max(0.0, USAGE.logs_gib - LOG_FREE_GIB) * LOG_INGEST_GIB
+                + USAGE.logs_gib * kept_months * LOG_RETENTION_GIB_MONTH,
+                f"assumed {USAGE.logs_gib:g} GiB a month ({LOG_FREE_GIB} GiB free, then "
+                f"${LOG_INGEST_GIB}/GiB), kept {days} d: {kept_months:g} month(s) beyond 30 d "
+                f"× ${LOG_RETENTION_GIB_MONTH}/GiB",
+            )
+        )
     if capture.of_type("gcp:logging/metric:Metric"):
         lines.append(
             _line(

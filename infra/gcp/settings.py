@@ -20,7 +20,7 @@ _CHANNELS = ("RAPID", "REGULAR", "STABLE")
 _AVAILABILITY = ("ZONAL", "REGIONAL")
 _TOP_KEYS = {
     "domain", "cdnDomain", "releaseChannel", "deletionProtection", "sql", "network",
-    "rateLimit", "recordingsNoncurrentDays", "authorizedNetworks", "alerts",
+    "rateLimit", "recordingsNoncurrentDays", "authorizedNetworks", "alerts", "logRetentionDays",
 }  # fmt: skip
 _SQL_KEYS = {
     "tier", "availability", "diskSizeGb", "backupsRetained", "slowQueryMs", "maxConnections",
@@ -83,6 +83,8 @@ class GcpSettings:
     rate_limit_interval_sec: int = 60
     recordings_noncurrent_days: int = 30
     authorized_networks: tuple[str, ...] = ()
+    # How long the project's `_Default` log bucket keeps logs (Cloud Logging's default: 30).
+    log_retention_days: int = 30
     # Who Cloud Monitoring's alert policies notify (email notification channels).
     alert_emails: tuple[str, ...] = ()
     prod: bool = False  # the stack's name ends in "prod": stricter checks below
@@ -229,5 +231,8 @@ def read_settings(config: pulumi.Config) -> GcpSettings:
         ),
         authorized_networks=_authorized_networks(raw.get("authorizedNetworks"), prod),
         alert_emails=_emails(alert_raw.get("email"), prod),
+        log_retention_days=whole_number(
+            "gcp.logRetentionDays", raw.get("logRetentionDays", 30), 1, 3650
+        ),
         prod=prod,
     )

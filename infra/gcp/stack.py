@@ -26,6 +26,7 @@ from infra.gcp.database import (
 )
 from infra.gcp.iam import AppIdentity, AppIdentityArgs, NodeIdentity, NodeIdentityArgs
 from infra.gcp.ingress import AppEntry, AppEntryArgs, create_gke_objects
+from infra.gcp.logs import retain_logs
 from infra.gcp.monitoring import AlertingArgs, GcpAlerting
 from infra.gcp.network import Network, NetworkArgs
 from infra.gcp.registry import create_registry
@@ -132,6 +133,7 @@ def deploy(config: pulumi.Config) -> CrowdsourceApp:
     )
     app = CrowdsourceApp("crowdsource", args, k8s_opts)
     create_gke_objects(args.namespace, settings, armor, k8s_opts, depends_on=[app.namespace])
+    retain_logs(name, settings, opts)
     GcpAlerting(
         f"{name}-alerts",
         AlertingArgs(

@@ -166,3 +166,33 @@ def test_a_dashboard_not_refreshed_for_too_long_alerts(stack, name):
 def test_the_refresh_job_prints_the_line_the_metric_counts():
     source = (ROOT / "app/dashboard/refresh.py").read_text()
     assert f'f"{alerting.REFRESH_SUCCESS_TEXT} {{' in source
+
+
+# --- the logs an SRE reads ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "days"), [("gcp-dev", 30), ("gcp-prod", 90)])
+def test_the_project_logs_are_kept_as_long_as_config_says(stack, name, days):
+    cap = stack(name)
+    bucket = cap.one("gcp:logging/projectBucketConfig:ProjectBucketConfig").plain_inputs
+    project = load_stack(ROOT, name).config["gcp:project"]
+    assert (bucket["project"], bucket["location"], bucket["bucketId"]) == (
+        project,
+        "global",
+        "_Default",
+    )
+    assert bucket["retentionDays"] == days
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_flow_load_balancer_nat_and_slow_query_logs_are_on(stack, name):
+    cap = stack(name)
+    subnet = cap.one("gcp:compute/subnetwork:Subnetwork").plain_inputs
+    assert subnet["logConfig"]["flowSampling"] > 0
+    nat = cap.one("gcp:compute/routerNat:RouterNat").plain_inputs
+    assert nat["logConfig"] == {"enable": True, "filter": "ERRORS_ONLY"}
+    # The app's load balancer logs its requests, with Cloud Armor's decisions.
+    backend = cap.one("kubernetes:cloud.google.com/v1:BackendConfig").plain_inputs
+    assert backend["spec"]["logging"]["enable"] is True
+    flags = {f["name"] for f in cap.one(SQL).plain_inputs["settings"]["databaseFlags"]}
+    assert "log_min_duration_statement" in flags

@@ -64,6 +64,8 @@ def test_the_alert_policies_are_priced_per_condition(cli):
         6 * 1.50 + 6 * 86_400 / 1e6 * 0.35, abs=0.01
     )
     assert lines["Log-based metric (dashboard refresh)"] == 0
+    # 20 GiB a month is within the free 50; 90 days keeps each GiB two months longer.
+    assert lines["Cloud Logging (ingestion and retention)"] == pytest.approx(20 * 2 * 0.01)
 
 
 def test_gcp_dev_is_a_fraction_of_prod(cli):
