@@ -188,7 +188,7 @@ MUTATIONS = (
         new="point_in_time_recovery_enabled=False,",
         tests=(STACK,),
     ),
-    # -- logs and alerting ------------------------------------------------------------------------------
+    # -- logs and alerting -------------------------------------------------------------------
     Mutation(
         name="gcp: the project's logs are kept a day",
         path="infra/gcp/logs.py",
