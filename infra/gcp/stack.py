@@ -1,8 +1,10 @@
 """The `gcp` target: the whole environment with one `pulumi up`.
 
 Order of things: a provider that labels everything → network → GKE Autopilot, Cloud SQL, the
-buckets, Cloud Armor, the dashboard CDN, Artifact Registry and the app's identity → a Kubernetes
-provider for the new cluster → the app (infra/k8s) with GKE's ingress objects.
+buckets, Cloud Armor, the dashboard CDN, Artifact Registry and the app's identity (its Workload
+Identity binding after the cluster) → a Kubernetes provider for the new cluster → the app
+(infra/k8s) with GKE's ingress objects → log retention and Cloud Monitoring alerting. Each
+deployable piece is a ComponentResource with a typed args class, under one GcpEnvironment.
 """
 
 from __future__ import annotations
