@@ -3,9 +3,10 @@ the thresholds of infra/alerting.py (the one definition), sent to email notifica
 from stack config (`crowdsource:gcp.alerts.email`).
 
 Google sees the load balancer, Cloud SQL and the pods' logs, not the app's own metrics, so:
-- server errors and latency come from the app's load balancer (the one GKE's Ingress builds:
-  every URL map of the stack whose name does not start with the stack's prefix, i.e. GKE's
-  `k8s2-um-…`, not the CDN's or the port-80 redirects');
+- server errors and latency come from the app's load balancer, the one GKE's Ingress builds:
+  the URL maps of the project whose name does not start with the stack's prefix (GKE names its
+  own `k8s2-um-…`; the program names the CDN's and the port-80 redirects). This assumes the
+  project is the stack's own, as the committed stacks have it;
 - the database's CPU, disk and connections from Cloud SQL's metrics;
 - the dashboard's freshness from a log-based metric counting the line a successful
   `crowdsource refresh` prints, with an absence condition over REFRESH_STALE.
