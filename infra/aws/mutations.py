@@ -25,7 +25,6 @@ _BUCKETS = "infra/aws/buckets.py"
 _CDN = "infra/aws/cdn.py"
 _IAM = "infra/aws/iam.py"
 _POLICY_FILE = "infra/aws/lb_controller_iam_policy.json"
-_POD_SECURITY = "infra/aws/pod_security.py"
 _ALARMS = "infra/aws/alarms.py"
 _LOGS = "infra/aws/logs.py"
 
@@ -48,15 +47,15 @@ MUTATIONS = (
     Mutation(
         name="aws: the app's pods lose their own security group",
         path=_STACK,
-        old="[app_pods.id, cluster.security_group_id],",
-        new="[cluster.security_group_id],",
+        old="policy_manifest([app_pods.id, cluster.security_group_id])",
+        new="policy_manifest([cluster.security_group_id])",
         tests=(POD_SECURITY,),
     ),
     Mutation(
         name="aws: the app's pods may start before their SecurityGroupPolicy",
-        path=_POD_SECURITY,
-        old="args.opts, pulumi.ResourceOptions(depends_on=[self.policy])",
-        new="args.opts, pulumi.ResourceOptions()",
+        path="infra/k8s/component.py",
+        old="            settled.append(self._create(suffix, manifest, base))",
+        new="            self._create(suffix, manifest, base)",
         tests=(POD_SECURITY,),
     ),
     Mutation(

@@ -11,31 +11,23 @@ the load balancer controller opens to the ALB. Other pods keep the cluster group
 EKS applies the policy when a pod is scheduled: a pod started before the policy exists keeps
 the cluster group and cannot reach the database. So the policy must exist before any of the
 app's pods (the migration Job, the web Deployment, the refresh CronJob). It lives in the app's
-namespace, which the app component (infra/k8s) creates: `PodsAfterPolicy` creates the policy
-as soon as a child of the component names that namespace as a dependency, and makes the
-pod-bearing children wait for it.
+namespace, which the app component (infra/k8s) creates: the stack hands it to the component as
+a pod prerequisite (AppArgs.pod_prerequisites), created after the namespace and before every
+pod-bearing object.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_kubernetes as k8s
 
 from infra.k8s.spec import APP_NAME
 
 POLICY_API_VERSION = "vpcresources.k8s.aws/v1beta1"
 POLICY_KIND = "SecurityGroupPolicy"
-# The objects whose pods must carry the app's group (type tokens of pulumi-kubernetes).
-POD_TYPES = (
-    "kubernetes:batch/v1:Job",
-    "kubernetes:apps/v1:Deployment",
-    "kubernetes:batch/v1:CronJob",
-)
 # The label every pod of the app carries (infra/k8s/manifests.py).
 APP_SELECTOR = {"app.kubernetes.io/name": APP_NAME}
 
@@ -76,14 +68,14 @@ class AppSecurityGroup(pulumi.ComponentResource):
         self.register_outputs({"id": self.group.id})
 
 
-def policy_manifest(namespace: str, group_ids: list[pulumi.Input[str]]) -> dict[str, Any]:
-    """The SecurityGroupPolicy giving the app's pods `group_ids` (and no other groups)."""
+def policy_manifest(group_ids: list[pulumi.Input[str]]) -> dict[str, Any]:
+    """The SecurityGroupPolicy giving the app's pods `group_ids` (and no other groups), in the
+    app's namespace (the component fills it in)."""
     return {
         "apiVersion": POLICY_API_VERSION,
         "kind": POLICY_KIND,
         "metadata": {
             "name": f"{APP_NAME}-pods",
-            "namespace": namespace,
             "labels": {"app.kubernetes.io/part-of": APP_NAME},
         },
         "spec": {
@@ -91,59 +83,3 @@ def policy_manifest(namespace: str, group_ids: list[pulumi.Input[str]]) -> dict[
             "securityGroups": {"groupIds": group_ids},
         },
     }
-
-
-class PodsAfterPolicy:
-    """A transformation for the app component: creates the SecurityGroupPolicy once the app's
-    namespace exists (the first child depending on it) and puts the policy in the dependencies
-    of every pod-bearing child. A pod-bearing child registered before the namespace is an error,
-    not a silent race."""
-
-    def __init__(self, create_policy: Callable[[pulumi.Resource], pulumi.CustomResource]) -> None:
-        self._create_policy = create_policy
-        self.policy: pulumi.CustomResource | None = None
-
-    def __call__(
-        self, args: pulumi.ResourceTransformationArgs
-    ) -> pulumi.ResourceTransformationResult | None:
-        if self.policy is None:
-            namespace = next(
-                (d for d in _dependencies(args.opts) if isinstance(d, k8s.core.v1.Namespace)),
-                None,
-            )
-            if namespace is not None:
-                self.policy = self._create_policy(namespace)
-        if args.type_ not in POD_TYPES:
-            return None
-        if self.policy is None:
-            raise RuntimeError(f"{args.name}: the app's pods would start before their policy")
-        opts = pulumi.ResourceOptions.merge(
-            args.opts, pulumi.ResourceOptions(depends_on=[self.policy])
-        )
-        return pulumi.ResourceTransformationResult(args.props, opts)
-
-
-def _dependencies(opts: pulumi.ResourceOptions) -> list[Any]:
-    depends_on = opts.depends_on
-    if depends_on is None:
-        return []
-    return list(depends_on) if isinstance(depends_on, list | tuple) else [depends_on]
-
-
-def security_group_policy(
-    name: str,
-    namespace: pulumi.Resource,
-    namespace_name: str,
-    group_ids: list[pulumi.Input[str]],
-    opts: pulumi.ResourceOptions,
-) -> k8s.apiextensions.CustomResource:
-    """The policy object, after the namespace."""
-    manifest = policy_manifest(namespace_name, group_ids)
-    return k8s.apiextensions.CustomResource(
-        name,
-        api_version=manifest["apiVersion"],
-        kind=manifest["kind"],
-        metadata=manifest["metadata"],
-        spec=manifest["spec"],
-        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[namespace])),
-    )

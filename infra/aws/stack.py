@@ -24,12 +24,7 @@ from infra.aws.database import RdsPostgres, RdsPostgresArgs, ca_bundle
 from infra.aws.iam import AppIdentity, AppIdentityArgs
 from infra.aws.logs import Logs, LogsArgs
 from infra.aws.network import Network
-from infra.aws.pod_security import (
-    AppSecurityGroup,
-    AppSecurityGroupArgs,
-    PodsAfterPolicy,
-    security_group_policy,
-)
+from infra.aws.pod_security import AppSecurityGroup, AppSecurityGroupArgs, policy_manifest
 from infra.aws.registry import ImageRegistry, ImageRegistryArgs
 from infra.aws.settings import AwsSettings, read_settings
 from infra.aws.waf import WebAcls, WebAclsArgs
@@ -208,16 +203,9 @@ def deploy(config: pulumi.Config) -> CrowdsourceApp:
             "CDN_BASE_URL": cdn_url,
             "DASHBOARD_BUCKET_NAME": dashboard.bucket.bucket,
         },
-    )
-    # The app's pods carry its security group (the one the database admits) and the cluster's.
-    pods_after_policy = PodsAfterPolicy(
-        lambda app_namespace: security_group_policy(
-            "app-pods",
-            app_namespace,
-            args.namespace,
-            [app_pods.id, cluster.security_group_id],
-            pulumi.ResourceOptions(provider=kubernetes),
-        )
+        # The app's pods carry its security group (the one the database admits) and the
+        # cluster's; the policy that gives them exists before the first of them.
+        pod_prerequisites=[policy_manifest([app_pods.id, cluster.security_group_id])],
     )
     app = CrowdsourceApp(
         "crowdsource",
@@ -227,7 +215,6 @@ def deploy(config: pulumi.Config) -> CrowdsourceApp:
             # The controller must run before the Ingress, and ELB checks that it may write to
             # the log bucket when the ALB's attributes are set.
             depends_on=[addons, logs.alb_bucket_policy],
-            transformations=[pods_after_policy],
         ),
     )
 

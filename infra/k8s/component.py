@@ -36,7 +36,8 @@ _RESOURCES: dict[str, Callable[..., pulumi.CustomResource]] = {
     "HorizontalPodAutoscaler": k8s.autoscaling.v2.HorizontalPodAutoscaler,
     "PodDisruptionBudget": k8s.policy.v1.PodDisruptionBudget,
 }
-# Kinds from CRDs (the Prometheus Operator's): registered through the CRD's own API group.
+# Kinds from CRDs (the Prometheus Operator's, and any other kind not above, such as EKS's
+# SecurityGroupPolicy): registered through the CRD's own API group.
 _CUSTOM_KINDS = {"ServiceMonitor", "PrometheusRule"}
 _KEYWORDS = {
     "spec": "spec",
@@ -101,6 +102,12 @@ class CrowdsourceApp(pulumi.ComponentResource):
             settled.append(self._create("db-ca", ca, base))
         if args.storage.backend == "local":
             settled.append(self._create("media", manifests.media_claim(args), base))
+        for prerequisite in args.pod_prerequisites:
+            manifest = dict(prerequisite)
+            metadata = {"namespace": args.namespace, **manifest["metadata"]}
+            manifest["metadata"] = metadata
+            suffix = f"{manifest['kind'].lower()}-{metadata['name']}"
+            settled.append(self._create(suffix, manifest, base))
         self.postgres: pulumi.CustomResource | None = None
         if args.postgres is not None:
             self._create("postgres-service", postgres.postgres_service(args), base)
@@ -171,7 +178,7 @@ class CrowdsourceApp(pulumi.ComponentResource):
     ) -> pulumi.CustomResource:
         """Registers one manifest as a pulumi-kubernetes resource, a child of this component."""
         opts = pulumi.ResourceOptions(parent=self, depends_on=list(depends_on), **options)
-        if manifest["kind"] in _CUSTOM_KINDS:
+        if manifest["kind"] in _CUSTOM_KINDS or manifest["kind"] not in _RESOURCES:
             return k8s.apiextensions.CustomResource(
                 f"{self._name}-{suffix}",
                 api_version=manifest["apiVersion"],

@@ -198,6 +198,11 @@ class AppArgs:
     # The password of the app's role (database.app_user / postgres.app_user); read_app_args
     # generates one and keeps it in the stack.
     app_password: pulumi.Input[str] | None = None
+    # Objects a cloud needs in the app's namespace before any of the app's pods starts (on EKS
+    # the SecurityGroupPolicy that gives the pods their security group): created after the
+    # namespace, and every pod-bearing object (Job, Deployment, CronJob, StatefulSet) waits
+    # for them. A manifest without metadata.namespace gets the app's.
+    pod_prerequisites: Sequence[Mapping[str, Any]] = ()
 
     def __post_init__(self) -> None:
         if (self.database is None) == (self.postgres is None):
