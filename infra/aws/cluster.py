@@ -17,6 +17,7 @@ import pulumi_aws as aws
 from infra.aws.iam import service_trust
 from infra.aws.network import Network
 from infra.aws.settings import AwsSettings
+from infra.kubeconfig import exec_kubeconfig
 
 LOG_TYPES = ["api", "audit", "authenticator"]
 MANAGED = "arn:aws:iam::aws:policy"
@@ -201,44 +202,16 @@ def _pod_logs_policy(log_group_arn: str) -> str:
 def kubeconfig(cluster: aws.eks.Cluster, region: str) -> pulumi.Output[str]:
     """A kubeconfig for the cluster that gets short-lived tokens from `aws eks get-token` (the
     AWS CLI, with the credentials `pulumi up` runs with): no token is stored in the state."""
-    return pulumi.Output.json_dumps(
+    return exec_kubeconfig(
+        cluster.name,
+        cluster.endpoint,
+        cluster.certificate_authority.data,
         {
-            "apiVersion": "v1",
-            "kind": "Config",
-            "clusters": [
-                {
-                    "name": cluster.name,
-                    "cluster": {
-                        "server": cluster.endpoint,
-                        "certificate-authority-data": cluster.certificate_authority.data,
-                    },
-                }
+            "command": "aws",
+            "args": [
+                "eks", "get-token", "--cluster-name", cluster.name,
+                "--region", region, "--output", "json",
             ],
-            "contexts": [
-                {"name": cluster.name, "context": {"cluster": cluster.name, "user": cluster.name}}
-            ],
-            "current-context": cluster.name,
-            "users": [
-                {
-                    "name": cluster.name,
-                    "user": {
-                        "exec": {
-                            "apiVersion": "client.authentication.k8s.io/v1beta1",
-                            "command": "aws",
-                            "args": [
-                                "eks",
-                                "get-token",
-                                "--cluster-name",
-                                cluster.name,
-                                "--region",
-                                region,
-                                "--output",
-                                "json",
-                            ],
-                            "interactiveMode": "Never",
-                        }
-                    },
-                }
-            ],
-        }
-    )
+            "interactiveMode": "Never",
+        },
+    )  # fmt: skip

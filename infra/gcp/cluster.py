@@ -6,7 +6,6 @@ authenticates with `gke-gcloud-auth-plugin` (no static credentials in the stack 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import pulumi
@@ -15,6 +14,7 @@ import pulumi_gcp as gcp
 from infra.gcp.component import children_of
 from infra.gcp.network import PODS_RANGE, SERVICES_RANGE, Network
 from infra.gcp.settings import GcpSettings
+from infra.kubeconfig import exec_kubeconfig
 
 AUTH_PLUGIN = "gke-gcloud-auth-plugin"
 
@@ -98,47 +98,13 @@ def _cluster(
 def kubeconfig(cluster: gcp.container.Cluster) -> pulumi.Output[str]:
     """A kubeconfig for the cluster that gets short-lived tokens from the gcloud credentials of
     whoever runs `pulumi up` (install gke-gcloud-auth-plugin: `gcloud components install …`)."""
-
-    def build(parts: list[str]) -> str:
-        cluster_name, endpoint, ca = parts
-        return json.dumps(
-            {
-                "apiVersion": "v1",
-                "kind": "Config",
-                "clusters": [
-                    {
-                        "name": cluster_name,
-                        "cluster": {
-                            "server": f"https://{endpoint}",
-                            "certificate-authority-data": ca,
-                        },
-                    }
-                ],
-                "contexts": [
-                    {
-                        "name": cluster_name,
-                        "context": {"cluster": cluster_name, "user": cluster_name},
-                    }
-                ],
-                "current-context": cluster_name,
-                "users": [
-                    {
-                        "name": cluster_name,
-                        "user": {
-                            "exec": {
-                                "apiVersion": "client.authentication.k8s.io/v1beta1",
-                                "command": AUTH_PLUGIN,
-                                "installHint": "gcloud components install gke-gcloud-auth-plugin",
-                                "provideClusterInfo": True,
-                            }
-                        },
-                    }
-                ],
-            },
-            indent=2,
-        )
-
-    text = pulumi.Output.all(
-        cluster.name, cluster.endpoint, cluster.master_auth.cluster_ca_certificate
-    ).apply(build)
-    return pulumi.Output.secret(text)
+    return exec_kubeconfig(
+        cluster.name,
+        pulumi.Output.concat("https://", cluster.endpoint),
+        cluster.master_auth.cluster_ca_certificate,
+        {
+            "command": AUTH_PLUGIN,
+            "installHint": "gcloud components install gke-gcloud-auth-plugin",
+            "provideClusterInfo": True,
+        },
+    )
