@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -125,7 +126,17 @@ def _free_port() -> int:
 
 
 def _run_as_server_user() -> dict[str, str]:
-    return {"user": SERVER_USER} if os.geteuid() == 0 else {}
+    if os.geteuid() != 0:
+        return {}
+    try:
+        pwd.getpwnam(SERVER_USER)
+    except KeyError:  # pgserver makes it on its first start; this test may come first
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
+             SERVER_USER],
+            check=True, capture_output=True,
+        )  # fmt: skip
+    return {"user": SERVER_USER}
 
 
 @contextmanager
