@@ -73,3 +73,40 @@ def cidr(key: str, value: Any, example: str = "10.0.0.0/16") -> str:
         return str(ipaddress.ip_network(str(value)))
     except ValueError:
         raise ConfigError(key, f"{value!r} is not a CIDR block such as {example}") from None
+
+
+# RFC 5737's documentation ranges: a stack file's placeholder, never anyone's real address.
+DOCUMENTATION_NETWORKS = tuple(
+    ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")
+)
+
+
+def operator_cidrs(key: str, value: Any, *, prod: bool, empty_means: str) -> tuple[str, ...]:
+    """The networks allowed to reach a cluster's API: CIDR blocks, normalised. A prod stack
+    names them: an empty list (which means `empty_means`), a /0 or a documentation range (a
+    placeholder that reaches nobody, so `pulumi up` could not reach the cluster it makes) is
+    refused with the fix."""
+    if value is not None and not isinstance(value, list):
+        raise ConfigError(key, "expected a list of CIDR blocks")
+    blocks = tuple(cidr(key, c, example="198.51.100.0/24") for c in value or [])
+    if not prod:
+        return blocks
+    if not blocks:
+        raise ConfigError(
+            key,
+            f"a prod stack names who may reach the cluster's API (an empty list is "
+            f"{empty_means}): the egress ranges of your operators and of the CI that runs "
+            "`pulumi up`",
+        )
+    for block in blocks:
+        network = ipaddress.ip_network(block)
+        if network.prefixlen == 0:
+            raise ConfigError(key, f"{block} opens the cluster's API to the whole internet")
+        placeholders = [d for d in DOCUMENTATION_NETWORKS if d.version == network.version]
+        if any(network.subnet_of(doc) for doc in placeholders):  # type: ignore[arg-type]
+            raise ConfigError(
+                key,
+                f"{block} is a documentation range (a placeholder that reaches nobody, so "
+                "`pulumi up` could not reach the cluster): set your operators' and CI's ranges",
+            )
+    return blocks

@@ -20,28 +20,15 @@ PLACEHOLDER_SECRETS = {
 }
 
 
-# Nor on which certificate a load balancer serves: a stack file shipped with a placeholder ARN
-# (refused by `pulumi up`, rightly) is priced with a stand-in of the same region.
-STAND_IN_CERTIFICATE = (
-    "arn:aws:acm:{region}:111122223333:certificate/0b7f5c1e-4a2d-4c3b-9e8f-1a2b3c4d5e6f"
-)
-
-
-def stand_ins(config: dict[str, object]) -> dict[str, str]:
-    """Config values that do not change the price, replaced so that any shipped stack builds."""
-    arn = config.get("crowdsource:certificateArn")
-    if isinstance(arn, str) and arn.startswith("arn:aws:acm:") and arn.count(":") >= 5:
-        region = arn.split(":")[3]
-        return {"crowdsource:certificateArn": STAND_IN_CERTIFICATE.format(region=region)}
-    return {}
-
-
 @click.command()
 @click.option("--stack", "stack_name", required=True, help="Stack name: Pulumi.<NAME>.yaml.")
 @click.option("--json", "as_json", is_flag=True, help="Print the estimate as JSON.")
 def cost(stack_name: str, as_json: bool) -> None:
     """Estimate the monthly cost of a stack (USD, list prices, no network needed)."""
     stack = load_stack_file(stack_name)
+    # Nor on the placeholders a shipped file holds for its adopter (infra/stand_ins.py).
+    from infra.stand_ins import stand_ins
+
     captured = capture_stack(stack, {**PLACEHOLDER_SECRETS, **stand_ins(stack.config)})
     from infra.cost import SEED_MONTHLY_USD, CostLine, total, web_pods
 

@@ -19,6 +19,7 @@ BACKUP = "tests/infra/test_aws_backup_copy.py"
 
 _STACK = "infra/aws/stack.py"
 _SETTINGS = "infra/aws/settings.py"
+_CONFIG_VALUES = "infra/config_values.py"
 _CLUSTER = "infra/aws/cluster.py"
 _DATABASE = "infra/aws/database.py"
 _BUCKETS = "infra/aws/buckets.py"
@@ -58,18 +59,27 @@ MUTATIONS = (
         new="            self._create(suffix, manifest, base)",
         tests=(POD_SECURITY,),
     ),
+    # The rules for who may reach a cluster's API are shared by both clouds
+    # (infra/config_values.operator_cidrs); infra/gcp/mutations.py flips them against GCP's.
     Mutation(
         name="aws: prod accepts an API endpoint open to 0.0.0.0/0",
-        path=_SETTINGS,
-        old="if prod and any(ipaddress.ip_network(c).prefixlen == 0 for c in cidrs):",
-        new="if False and any(ipaddress.ip_network(c).prefixlen == 0 for c in cidrs):",
+        path=_CONFIG_VALUES,
+        old="        if network.prefixlen == 0:",
+        new="        if network.prefixlen < 0:",
         tests=(CONFIG,),
     ),
     Mutation(
         name="aws: prod accepts an empty endpoint CIDR list (EKS: everyone)",
-        path=_SETTINGS,
-        old="if prod and not cidrs:",
-        new="if False and not cidrs:",
+        path=_CONFIG_VALUES,
+        old="    if not blocks:",
+        new="    if False:",
+        tests=(CONFIG,),
+    ),
+    Mutation(
+        name="aws: prod accepts a documentation range, a placeholder",
+        path=_CONFIG_VALUES,
+        old="if any(network.subnet_of(doc) for doc in placeholders):",
+        new="if False:",
         tests=(CONFIG,),
     ),
     Mutation(

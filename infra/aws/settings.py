@@ -13,7 +13,13 @@ from typing import Any
 
 import pulumi
 
-from infra.config_values import ConfigError, cidr, config_map, true_or_false, whole_number
+from infra.config_values import (
+    ConfigError,
+    config_map,
+    operator_cidrs,
+    true_or_false,
+    whole_number,
+)
 
 _NETWORK_KEYS = {"cidr", "natPerAz", "zones"}
 _CLUSTER_KEYS = {
@@ -243,16 +249,11 @@ def _check_certificate_arn(arn: str, domain: str | None, region: str) -> None:
 
 
 def _endpoint_cidrs(value: Any, prod: bool) -> tuple[str, ...]:
-    """Who may reach the cluster's public API endpoint. Prod names its CI runners and admins:
-    the whole internet (a /0) or nobody (an empty list, which EKS reads as everyone) is refused."""
-    key = "cluster.publicAccessCidrs"
-    if not isinstance(value, list):
-        raise ConfigError(key, "expected a list of CIDR blocks")
-    cidrs = tuple(cidr(key, c, example="203.0.113.0/24") for c in value)
-    if prod and not cidrs:
-        raise ConfigError(key, "a prod stack names who may reach the API (an empty list is all)")
-    if prod and any(ipaddress.ip_network(c).prefixlen == 0 for c in cidrs):
-        raise ConfigError(key, "a prod stack may not open the API to the whole internet (/0)")
+    """Who may reach the cluster's public API endpoint. Prod names its CI runners and admins
+    (infra.config_values.operator_cidrs says what is refused)."""
+    cidrs = operator_cidrs(
+        "cluster.publicAccessCidrs", value, prod=prod, empty_means="everyone, for EKS"
+    )
     return cidrs
 
 

@@ -152,18 +152,26 @@ MUTATIONS = (
         tests=(HARDENING,),
     ),
     # -- the cluster's API endpoint (CIDRs) ---------------------------------------------------
+    # The rules are shared with AWS (infra/config_values.operator_cidrs).
     Mutation(
-        name="gcp: prod accepts 0.0.0.0/0 for the API endpoint",
-        path=_SETTINGS,
-        old="if prod and ipaddress.ip_network(block).prefixlen == 0:",
-        new="if prod and ipaddress.ip_network(block).prefixlen < 0:",
+        name="gcp: prod accepts 0.0.0.0/0 for the API endpoint (the shared rule)",
+        path="infra/config_values.py",
+        old="        if network.prefixlen == 0:",
+        new="        if network.prefixlen < 0:",
         tests=(HARDENING,),
     ),
     Mutation(
-        name="gcp: prod accepts an API endpoint without authorized networks",
+        name="gcp: prod accepts a documentation range, a placeholder (the shared rule)",
+        path="infra/config_values.py",
+        old="if any(network.subnet_of(doc) for doc in placeholders):",
+        new="if False:",
+        tests=(HARDENING,),
+    ),
+    Mutation(
+        name="gcp: the configured authorized networks do not reach GKE",
         path=_SETTINGS,
-        old="if prod and not blocks:",
-        new="if False and not blocks:",
+        old='"gcp.authorizedNetworks", value, prod=prod,',
+        new='"gcp.authorizedNetworks", ["0.0.0.0/0"], prod=False,',
         tests=(HARDENING,),
     ),
     Mutation(

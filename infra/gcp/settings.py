@@ -6,14 +6,13 @@ big and how protected (docs/deploy.md lists every key). A wrong key stops the pr
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 
-from infra.config_values import ConfigError, cidr, settings_map, whole_number
+from infra.config_values import ConfigError, cidr, operator_cidrs, settings_map, whole_number
 
 _DOMAIN = re.compile(r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _CHANNELS = ("RAPID", "REGULAR", "STABLE")
@@ -121,22 +120,11 @@ def _interval(value: Any) -> int:
 
 
 def _authorized_networks(value: Any, prod: bool) -> tuple[str, ...]:
-    """Who may reach the cluster's API endpoint. Prod names them, and never the whole internet."""
-    if value is not None and not isinstance(value, list):
-        raise ConfigError("gcp.authorizedNetworks", "expected a list of CIDR blocks")
-    blocks = tuple(cidr("gcp.authorizedNetworks", c, "203.0.113.0/24") for c in value or [])
-    if prod and not blocks:
-        raise ConfigError(
-            "gcp.authorizedNetworks",
-            "required on a prod stack: the CIDR blocks of the operators and CI that run "
-            "`pulumi up` (the cluster's API is otherwise open to the internet)",
-        )
-    for block in blocks:
-        if prod and ipaddress.ip_network(block).prefixlen == 0:
-            raise ConfigError(
-                "gcp.authorizedNetworks", f"{block} opens the cluster's API to everyone on prod"
-            )
-    return blocks
+    """Who may reach the cluster's API endpoint. Prod names them (infra.config_values.
+    operator_cidrs says what is refused)."""
+    return operator_cidrs(
+        "gcp.authorizedNetworks", value, prod=prod, empty_means="the whole internet, for GKE"
+    )
 
 
 def _backup_location(value: Any, region: str, prod: bool) -> str | None:

@@ -12,22 +12,13 @@ import pytest
 from infra.capture import Capture, capture
 from infra.program import main
 from infra.stacks import load_stack
+from infra.stand_ins import stand_ins
 
 ROOT = Path(__file__).resolve().parents[2]
 # Secret config the tests give every stack, so they can look for it where it must not be.
 DB_PASSWORD = "db-pass-SENTINEL-7f3a"
 SECRET_KEY = "secret-key-SENTINEL-91bc"
 SECRETS = {"crowdsource:databasePassword": DB_PASSWORD, "crowdsource:secretKey": SECRET_KEY}
-# Placeholders a stack file ships for its adopter to replace, which `pulumi up` refuses as they
-# stand (aws-prod's all-zero certificate ARN): the tests stand in plausible values.
-STAND_INS: dict[str, dict[str, Any]] = {
-    "aws-prod": {
-        "certificateArn": (
-            "arn:aws:acm:ap-south-1:111122223333:certificate/0b7f5c1e-4a2d-4c3b-9e8f-1a2b3c4d5e6f"
-        )
-    },
-}
-
 Build = Callable[..., Capture]
 
 
@@ -44,7 +35,10 @@ def build_stack(
     config = dict(load_stack(ROOT, name).config)
     if with_secrets:
         config |= SECRETS
-    for key, value in {**STAND_INS.get(name, {}), **overrides}.items():
+    # The placeholders a shipped file holds for its adopter (refused by `pulumi up` as they
+    # stand) get plausible values (infra/stand_ins.py); the overrides come after.
+    config |= stand_ins(config)
+    for key, value in overrides.items():
         full = f"crowdsource:{key}"
         if value is None:
             config.pop(full, None)

@@ -7,6 +7,7 @@ import pytest
 
 from infra.config_values import ConfigError
 from infra.stacks import load_stack
+from infra.stand_ins import stand_ins
 from tests.infra.conftest import ROOT, build_stack
 
 EKS = "aws:eks/cluster:Cluster"
@@ -45,25 +46,36 @@ def test_a_real_looking_certificate_reaches_the_alb():
     assert annotations["alb.ingress.kubernetes.io/certificate-arn"] == REAL_LOOKING
 
 
+def _shipped_cluster(name: str) -> dict:
+    """The stack file's cluster settings, its placeholders stood in for (infra/stand_ins.py)."""
+    config = load_stack(ROOT, name).config
+    return dict({**config, **stand_ins(config)}["crowdsource:cluster"])
+
+
 def _cluster_with(name: str, **cluster: object) -> dict:
-    shipped = dict(load_stack(ROOT, name).config["crowdsource:cluster"])
-    return build_stack(name, cluster={**shipped, **cluster}).one(EKS).plain_inputs
+    return build_stack(name, cluster={**_shipped_cluster(name), **cluster}).one(EKS).plain_inputs
 
 
-@pytest.mark.parametrize("cidrs", [["0.0.0.0/0"], ["203.0.113.0/24", "0.0.0.0/0"], []])
-def test_prod_refuses_an_api_endpoint_open_to_everyone(cidrs):
-    with pytest.raises(ConfigError, match=r"crowdsource:cluster.publicAccessCidrs: a prod stack"):
+@pytest.mark.parametrize(
+    ("cidrs", "message"),
+    [
+        (["0.0.0.0/0"], "0.0.0.0/0 opens the cluster's API to the whole internet"),
+        (["100.64.12.0/24", "0.0.0.0/0"], "0.0.0.0/0 opens"),
+        ([], "a prod stack names who may reach the cluster's API"),
+        # the shipped placeholder, and any documentation range (RFC 5737), reaches nobody
+        (["203.0.113.0/24"], "203.0.113.0/24 is a documentation range"),
+        (["100.64.12.0/24", "198.51.100.7/32"], "198.51.100.7/32 is a documentation range"),
+    ],
+)
+def test_prod_refuses_an_api_endpoint_open_to_everyone_or_to_nobody(cidrs, message):
+    with pytest.raises(ConfigError, match=rf"crowdsource:cluster.publicAccessCidrs: {message}"):
         _cluster_with("aws-prod", publicAccessCidrs=cidrs)
 
 
-def test_the_api_endpoint_admits_only_the_configured_addresses(stack):
-    configured = load_stack(ROOT, "aws-prod").config["crowdsource:cluster"]["publicAccessCidrs"]
-    assert "0.0.0.0/0" not in configured
-    vpc = stack("aws-prod").one(EKS).plain_inputs["vpcConfig"]
-    assert vpc["publicAccessCidrs"] == configured
-    assert _cluster_with("aws-prod", publicAccessCidrs=["198.51.100.7/32"])["vpcConfig"][
+def test_the_api_endpoint_admits_only_the_configured_addresses():
+    assert _cluster_with("aws-prod", publicAccessCidrs=["100.64.12.7/32"])["vpcConfig"][
         "publicAccessCidrs"
-    ] == ["198.51.100.7/32"]
+    ] == ["100.64.12.7/32"]
 
 
 def test_dev_may_leave_the_api_endpoint_open():
@@ -79,7 +91,7 @@ def test_the_prod_cluster_is_protected_from_deletion(stack, name, protected):
 
 
 def test_prod_protects_the_cluster_when_the_key_is_left_out():
-    shipped = dict(load_stack(ROOT, "aws-prod").config["crowdsource:cluster"])
+    shipped = _shipped_cluster("aws-prod")
     del shipped["deletionProtection"]
     assert build_stack("aws-prod", cluster=shipped).one(EKS).plain_inputs["deletionProtection"]
 

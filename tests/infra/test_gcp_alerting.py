@@ -12,6 +12,7 @@ from infra import alerting
 from infra.capture import Capture
 from infra.k8s.config import ConfigError
 from infra.stacks import load_stack
+from infra.stand_ins import stand_ins
 from tests.infra.conftest import ROOT, build_stack
 
 STACKS = ["gcp-dev", "gcp-prod"]
@@ -22,7 +23,9 @@ SQL = "gcp:sql/databaseInstance:DatabaseInstance"
 
 
 def _gcp(name: str) -> dict[str, Any]:
-    return dict(load_stack(ROOT, name).config["crowdsource:gcp"])
+    """The stack file's gcp settings, its placeholders stood in for (infra/stand_ins.py)."""
+    config = load_stack(ROOT, name).config
+    return dict({**config, **stand_ins(config)}["crowdsource:gcp"])
 
 
 def _policies(cap: Capture) -> dict[str, dict[str, Any]]:

@@ -13,6 +13,7 @@ from infra.gcp import database
 from infra.gcp.mocks import SQL_SERVER_CA
 from infra.k8s.config import ConfigError
 from infra.stacks import load_stack
+from infra.stand_ins import stand_ins
 from tests.infra.conftest import ROOT, build_stack
 
 STACKS = ["gcp-dev", "gcp-prod"]
@@ -23,7 +24,9 @@ CLUSTER = "gcp:container/cluster:Cluster"
 
 
 def _gcp(name: str) -> dict[str, Any]:
-    return dict(load_stack(ROOT, name).config["crowdsource:gcp"])
+    """The stack file's gcp settings, its placeholders stood in for (infra/stand_ins.py)."""
+    config = load_stack(ROOT, name).config
+    return dict({**config, **stand_ins(config)}["crowdsource:gcp"])
 
 
 def _props(cap: Capture, type_token: str, name: str | None = None) -> dict[str, Any]:
@@ -127,19 +130,21 @@ def test_prod_names_who_may_reach_the_cluster_api(stack):
 
 
 def test_the_authorized_networks_come_from_config():
-    config = {**_gcp("gcp-prod"), "authorizedNetworks": ["198.51.100.0/24", "192.0.2.7/32"]}
+    config = {**_gcp("gcp-prod"), "authorizedNetworks": ["100.64.12.0/24", "100.64.99.7/32"]}
     cap = build_stack("gcp-prod", gcp=config)
     blocks = _props(cap, CLUSTER)["masterAuthorizedNetworksConfig"]["cidrBlocks"]
-    assert [b["cidrBlock"] for b in blocks] == ["198.51.100.0/24", "192.0.2.7/32"]
+    assert [b["cidrBlock"] for b in blocks] == ["100.64.12.0/24", "100.64.99.7/32"]
 
 
 @pytest.mark.parametrize(
     ("networks", "message"),
     [
-        (["0.0.0.0/0"], "0.0.0.0/0 opens the cluster's API to everyone on prod"),
-        (["198.51.100.0/24", "0.0.0.0/0"], "0.0.0.0/0 opens"),
-        ([], "required on a prod stack"),
-        (None, "required on a prod stack"),
+        (["0.0.0.0/0"], "0.0.0.0/0 opens the cluster's API to the whole internet"),
+        (["100.64.12.0/24", "0.0.0.0/0"], "0.0.0.0/0 opens"),
+        ([], "a prod stack names who may reach the cluster's API"),
+        (None, "a prod stack names who may reach the cluster's API"),
+        # the shipped placeholder, and any documentation range (RFC 5737), reaches nobody
+        (["203.0.113.0/24"], "203.0.113.0/24 is a documentation range"),
     ],
 )
 def test_prod_refuses_an_api_endpoint_open_to_everyone(networks, message):
