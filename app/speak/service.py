@@ -17,6 +17,8 @@ from app.errors import Conflict, NotFound
 from app.languages.service import LanguageClosed
 from app.storage import Storage
 from app.storage.keys import recording_key
+from app.tasks import SPEAK
+from app.tasks.statements import MAX_PICK
 
 _LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 
@@ -47,74 +49,9 @@ def get_language(conn: Conn, code: str) -> dict[str, Any]:
     return row
 
 
-# Fewest recordings first, randomised among equals. For each recording count from the lowest
-# there is up to the cap, two walks of the index (language, kind, contribution_count, id) from
-# a random pivot id, one above it and one below, each stopping after `count` rows: the cost is
-# that of reading a few rows per walk, however many sentences there are.
-# Why this shape: one walk over all counts (`contribution_count < cap AND id >= pivot`) cannot
-# start at the pivot, so it read every entry of the lowest count below the pivot first: half
-# the language's sentences once most have the same count, as fewest-first makes them (5 ms at
-# 250k sentences). `k` names only indexed columns, so each walk is an index-only scan; the
-# row's text and report count are read for the rows the walk keeps (`OFFSET 0` keeps that
-# lookup a per-row nested loop; flattened, the planner preferred walking the primary key).
-# The bounds are written on (contribution_count, id) together, which only this index can
-# serve: with a plain `id >= pivot` the planner may walk the primary key from the pivot
-# instead (it did on a table with many fresh updates), which is long when the level is
-# sparse. `count <= n AND (count, id) >= (n, pivot)` is `count = n AND id >= pivot` in a
-# form that starts the walk at (n, pivot) and ends it at the level's end.
-# The levels are a constant series filtered, not generate_series(lowest, cap - 1): with
-# computed bounds the planner guessed 1,000 levels, judged the generic plan of the prepared
-# statement too costly and planned every execution afresh (0.6 ms, more than running it);
-# for the same reason each walk stops at MAX_PICK rows, a constant, and only the final LIMIT
-# is the request's count.
-MAX_PICK = 20
-_PICK_SENTENCES = """
-WITH bounds AS (
-    SELECT min(id) AS lo, max(id) AS hi FROM dataset_rows
-     WHERE language_code = %(language)s AND kind = 'sentence'
-), pivot AS (
-    SELECT coalesce(lo + floor(random() * (hi - lo + 1))::bigint, 0) AS id FROM bounds
-), lowest AS (
-    SELECT coalesce(min(contribution_count), 0) AS n FROM dataset_rows
-     WHERE language_code = %(language)s AND kind = 'sentence' AND is_active
-), candidates AS (
-    SELECT picked.*
-      FROM generate_series(0, 99) AS level(n)  -- every possible cap: CHECK (... BETWEEN 1 AND 100)
-     CROSS JOIN LATERAL (
-        (SELECT k.id, x.text, k.contribution_count, 0 AS part
-           FROM dataset_rows k
-          CROSS JOIN LATERAL (SELECT d.text FROM dataset_rows d
-                               WHERE d.id = k.id AND d.report_count < %(report_limit)s
-                              OFFSET 0) x
-          WHERE k.language_code = %(language)s AND k.kind = 'sentence' AND k.is_active
-            AND k.contribution_count <= level.n
-            AND (k.contribution_count, k.id) >= (level.n, (SELECT id FROM pivot))
-            AND NOT EXISTS (SELECT 1 FROM contributions c
-                             WHERE c.contributor_id = %(me)s AND c.item_id = k.id)
-            AND NOT EXISTS (SELECT 1 FROM skips s
-                             WHERE s.contributor_id = %(me)s AND s.item_id = k.id)
-          ORDER BY k.contribution_count, k.id
-          LIMIT 20)  -- MAX_PICK: a constant, so the prepared statement's generic plan fits
-        UNION ALL
-        (SELECT k.id, x.text, k.contribution_count, 1 AS part
-           FROM dataset_rows k
-          CROSS JOIN LATERAL (SELECT d.text FROM dataset_rows d
-                               WHERE d.id = k.id AND d.report_count < %(report_limit)s
-                              OFFSET 0) x
-          WHERE k.language_code = %(language)s AND k.kind = 'sentence' AND k.is_active
-            AND k.contribution_count = level.n
-            AND (k.contribution_count, k.id) < (level.n, (SELECT id FROM pivot))
-            AND NOT EXISTS (SELECT 1 FROM contributions c
-                             WHERE c.contributor_id = %(me)s AND c.item_id = k.id)
-            AND NOT EXISTS (SELECT 1 FROM skips s
-                             WHERE s.contributor_id = %(me)s AND s.item_id = k.id)
-          ORDER BY k.contribution_count, k.id
-          LIMIT 20)  -- MAX_PICK: a constant, so the prepared statement's generic plan fits
-     ) AS picked
-     WHERE level.n >= (SELECT n FROM lowest) AND level.n < %(cap)s
-)
-SELECT id, text FROM candidates ORDER BY contribution_count, part, id LIMIT %(count)s
-"""
+# Speak's statements are built from the task templates (app/tasks/statements.py, where the
+# reasons for the picking query's shape are written down); the names stay, for the plan tests.
+_PICK_SENTENCES = SPEAK.sql.pick_items
 
 
 def pick_sentences_to_record(
@@ -158,12 +95,7 @@ class IdempotencyConflict(Conflict):
 # below say which rule refused it. `save_recording` applies the same rules again in the
 # statement that counts the recording, which is what makes them hold under concurrency; this
 # read only lets a refusal come before the audio is decoded and stored.
-_SENTENCE_TO_RECORD = """
-SELECT d.id, d.language_code, d.text, d.is_active, d.contribution_count, d.report_count,
-       l.is_active AS language_open, l.max_recordings_per_item AS cap
-  FROM dataset_rows d JOIN languages l ON l.code = d.language_code
- WHERE d.id = %s AND d.kind = 'sentence'
-"""
+_SENTENCE_TO_RECORD = SPEAK.sql.item_to_contribute
 
 
 def get_sentence(conn: Conn, item_id: int, *, report_limit: int | None = None) -> dict[str, Any]:
@@ -194,9 +126,7 @@ def check_sentence_open(
 
 def skip_sentence(conn: Conn, contributor_id: uuid.UUID, item_id: int) -> None:
     """Remember that this person does not want to record `item_id` (idempotent)."""
-    row = conn.execute(
-        "SELECT 1 FROM dataset_rows WHERE id = %s AND kind = 'sentence' AND is_active", (item_id,)
-    ).fetchone()
+    row = conn.execute(SPEAK.sql.skippable_item, (item_id,)).fetchone()
     if row is None:
         raise UnknownItem(f"There is no sentence with id {item_id} to skip.")
     ensure_contributor(conn, contributor_id)
@@ -235,31 +165,10 @@ SELECT public_id::text AS id, item_id, language_code AS language, duration_ms,
 """
 _FIND_BY_KEY = _RECORDING_COLUMNS + " WHERE contributor_id = %s AND idempotency_key = %s"
 _RECORDED_BY = "SELECT 1 FROM contributions WHERE contributor_id = %s AND item_id = %s"
-# The rules, at the write: the sentence's row is counted only while it is active, its
-# language open, its count under the cap and it is not hidden by reports. The UPDATE takes the
-# row's lock, so concurrent uploads of one sentence take turns and each sees the count the
-# previous one left: with one slot left, exactly one of them gets it.
-_COUNT_RECORDING = """
-UPDATE dataset_rows d SET contribution_count = d.contribution_count + 1
-  FROM languages l
- WHERE d.id = %(item_id)s AND l.code = d.language_code
-   AND d.is_active AND l.is_active
-   AND d.contribution_count < l.max_recordings_per_item
-   AND d.report_count < %(report_limit)s
-RETURNING d.id
-"""
-
-_INSERT_RECORDING = """
-INSERT INTO contributions (
-    public_id, contributor_id, item_id, language_code, kind, idempotency_key, media_key,
-    media_type, size_bytes, duration_ms, snr_db, audio_measures, device, browser,
-    age_group, gender, mother_tongue, region_code)
-SELECT %(public_id)s, p.id, %(item_id)s, %(language)s, 'recording', %(key)s, %(media_key)s,
-       %(media_type)s, %(size)s, %(duration_ms)s, %(snr_db)s, %(measures)s, %(device)s, %(browser)s,
-       p.age_group, p.gender, p.mother_tongue, p.region_code
-  FROM contributors p WHERE p.id = %(contributor)s
-RETURNING public_id::text AS id, item_id, language_code AS language, duration_ms, status
-"""
+# The rules, at the write (see the template): active, language open, under the cap, not
+# hidden; the UPDATE takes the row's lock, so the last slot goes to exactly one upload.
+_COUNT_RECORDING = SPEAK.sql.count_contribution
+_INSERT_RECORDING = SPEAK.sql.insert_upload
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from app.db import Conn
 from app.errors import Conflict, CrowdsourceError, NotFound
 from app.languages.service import LanguageClosed
 from app.settings import Settings
+from app.tasks import SPEAK
 from app.validate.trust import (
     CHECK_POOL,
     PRACTICE_POOL,
@@ -38,32 +39,11 @@ class AlreadyVoted(Conflict):
     code = "already_voted"
 
 
-_PICK_CLIPS = """
-SELECT c.id AS row_id, c.public_id::text AS id, d.text AS sentence, c.duration_ms,
-       greatest(c.accept_count, c.reject_count) AS closeness, c.created_at AS made
-  FROM contributions c
-  JOIN dataset_rows d ON d.id = c.item_id
- WHERE c.language_code = %(language)s AND c.status = 'pending' AND c.kind = 'recording'
-   AND c.contributor_id <> %(me)s
-   AND c.report_count < %(report_limit)s AND d.report_count < %(report_limit)s AND d.is_active
-   AND NOT EXISTS (SELECT 1 FROM validations v
-                    WHERE v.contribution_id = c.id AND v.validator_id = %(me)s)
-   AND NOT EXISTS (SELECT 1 FROM skips s
-                    WHERE s.contribution_id = c.id AND s.contributor_id = %(me)s)
- ORDER BY greatest(c.accept_count, c.reject_count) DESC, c.created_at, c.id
- LIMIT %(count)s
-"""
-
-# The pick, and the first time this session was handed each clip remembered, in one statement
-# (a vote counts only after the clip could be heard).
-_PICK_AND_SERVE = f"""
-WITH picked AS ({_PICK_CLIPS}), served AS (
-    INSERT INTO clip_servings (contributor_id, contribution_id)
-    SELECT %(me)s, row_id FROM picked
-        ON CONFLICT (contributor_id, contribution_id) DO NOTHING
-)
-SELECT * FROM picked ORDER BY closeness DESC, made, row_id
-"""
+# Speak's statements, built from the task templates (app/tasks/statements.py); the names
+# stay, for the plan tests. _PICK_AND_SERVE is the pick, and the first time this session was
+# handed each clip remembered, in one statement (a vote counts only after it could be heard).
+_PICK_CLIPS = SPEAK.sql.pick_to_validate
+_PICK_AND_SERVE = SPEAK.sql.pick_and_serve
 _SERVE = """
 INSERT INTO clip_servings (contributor_id, contribution_id)
 SELECT %(me)s, unnest(%(ids)s::bigint[])
@@ -138,11 +118,7 @@ def _strip(clips: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return clips
 
 
-_GET_RECORDING = """
-SELECT id, public_id, contributor_id, language_code, media_key, media_type, status,
-       known_answer
-  FROM contributions WHERE public_id = %s AND kind = 'recording'
-"""
+_GET_RECORDING = SPEAK.sql.get_contribution
 
 
 def get_recording(conn: Conn, public_id: uuid.UUID) -> dict[str, Any]:
@@ -182,22 +158,7 @@ class VoteOutcome:
 
 # Everything the rules need, read under the recording's lock: the vote that follows is
 # decided on this row, and a concurrent vote on the recording waits for this one.
-_LOCK_RECORDING = """
-SELECT c.id, c.contributor_id, c.accept_count, c.reject_count, c.status, c.known_answer,
-       c.known_answer_source, l.is_active AS language_open, d.is_active AS item_active,
-       s.served_at IS NOT NULL AS served,
-       s.served_at >= c.decided_at AS served_decided,
-       s.served_at <= now() - make_interval(secs => c.duration_ms * %(listen)s / 100000.0)
-           AS listened,
-       v.verdict AS previous
-  FROM contributions c
-  JOIN dataset_rows d ON d.id = c.item_id
-  JOIN languages l ON l.code = c.language_code
-  LEFT JOIN clip_servings s ON s.contribution_id = c.id AND s.contributor_id = %(me)s
-  LEFT JOIN validations v ON v.contribution_id = c.id AND v.validator_id = %(me)s
- WHERE c.public_id = %(id)s AND c.kind = 'recording'
-   FOR NO KEY UPDATE OF c
-"""
+_LOCK_RECORDING = SPEAK.sql.lock_contribution
 
 # The vote and, when it counts, the recording's new counts and verdict, in one statement (the
 # recording's row is locked by _LOCK_RECORDING, so the counts read there are current). The
