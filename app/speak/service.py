@@ -11,6 +11,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from app.audio import AudioReport
+from app.contribute.items import pick_items, read_item, skip_item
 from app.contributors.service import ensure_contributor
 from app.db import Conn
 from app.errors import Conflict, NotFound
@@ -18,7 +19,6 @@ from app.languages.service import LanguageClosed
 from app.storage import Storage
 from app.storage.keys import recording_key
 from app.tasks import SPEAK
-from app.tasks.statements import MAX_PICK
 
 _LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 
@@ -65,18 +65,10 @@ def pick_sentences_to_record(
     """Up to `count` (at most MAX_PICK) sentences for this person: active, under the language's
     recording cap, not recorded or skipped by them, not reported by `report_limit` people;
     fewest recordings first. Raises ValueError for a count out of range."""
-    if not 1 <= count <= MAX_PICK:
-        raise ValueError(f"count must be 1..{MAX_PICK}, not {count}")
-    return conn.execute(
-        _PICK_SENTENCES,
-        {
-            "language": language["code"],
-            "cap": language["max_recordings_per_item"],
-            "report_limit": report_limit,
-            "me": contributor_id or uuid.UUID(int=0),
-            "count": count,
-        },
-    ).fetchall()
+    return pick_items(
+        conn, SPEAK, language["code"], contributor_id,
+        cap=language["max_recordings_per_item"], count=count, report_limit=report_limit,
+    )  # fmt: skip
 
 
 class SentenceFull(Conflict):
@@ -102,7 +94,7 @@ def get_sentence(conn: Conn, item_id: int, *, report_limit: int | None = None) -
     """The sentence `item_id` if it may be recorded now. Raises UnknownItem (missing or
     retired), LanguageClosed, SentenceFull (at its language's cap) and, when `report_limit`
     is given, SentenceReported (hidden by reports)."""
-    row = conn.execute(_SENTENCE_TO_RECORD, (item_id,)).fetchone()
+    row = read_item(conn, SPEAK, item_id)
     check_sentence_open(row, item_id, report_limit=report_limit)
     assert row is not None
     return row
@@ -125,16 +117,10 @@ def check_sentence_open(
 
 
 def skip_sentence(conn: Conn, contributor_id: uuid.UUID, item_id: int) -> None:
-    """Remember that this person does not want to record `item_id` (idempotent)."""
-    row = conn.execute(SPEAK.sql.skippable_item, (item_id,)).fetchone()
-    if row is None:
+    """Remember that this person does not want to record `item_id` (idempotent); raises
+    UnknownItem."""
+    if not skip_item(conn, SPEAK, contributor_id, item_id):
         raise UnknownItem(f"There is no sentence with id {item_id} to skip.")
-    ensure_contributor(conn, contributor_id)
-    conn.execute(
-        "INSERT INTO skips (contributor_id, item_id) VALUES (%s, %s)"
-        " ON CONFLICT (contributor_id, item_id) WHERE item_id IS NOT NULL DO NOTHING",
-        (contributor_id, item_id),
-    )
 
 
 def find_recording_by_key(
@@ -203,7 +189,7 @@ def save_recording(conn: Conn, storage: Storage, new: NewRecording) -> tuple[dic
                 {"item_id": new.sentence["id"], "report_limit": new.report_limit},
             ).fetchone()
             if counted is None:
-                now = conn.execute(_SENTENCE_TO_RECORD, (new.sentence["id"],)).fetchone()
+                now = read_item(conn, SPEAK, new.sentence["id"])
                 check_sentence_open(now, new.sentence["id"], report_limit=new.report_limit)
                 raise SentenceFull("This sentence has all the recordings it needs.")  # a race
             ensure_contributor(conn, new.contributor_id)

@@ -1,0 +1,62 @@
+"""Items to contribute on, for any task: picking them, reading one, skipping one (ADR 0010).
+
+These functions know the rules every task shares and run the task's own statements; the
+refusals, which speak of sentences, clips or images, belong to each task's callers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from app.contributors.service import ensure_contributor
+from app.db import Conn
+from app.tasks import Task
+from app.tasks.statements import MAX_PICK
+
+
+def pick_items(
+    conn: Conn,
+    task: Task,
+    language_code: str,
+    contributor_id: uuid.UUID | None,
+    *,
+    cap: int,
+    count: int,
+    report_limit: int,
+) -> list[dict[str, Any]]:
+    """Up to `count` (at most MAX_PICK) items of `task` for this person: active, under `cap`
+    contributions, not contributed to or skipped by them, not reported by `report_limit`
+    people; fewest contributions first. Raises ValueError for a count out of range."""
+    if not 1 <= count <= MAX_PICK:
+        raise ValueError(f"count must be 1..{MAX_PICK}, not {count}")
+    return conn.execute(
+        task.sql.pick_items,
+        {
+            "language": language_code,
+            "cap": cap,
+            "report_limit": report_limit,
+            "me": contributor_id or uuid.UUID(int=0),
+            "count": count,
+        },
+    ).fetchall()
+
+
+def read_item(conn: Conn, task: Task, item_id: int) -> dict[str, Any] | None:
+    """The item `item_id` of `task` with everything that decides whether it may be contributed
+    to now (active, language open, count and cap, reports), or None if there is none."""
+    return conn.execute(task.sql.item_to_contribute, (item_id,)).fetchone()
+
+
+def skip_item(conn: Conn, task: Task, contributor_id: uuid.UUID, item_id: int) -> bool:
+    """Remember that this person does not want to work on `item_id` (idempotent). False, and
+    nothing remembered, when there is no active item of `task` with that id."""
+    if conn.execute(task.sql.skippable_item, (item_id,)).fetchone() is None:
+        return False
+    ensure_contributor(conn, contributor_id)
+    conn.execute(
+        "INSERT INTO skips (contributor_id, item_id) VALUES (%s, %s)"
+        " ON CONFLICT (contributor_id, item_id) WHERE item_id IS NOT NULL DO NOTHING",
+        (contributor_id, item_id),
+    )
+    return True
