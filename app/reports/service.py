@@ -14,8 +14,9 @@ from typing import Any
 from app.contributors.service import ensure_contributor
 from app.db import Conn
 from app.errors import CrowdsourceError, NotFound
+from app.tasks import SPEAK
 
-REASONS = ("offensive", "wrong_language", "mismatch", "poor_audio", "grammar_or_spelling", "other")
+REASONS = SPEAK.report_reasons  # the reasons a report may give (migration 0002's CHECK)
 TARGETS = ("sentence", "recording")
 
 
