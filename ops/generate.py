@@ -912,6 +912,13 @@ def generate_history(url: str, options: dict[str, Any]) -> str:
 )
 @click.option("--append", is_flag=True, help="Add to a database that already has contributions.")
 @click.option(
+    "--now",
+    "now_text",
+    metavar="TIMESTAMP",
+    help="The history ends at this moment (ISO 8601; UTC if no offset) instead of the current "
+    "time: the same --seed and --now make the same history.",
+)
+@click.option(
     "--vacuum/--no-vacuum",
     default=True,
     show_default=True,
@@ -927,6 +934,7 @@ def generate(
     batch_size: int,
     append: bool,
     vacuum: bool,
+    now_text: str | None,
 ) -> None:
     """Fill the database with a synthetic history, for benchmarks and demos.
 
@@ -946,6 +954,7 @@ def generate(
     generated recording fails. Refuses a database that already holds contributions unless
     --append is given (which adds new people and sentences; it never touches existing rows).
     """
+    now = _parse_now(now_text) if now_text else datetime.now(UTC)
     settings = settings_from_environment()
     url = connect_database(settings)
     options = {
@@ -959,6 +968,18 @@ def generate(
         "append": append,
         "vacuum": vacuum,
         "votes_to_decide": settings.votes_to_decide,
-        "now": datetime.now(UTC),
+        "now": now,
     }
     click.echo(generate_history(url, options))
+
+
+def _parse_now(text: str) -> datetime:
+    """--now as an aware UTC datetime; a bad value is a usage error naming the option."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not an ISO 8601 timestamp such as 2026-12-07T12:00:00Z",
+            param_hint="--now",
+        ) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

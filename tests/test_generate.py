@@ -232,7 +232,10 @@ def test_the_same_seed_makes_the_same_history_in_another_database(
     fingerprint = """SELECT md5(string_agg(concat_ws(',', contributor_id, item_id, status,
                                                     accept_count, reject_count, duration_ms),
                                           ';' ORDER BY id)) AS digest FROM contributions"""
-    args = ("--contributors", "50", "--contributions", "1500", "--seed", "42")
+    # The same seed and the same end of history (the day weights follow the clock otherwise:
+    # two runs a minute apart could split the recordings over the days differently).
+    args = ("--contributors", "50", "--contributions", "1500", "--seed", "42",
+            "--now", "2026-12-07T12:00:00Z")  # fmt: skip
     assert generate(cli, database_url, *args).returncode == 0
     other = f"t_seed_{uuid.uuid4().hex[:12]}"
     other_url = psycopg.conninfo.make_conninfo(database_url, dbname=other)
@@ -281,3 +284,10 @@ def test_generate_on_an_unmigrated_database_says_what_to_do(
 
     assert result.returncode == 2  # the schema check every command makes (ops/context.py)
     assert "crowdsource migrate up" in result.stderr
+
+
+def test_a_bad_now_is_a_usage_error_naming_the_option(cli: CLI, database_url: str) -> None:
+    result = generate(cli, database_url, "--now", "yesterday")
+
+    assert result.returncode == 2
+    assert "--now" in result.stderr and "'yesterday' is not an ISO 8601 timestamp" in result.stderr
