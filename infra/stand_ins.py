@@ -13,6 +13,7 @@ import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
+from infra.aws.settings import is_placeholder_certificate
 from infra.config_values import DOCUMENTATION_NETWORKS
 
 STAND_IN_ACCOUNT = "111122223333"
@@ -42,13 +43,11 @@ def stand_ins(config: Mapping[str, Any]) -> dict[str, Any]:
     plausible values instead; {} when there is nothing to replace."""
     replaced: dict[str, Any] = {}
     arn = config.get("crowdsource:certificateArn")
-    if isinstance(arn, str) and arn.startswith("arn:aws:acm:") and arn.count(":") >= 5:
-        parts = arn.split(":")
-        account, resource = parts[4], parts[5]
-        if set(account) <= {"0"} or set(resource.rpartition("/")[2]) <= {"0", "-"}:
-            replaced["crowdsource:certificateArn"] = (
-                f"arn:aws:acm:{parts[3]}:{STAND_IN_ACCOUNT}:certificate/{STAND_IN_CERTIFICATE_ID}"
-            )
+    if isinstance(arn, str) and is_placeholder_certificate(arn):
+        region = arn.split(":")[3]
+        replaced["crowdsource:certificateArn"] = (
+            f"arn:aws:acm:{region}:{STAND_IN_ACCOUNT}:certificate/{STAND_IN_CERTIFICATE_ID}"
+        )
     for key, inner in _OPERATOR_NETWORKS:
         value = config.get(key)
         if isinstance(value, dict) and isinstance(value.get(inner), list):

@@ -84,10 +84,9 @@ def checked_dashboard_storage(
     after checking it is reachable. Publishing is batch work: retried unless `batch` is
     False (see checked_storage)."""
     storage = make_dashboard_storage(settings, recordings)
-    if storage is not recordings:
-        if batch:
-            storage = RetryingStorage(storage)
-        storage.check()
-    elif batch and not isinstance(storage, RetryingStorage):
+    separate = storage is not recordings  # the recordings storage was checked by its caller
+    if batch and not isinstance(storage, RetryingStorage):
         storage = RetryingStorage(storage)
+    if separate:
+        storage.check()
     return storage

@@ -309,12 +309,14 @@ WITH locked AS (
            count(v.id) FILTER (WHERE v.counted AND v.verdict = 'reject') AS r
       FROM locked l LEFT JOIN validations v ON v.contribution_id = l.id
      GROUP BY l.id
+), decided AS (
+    SELECT id, a, r, contribution_verdict(a, r, %(n)s) AS status FROM tally
 ), verdict AS (
-    SELECT id, a, r,
-           contribution_verdict(a, r, %(n)s) AS status,
-           CASE WHEN a >= %(n)s AND r = 0 THEN 'accept'
-                WHEN r >= %(n)s AND a = 0 THEN 'reject' END AS clear
-      FROM tally
+    -- decided with no dissent, as cast_vote says it
+    SELECT id, a, r, status,
+           CASE WHEN status = 'accepted' AND r = 0 THEN 'accept'
+                WHEN status = 'rejected' AND a = 0 THEN 'reject' END AS clear
+      FROM decided
 )
 UPDATE contributions c
    SET accept_count = v.a, reject_count = v.r,

@@ -142,8 +142,8 @@ MUTATIONS = (
     Mutation(
         name="aws: a placeholder certificate ARN is accepted",
         path=_SETTINGS,
-        old='if set(account) == {"0"} or set(certificate) <= {"0", "-"}:',
-        new="if False:",
+        old='return set(match["account"]) == {"0"} or set(match["id"]) <= {"0", "-"}',
+        new="return False",
         tests=(CONFIG,),
     ),
     # -- IAM ----------------------------------------------------------------------------------

@@ -230,6 +230,14 @@ def read_settings(config: pulumi.Config, stack: str) -> AwsSettings:
     )
 
 
+def is_placeholder_certificate(arn: str) -> bool:
+    """An ACM ARN whose account or certificate id is all zeros: a stack file's placeholder."""
+    match = _ACM_ARN.match(arn)
+    if match is None:
+        return False
+    return set(match["account"]) == {"0"} or set(match["id"]) <= {"0", "-"}
+
+
 def _check_certificate_arn(arn: str, domain: str | None, region: str) -> None:
     """An ACM certificate ARN that can be real: the format, and no placeholder. A placeholder
     (an all-zero account or certificate id) passes the format, and then the ALB's HTTPS listener
@@ -237,8 +245,7 @@ def _check_certificate_arn(arn: str, domain: str | None, region: str) -> None:
     match = _ACM_ARN.match(arn)
     if not match:
         raise ConfigError("certificateArn", f"{arn!r} is not an ACM certificate ARN")
-    account, certificate = match["account"], match["id"]
-    if set(account) == {"0"} or set(certificate) <= {"0", "-"}:
+    if is_placeholder_certificate(arn):
         raise ConfigError(
             "certificateArn",
             f"{arn!r} is a placeholder (all-zero account or certificate id): request an ACM "
