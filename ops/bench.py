@@ -90,6 +90,13 @@ class BenchCommand(click.Command):
 )
 @click.option("--json-out", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the results as JSON.")  # fmt: skip
+@click.option(
+    "--log-level",
+    type=click.Choice(["INFO", "WARNING"]),
+    default="WARNING",
+    show_default=True,
+    help="The app's LOG_LEVEL; INFO is the shipped default (a log line per request).",
+)
 def bench(
     endpoints: tuple[str, ...],
     duration: int,
@@ -102,6 +109,7 @@ def bench(
     mix: str,
     data_dir: Path | None,
     json_out: Path | None,
+    log_level: str,
 ) -> None:
     """Benchmark the hot endpoints on this machine (app, PostgreSQL and wrk share it).
 
@@ -123,7 +131,9 @@ def bench(
     with ExitStack() as stack:
         folder = stack.enter_context(_scratch(data_dir))
         url = stack.enter_context(_database(folder, contributions, sentences_per_language, mix))
-        base, app_pid = stack.enter_context(_gunicorn(folder, url, workers, threads, pool))
+        base, app_pid = stack.enter_context(
+            _gunicorn(folder, url, workers, threads, pool, log_level)
+        )
         fixture = make_fixture(base, url, sentences_per_language, writes, BENCH_SECRET)
         meter = CpuMeter(app_pid, folder / "pgdata")
         results = [
@@ -236,7 +246,7 @@ def _free_port() -> int:
 
 @contextmanager
 def _gunicorn(
-    folder: Path, url: str, workers: int, threads: int, pool: int
+    folder: Path, url: str, workers: int, threads: int, pool: int, log_level: str = "WARNING"
 ) -> Iterator[tuple[str, int]]:
     """The app as the container runs it: `gunicorn --config python:app.gunicorn_conf`."""
     port = _free_port()
@@ -251,7 +261,7 @@ def _gunicorn(
         "WEB_CONCURRENCY": str(workers),
         "THREADS": str(threads),
         "DB_POOL_MAX": str(pool),
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": log_level,
         # The abuse limits would answer most of one client's burst with 429: the benchmark
         # measures the endpoints, not the limiter.
         "RATE_LIMITS": "off",
