@@ -160,7 +160,17 @@ class CLI:
 @pytest.fixture
 def cli(tmp_path: Path) -> CLI:
     """The CLI with a clean environment: only PATH-like basics, no inherited settings."""
-    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "XDG_RUNTIME_DIR", "SYSTEMROOT")
+    # PYTHONPATH: a run from a git worktree tests its own code, not the editable install's.
+    keep = (
+        "PATH",
+        "HOME",
+        "LANG",
+        "LC_ALL",
+        "TMPDIR",
+        "XDG_RUNTIME_DIR",
+        "SYSTEMROOT",
+        "PYTHONPATH",
+    )
     env = {k: v for k, v in os.environ.items() if k in keep}
     env["PYTHONUNBUFFERED"] = "1"
     workdir = tmp_path / "cwd"
