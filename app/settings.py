@@ -20,6 +20,12 @@ from app.errors import SettingsError
 
 STORAGE_BACKENDS = ("local", "s3", "gcs")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# Pre-check thresholds by task: a character error rate (transcribe, label), a chrF score.
+PRECHECK_RANGES: dict[str, dict[str, float]] = {
+    "transcribe": {"minimum": 0.0, "maximum": 1.0},
+    "translate": {"minimum": 0.0, "maximum": 100.0},
+    "label": {"minimum": 0.0, "maximum": 1.0},
+}
 # S3 and GCS bucket names share this shape (3-63 chars, lower case, digits, dots, dashes).
 _BUCKET_RE = re.compile(r"[a-z0-9][a-z0-9.\-_]{1,61}[a-z0-9]")
 
@@ -96,6 +102,15 @@ class Settings:
     # Reverse proxies in front of the app whose X-Forwarded-For may be believed (the ingress
     # controller, a load balancer): 0 trusts none, and the client is the connecting address.
     proxy_hops: int = 0
+
+    # The pre-check of typed text against an item's reference (app/tasks/precheck.py,
+    # docs/text-rules.md): past its task's threshold, the volunteer is asked to confirm. A
+    # transcription or label past a character error rate, a translation below a chrF score.
+    precheck_transcribe_cer_max: float = 0.35
+    precheck_label_cer_max: float = 0.25
+    precheck_translate_chrf_min: float = 30.0
+    # Per (language, task) overrides, from PRECHECK_THRESHOLDS="hi:transcribe=0.4,ta:translate=25".
+    precheck_thresholds: tuple[tuple[str, str, float], ...] = ()
 
     @property
     def embedded(self) -> bool:
@@ -215,7 +230,53 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         rate_limits=env.choice("RATE_LIMITS", ("on", "off"), default="on") == "on",
         redis_url=_redis_url(env),
         proxy_hops=env.number("PROXY_HOPS", default=0, minimum=0, maximum=5),
+        precheck_transcribe_cer_max=env.decimal(
+            "PRECHECK_TRANSCRIBE_CER_MAX", default=0.35, **PRECHECK_RANGES["transcribe"]
+        ),
+        precheck_label_cer_max=env.decimal(
+            "PRECHECK_LABEL_CER_MAX", default=0.25, **PRECHECK_RANGES["label"]
+        ),
+        precheck_translate_chrf_min=env.decimal(
+            "PRECHECK_TRANSLATE_CHRF_MIN", default=30.0, **PRECHECK_RANGES["translate"]
+        ),
+        precheck_thresholds=_precheck_thresholds(env),
     )
+
+
+def _precheck_thresholds(env: _Env) -> tuple[tuple[str, str, float], ...]:
+    """PRECHECK_THRESHOLDS: comma-separated LANGUAGE:TASK=VALUE, each pair at most once."""
+    name = "PRECHECK_THRESHOLDS"
+    found: dict[tuple[str, str], float] = {}
+    for entry in (env.text(name) or "").split(","):
+        entry = entry.strip()
+        if not entry:
+            continue
+        match = re.fullmatch(r"([a-z]{2,3}):([a-z]+)=(\S+)", entry)
+        if match is None:
+            raise SettingsError(
+                name, f"{entry!r} is not LANGUAGE:TASK=VALUE (e.g. hi:transcribe=0.4)"
+            )
+        language, task, raw = match.groups()
+        if task not in PRECHECK_RANGES:
+            tasks = ", ".join(PRECHECK_RANGES)
+            raise SettingsError(
+                name, f"{entry!r}: unknown task {task!r} (expected one of: {tasks})"
+            )
+        if (language, task) in found:
+            raise SettingsError(name, f"{language}:{task} is given twice")
+        found[language, task] = _decimal(name, raw, **PRECHECK_RANGES[task])
+    return tuple((language, task, value) for (language, task), value in found.items())
+
+
+def _decimal(name: str, raw: str, *, minimum: float, maximum: float) -> float:
+    """`raw` as a number within [minimum, maximum], or SettingsError naming `name`."""
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(name, f"{raw!r} is not a number") from None
+    if not minimum <= value <= maximum:  # NaN fails too
+        raise SettingsError(name, f"{raw} is out of range ({minimum:g}-{maximum:g})")
+    return value
 
 
 def _redis_url(env: _Env) -> str | None:
@@ -298,6 +359,10 @@ class _Env:
         if not minimum <= value <= maximum:
             raise SettingsError(name, f"{value} is out of range ({minimum}-{maximum})")
         return value
+
+    def decimal(self, name: str, *, default: float, minimum: float, maximum: float) -> float:
+        raw = self.text(name)
+        return default if raw is None else _decimal(name, raw, minimum=minimum, maximum=maximum)
 
     def choice(
         self, name: str, choices: tuple[str, ...], *, default: str, upper: bool = False

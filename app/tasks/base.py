@@ -12,7 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.tasks.statements import TaskStatements, build_statements
+from app.tasks.statements import SPEAK_LOOKUP, TaskStatements, build_statements
+
+# What the write path reads of an item of a typed task, beside the rules' columns.
+TEXT_ITEM_EXTRA = """,
+       d.media_key, d.media_duration_ms, d.media_measures, d.source_item_id,
+       d.source_language_code, (SELECT s.text FROM dataset_rows s WHERE s.id = d.source_item_id)
+           AS source_text"""
 
 _NAME = re.compile(r"[a-z_]+")
 
@@ -37,6 +43,12 @@ class Task:
     check: Callable[..., Any]  # checks a contribution, raising a refusal; returns its measures
     reference_score: Callable[..., float] | None  # pre-check against a reference, if any
     exporter: str  # the app/export writer of its dataset
+    # SQL over `k` (the walked index entry), `d` (the item): the text the pick shows, or NULL.
+    item_lookup: str = SPEAK_LOOKUP
+    # "languages" (speak's cap, openness and goal) or "language_tasks" (a row per language).
+    home: str = "languages"
+    by_source: bool = False  # items picked per source language too (translate)
+    label: str = "contribution"  # what a person calls one: "recording", "transcript", ...
     sql: TaskStatements = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -45,14 +57,22 @@ class Task:
                 raise ValueError(f"a task's names are [a-z_]+, not {name!r}")
         if self.takes not in ("audio", "text"):
             raise ValueError(f"a task takes audio or text, not {self.takes!r}")
+        if self.home not in ("languages", "language_tasks"):
+            raise ValueError(f"a task's home is languages or language_tasks, not {self.home!r}")
         # Built once, here, from this task's own constants (frozen: set past __setattr__).
         object.__setattr__(
             self,
             "sql",
             build_statements(
+                task=self.name,
                 item_kind=self.item_kind,
                 contribution_kind=self.contribution_kind,
                 attention_ms=self.attention_ms,
                 queue_item=self.queue_item,
+                item_lookup=self.item_lookup,
+                item_extra="" if self.home == "languages" else TEXT_ITEM_EXTRA,
+                on_languages=self.home == "languages",
+                by_source=self.by_source,
+                own_items_validatable=self.own_items_validatable,
             ),
         )

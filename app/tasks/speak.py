@@ -23,4 +23,5 @@ SPEAK = Task(
     check=analyse_recording,
     reference_score=None,
     exporter="commonvoice",
+    label="recording",
 )

@@ -1,4 +1,6 @@
-"""Validate: the queue of recordings to check, votes and the verdict rule, skips."""
+"""Validate, for every task: the queue of contributions to check, votes and the verdict rule,
+skips. Speak's names (clips, recordings) are kept for its routes; each function takes the task
+(ADR 0010), speak by default."""
 
 from __future__ import annotations
 
@@ -12,27 +14,45 @@ from app.db import Conn
 from app.errors import Conflict, CrowdsourceError, NotFound
 from app.languages.service import LanguageClosed
 from app.settings import Settings
-from app.tasks import SPEAK
+from app.tasks import SPEAK, Task
 from app.validate.trust import (
     CHECK_POOL,
     PRACTICE_POOL,
     check_percent,
-    locked_standing_for_recording,
+    locked_standing_for_contribution,
     pick_known_answers,
     record_known_answer,
     standing,
+    votes_to_decide,
 )
 
 VERDICTS = ("accept", "reject")
 
 
-class UnknownRecording(NotFound):
+class UnknownContribution(NotFound):
+    code = "unknown_contribution"
+
+
+class UnknownRecording(UnknownContribution):
     code = "unknown_recording"
 
 
 class OwnRecording(CrowdsourceError):
     code = "own_recording"
     http_status = 403
+
+
+class OwnItem(CrowdsourceError):
+    """A typed contribution on an item you contributed to: its author is not its judge."""
+
+    code = "own_item"
+    http_status = 403
+
+
+def _unknown(task: Task, public_id: uuid.UUID) -> UnknownContribution:
+    if task is SPEAK:
+        return UnknownRecording(f"There is no recording with id '{public_id}'.")
+    return UnknownContribution(f"There is no {task.label} with id '{public_id}'.")
 
 
 class AlreadyVoted(Conflict):
@@ -68,21 +88,43 @@ def pick_clips_to_validate(
     known-answer checks that look like any other clip. Every clip handed out is remembered
     (clip_servings) for the listening rule.
     """
+    return pick_to_validate(
+        conn, SPEAK, language_code, contributor_id, count=count, report_limit=report_limit,
+        rules=rules,
+    )  # fmt: skip
+
+
+def pick_to_validate(
+    conn: Conn,
+    task: Task,
+    language_code: str,
+    contributor_id: uuid.UUID | None,
+    *,
+    count: int,
+    report_limit: int,
+    rules: Settings | None = None,
+    source: str | None = None,
+) -> list[dict[str, Any]]:
+    """`pick_clips_to_validate` for any task (`source`: translate's source language, or None
+    for every one)."""
     me = contributor_id or uuid.UUID(int=0)
     if contributor_id is None or rules is None:
-        return _strip(_pick_pending(conn, language_code, me, count, report_limit))
-    mine = standing(conn, contributor_id, language_code, rules)
+        return _strip(_pick_pending(conn, task, language_code, me, count, report_limit, source))
+    mine = standing(conn, contributor_id, language_code, rules, task)
     if mine["state"] == "warmup":
         left = max(1, rules.warmup_clips - int(mine["practice_answered"]))
         picked = pick_known_answers(
-            conn, language_code, me, count=min(count, left), pool=PRACTICE_POOL, exclude=[]
-        )
+            conn, language_code, me, count=min(count, left), pool=PRACTICE_POOL, exclude=[],
+            task=task, source=source,
+        )  # fmt: skip
         for clip in picked:
             clip["practice"] = True
         served = picked
     else:
         # Served as they are picked; one swapped below for a check stays served, unseen.
-        picked = _pick_pending(conn, language_code, me, count, report_limit, serve=True)
+        picked = _pick_pending(
+            conn, task, language_code, me, count, report_limit, source, serve=True
+        )
         served = []
         checks = sum(
             random.randrange(100) < check_percent(rules, mine["state"]) for _ in range(count)
@@ -90,7 +132,7 @@ def pick_clips_to_validate(
         if checks:
             served = pick_known_answers(
                 conn, language_code, me, count=checks, pool=CHECK_POOL,
-                exclude=[clip["row_id"] for clip in picked],
+                exclude=[clip["row_id"] for clip in picked], task=task, source=source,
             )  # fmt: skip
             for check in served:
                 if len(picked) >= count:
@@ -102,11 +144,21 @@ def pick_clips_to_validate(
 
 
 def _pick_pending(
-    conn: Conn, language: str, me: uuid.UUID, count: int, report_limit: int, *, serve: bool = False
+    conn: Conn,
+    task: Task,
+    language: str,
+    me: uuid.UUID,
+    count: int,
+    report_limit: int,
+    source: str | None,
+    *,
+    serve: bool = False,
 ) -> list[dict[str, Any]]:
+    params = {"language": language, "me": me, "report_limit": report_limit, "count": count}
+    if task.by_source:
+        params["source"] = source
     return conn.execute(
-        _PICK_AND_SERVE if serve else _PICK_CLIPS,
-        {"language": language, "me": me, "report_limit": report_limit, "count": count},
+        task.sql.pick_and_serve if serve else task.sql.pick_to_validate, params
     ).fetchall()
 
 
@@ -121,11 +173,12 @@ def _strip(clips: list[dict[str, Any]]) -> list[dict[str, Any]]:
 _GET_RECORDING = SPEAK.sql.get_contribution
 
 
-def get_recording(conn: Conn, public_id: uuid.UUID) -> dict[str, Any]:
-    """The recording with this public id (id, contributor, media); raises UnknownRecording."""
-    row = conn.execute(_GET_RECORDING, (public_id,)).fetchone()
+def get_recording(conn: Conn, public_id: uuid.UUID, task: Task = SPEAK) -> dict[str, Any]:
+    """The contribution of `task` with this public id (id, contributor, media); raises
+    UnknownRecording (speak) or UnknownContribution."""
+    row = conn.execute(task.sql.get_contribution, (public_id,)).fetchone()
     if row is None:
-        raise UnknownRecording(f"There is no recording with id '{public_id}'.")
+        raise _unknown(task, public_id)
     return row
 
 
@@ -201,6 +254,8 @@ def cast_vote(
     verdict: str,
     *,
     rules: Settings,
+    task: Task = SPEAK,
+    after_vote: Any = None,
 ) -> VoteOutcome:
     """Record one validator's verdict and, when it counts, the recording's counts and status.
 
@@ -209,35 +264,43 @@ def cast_vote(
     recording not removed. A vote on a known-answer clip is practice (warm-up) or a check and
     moves the validator's standing; an ordinary vote counts only in good standing. The same
     vote again changes nothing (created=False). Raises UnknownRecording, OwnRecording,
-    AlreadyVoted, NotListened, RecordingRemoved, LanguageClosed, ItemRetired.
+    AlreadyVoted, NotListened, RecordingRemoved, LanguageClosed, ItemRetired (and, for typed
+    tasks, UnknownContribution and OwnItem).
+
+    `after_vote(conn, rec, outcome)`, when given, runs after a new vote is stored, in the
+    same transaction and under the same locks (a correction is stored so, see
+    app/validate/corrections.py); it must be given inside a transaction.
     """
-    mine = locked_standing_for_recording(conn, validator_id, public_id, rules)
+    mine = locked_standing_for_contribution(conn, task, validator_id, public_id, rules)
     if mine is None:
-        raise UnknownRecording(f"There is no recording with id '{public_id}'.")
+        raise _unknown(task, public_id)
     language = mine["language_code"]
     rec = conn.execute(
-        _LOCK_RECORDING, {"id": public_id, "me": validator_id, "listen": rules.listen_percent}
+        task.sql.lock_contribution,
+        {"id": public_id, "me": validator_id, "listen": rules.listen_percent},
     ).fetchone()
     if rec is None:
-        raise UnknownRecording(f"There is no recording with id '{public_id}'.")
+        raise _unknown(task, public_id)
     if rec["contributor_id"] == validator_id:
-        raise OwnRecording("You can't validate your own recording.")
+        raise OwnRecording(f"You can't validate your own {task.label}.")
+    if rec.get("own_item") and rec["previous"] is None:
+        raise OwnItem(f"You worked on this item yourself: someone else checks this {task.label}.")
     if rec["previous"] is not None:
         if rec["previous"] != verdict:
-            raise AlreadyVoted("You have already voted on this recording.")
+            raise AlreadyVoted(f"You have already voted on this {task.label}.")
         return VoteOutcome(str(public_id), verdict, created=False, counted=False)
     if rec["status"] == "removed":
-        raise RecordingRemoved("This recording was removed after a review.")
+        raise RecordingRemoved(f"This {task.label} was removed after a review.")
     if not rec["language_open"]:
         raise LanguageClosed("This language is not taking votes at the moment.")
     if not rec["item_active"]:
-        raise ItemRetired("This recording's sentence has been retired.")
-    if not rec["listened"]:
-        raise NotListened(
-            "Please listen to the whole recording before you answer."
-            if rec["served"]
-            else "Please listen to this recording on the validate page before you answer."
+        raise ItemRetired(
+            "This recording's sentence has been retired."
+            if task is SPEAK
+            else f"The item of this {task.label} has been retired."
         )
+    if not rec["listened"]:
+        raise NotListened(_not_listened(task, served=rec["served"]))
     # A known answer measures the validator only when the clip was handed out as one (after
     # it was decided); a clip served while pending and decided since is an ordinary vote.
     known = rec["known_answer"] if rec["served_decided"] else None
@@ -250,28 +313,55 @@ def cast_vote(
         {
             "id": rec["id"], "validator": validator_id, "verdict": verdict, "role": role,
             "counted": counted, "expected": known,
-            "accepts": accepts, "rejects": rejects, "n": rules.votes_to_decide,
+            "accepts": accepts, "rejects": rejects,
+            "n": votes_to_decide(conn, task, language, rules),
         },
     ).fetchone()  # fmt: skip
     if role != "vote":
-        record_known_answer(conn, validator_id, language, role, verdict == known, rules)
-        return VoteOutcome(
+        record_known_answer(conn, validator_id, language, role, verdict == known, rules, task)
+        outcome = VoteOutcome(
             str(public_id), verdict, created=True, counted=False,
             practice=role == "practice", expected=known if role == "practice" else None,
         )  # fmt: skip
-    decision = None
-    if stored is not None and rec["status"] == "pending" and stored["status"] != "pending":
-        decision = stored["status"]
-    return VoteOutcome(str(public_id), verdict, created=True, counted=counted, decision=decision)
+    else:
+        decision = None
+        if stored is not None and rec["status"] == "pending" and stored["status"] != "pending":
+            decision = stored["status"]
+        outcome = VoteOutcome(
+            str(public_id), verdict, created=True, counted=counted, decision=decision
+        )
+    if after_vote is not None:
+        after_vote(conn, rec, outcome)
+    return outcome
+
+
+def _not_listened(task: Task, *, served: bool) -> str:
+    if task.takes == "audio":
+        return (
+            "Please listen to the whole recording before you answer."
+            if served
+            else "Please listen to this recording on the validate page before you answer."
+        )
+    if task.name == "transcribe":
+        return (
+            "Please listen to the whole clip before you answer."
+            if served
+            else "Please open this transcript on the validate page before you answer."
+        )
+    return f"Please open this {task.label} on the validate page before you answer."
 
 
 def skip_clip(
-    conn: Conn, contributor_id: uuid.UUID, public_id: uuid.UUID, rules: Settings | None = None
+    conn: Conn,
+    contributor_id: uuid.UUID,
+    public_id: uuid.UUID,
+    rules: Settings | None = None,
+    task: Task = SPEAK,
 ) -> None:
     """Remember that this person passed on a recording (idempotent). Passing on a hidden
     known-answer check counts as disagreeing with it (else skipping every check would be a
     way never to be measured)."""
-    recording = get_recording(conn, public_id)
+    recording = get_recording(conn, public_id, task)
     ensure_contributor(conn, contributor_id)
     skipped = conn.execute(
         "INSERT INTO skips (contributor_id, contribution_id) VALUES (%s, %s)"
@@ -289,6 +379,8 @@ def skip_clip(
     ).fetchone()
     if not (served_as_known and served_as_known["known"]) or recording["id"] % 2 != CHECK_POOL:
         return
-    mine = locked_standing_for_recording(conn, contributor_id, public_id, rules)
+    mine = locked_standing_for_contribution(conn, task, contributor_id, public_id, rules)
     if mine is not None and mine["state"] in ("probation", "counting"):
-        record_known_answer(conn, contributor_id, mine["language_code"], "check", False, rules)
+        record_known_answer(
+            conn, contributor_id, mine["language_code"], "check", False, rules, task
+        )

@@ -1,6 +1,7 @@
 """Trust: which votes count toward a verdict, measured on clips whose answer is known.
 
-Each validator has a standing per language (table validator_standing, ADR 0009); the
+Each validator has a standing per language and task (table validator_standing, ADR 0009 and
+ADR 0010); the
 thresholds (`rules`) are the Settings fields named below:
 
 - **warmup**: their first `warmup_clips` clips are practice on known-answer clips, shown as
@@ -32,6 +33,7 @@ from typing import Any
 
 from app.db import Conn
 from app.settings import Settings
+from app.tasks import SPEAK, Task
 
 STATES = ("warmup", "probation", "counting", "distrusted")
 PRACTICE_POOL, CHECK_POOL = 0, 1  # id % 2
@@ -44,63 +46,33 @@ def check_percent(rules: Settings, state: str) -> int:
 
 # ---- known-answer pools --------------------------------------------------------------------
 
-# Each of the four (pool, answer) pairs counted up to `enough` on the partial index, in one
-# statement: a few index entries read however large the pools grow.
-_POOLS_READY = """
-SELECT bool_and(n >= %(enough)s) AS ready
-  FROM (VALUES (0, 'accept'), (0, 'reject'), (1, 'accept'), (1, 'reject')) AS p(pool, answer)
- CROSS JOIN LATERAL (
-       SELECT count(*) AS n FROM (SELECT 1 FROM contributions
-         WHERE language_code = %(language)s AND known_answer = p.answer
-           AND status <> 'removed' AND id %% 2 = p.pool LIMIT %(enough)s) x) c
-"""
+# Speak's trust statements, built from the task templates (app/tasks/statements.py); the names
+# stay, for the plan tests. Every task has its own, in `task.sql`.
+_POOLS_READY = SPEAK.sql.pools_ready
+_PICK_KNOWN = SPEAK.sql.pick_known
+_MAKE_STANDING = SPEAK.sql.make_standing
+_LOCK_STANDING = SPEAK.sql.lock_standing
+_UPSERT_STANDING = SPEAK.sql.upsert_standing
+_READ_STANDING = SPEAK.sql.read_standing
 
 
-def pools_ready(conn: Conn, language: str, minimum: int) -> bool:
-    """True when both pools (practice and checks) hold `minimum` clips of each answer."""
-    row = conn.execute(_POOLS_READY, {"language": language, "enough": minimum}).fetchone()
+def pools_ready(conn: Conn, language: str, minimum: int, task: Task = SPEAK) -> bool:
+    """True when both pools (practice and checks) of the task's known answers in `language`
+    hold `minimum` of each answer."""
+    row = conn.execute(task.sql.pools_ready, {"language": language, "enough": minimum}).fetchone()
     return bool(row and row["ready"])
 
 
-# A random pivot in the pool's id range, then a walk of the partial index from it (and, when
-# it runs out, from the start): a few rows read however large the pool grows.
-_PICK_KNOWN = """
-WITH bounds AS (
-    SELECT min(id) AS lo, max(id) AS hi FROM contributions
-     WHERE language_code = %(language)s AND known_answer = %(answer)s
-), pivot AS (
-    SELECT coalesce(lo + floor(random() * (hi - lo + 1))::bigint, 0) AS id FROM bounds
-), picked AS (
-    (SELECT c.id AS row_id, c.public_id::text AS id, d.text AS sentence, c.duration_ms
-       FROM contributions c JOIN dataset_rows d ON d.id = c.item_id
-      WHERE c.language_code = %(language)s AND c.known_answer = %(answer)s
-        AND c.id >= (SELECT id FROM pivot) AND c.id %% 2 = %(pool)s
-        AND c.status <> 'removed' AND c.contributor_id <> %(me)s AND d.is_active
-        AND NOT EXISTS (SELECT 1 FROM validations v
-                         WHERE v.contribution_id = c.id AND v.validator_id = %(me)s)
-        AND NOT EXISTS (SELECT 1 FROM skips s
-                         WHERE s.contribution_id = c.id AND s.contributor_id = %(me)s)
-        AND c.id <> ALL(%(exclude)s)
-      ORDER BY c.id LIMIT %(count)s)
-    UNION ALL
-    (SELECT c.id AS row_id, c.public_id::text AS id, d.text AS sentence, c.duration_ms
-       FROM contributions c JOIN dataset_rows d ON d.id = c.item_id
-      WHERE c.language_code = %(language)s AND c.known_answer = %(answer)s
-        AND c.id < (SELECT id FROM pivot) AND c.id %% 2 = %(pool)s
-        AND c.status <> 'removed' AND c.contributor_id <> %(me)s AND d.is_active
-        AND NOT EXISTS (SELECT 1 FROM validations v
-                         WHERE v.contribution_id = c.id AND v.validator_id = %(me)s)
-        AND NOT EXISTS (SELECT 1 FROM skips s
-                         WHERE s.contribution_id = c.id AND s.contributor_id = %(me)s)
-        AND c.id <> ALL(%(exclude)s)
-      ORDER BY c.id LIMIT %(count)s)
-)
-SELECT * FROM picked LIMIT %(count)s
-"""
-
-
 def pick_known_answers(
-    conn: Conn, language: str, me: uuid.UUID, *, count: int, pool: int, exclude: list[int]
+    conn: Conn,
+    language: str,
+    me: uuid.UUID,
+    *,
+    count: int,
+    pool: int,
+    exclude: list[int],
+    task: Task = SPEAK,
+    source: str | None = None,
 ) -> list[dict[str, Any]]:
     """Up to `count` known-answer clips of `pool` this validator has not answered or skipped,
     each answer (accept or reject) drawn at random, so that always answering the same way
@@ -111,10 +83,10 @@ def pick_known_answers(
         random.shuffle(answers)
         for answer in answers:
             rows = conn.execute(
-                _PICK_KNOWN,
+                task.sql.pick_known,
                 {
                     "language": language, "answer": answer, "pool": pool, "me": me, "count": 1,
-                    "exclude": exclude + [row["row_id"] for row in picked],
+                    "exclude": exclude + [row["row_id"] for row in picked], "source": source,
                 },
             ).fetchall()  # fmt: skip
             if rows:
@@ -125,99 +97,70 @@ def pick_known_answers(
 
 # ---- standing ------------------------------------------------------------------------------
 
-_MAKE_STANDING = """
-WITH me AS (
-    INSERT INTO contributors (id) VALUES (%(me)s) ON CONFLICT (id) DO NOTHING
-), made AS (
-    INSERT INTO validator_standing (validator_id, language_code, state)
-    VALUES (%(me)s, %(language)s, 'warmup')
-    ON CONFLICT (validator_id, language_code) DO NOTHING
-)
-SELECT 1
-"""
-# For a vote: the standing in the recording's language, read and locked (the usual case; a
-# lock writes no new row version, which an upsert's DO UPDATE would on every vote) ...
-_LOCK_STANDING = """
-SELECT validator_id, language_code, state, practice_answered, practice_agreed,
-       checks_answered, checks_agreed, reason
-  FROM validator_standing
- WHERE validator_id = %(me)s
-   AND language_code = (SELECT language_code FROM contributions
-                         WHERE public_id = %(recording)s AND kind = 'recording')
-   FOR NO KEY UPDATE
-"""
-# ... or, on a validator's first vote in the language, made, read and locked in one statement
-# (an upsert returns the row in both cases); no row: no such recording.
-_UPSERT_STANDING = """
-WITH me AS (
-    INSERT INTO contributors (id) VALUES (%(me)s) ON CONFLICT (id) DO NOTHING
-)
-INSERT INTO validator_standing AS s (validator_id, language_code, state)
-SELECT %(me)s, c.language_code, 'warmup' FROM contributions c
- WHERE c.public_id = %(recording)s AND c.kind = 'recording'
-    ON CONFLICT (validator_id, language_code) DO UPDATE SET state = s.state
-RETURNING validator_id, language_code, state, practice_answered, practice_agreed,
-          checks_answered, checks_agreed, reason
-"""
-_READ_STANDING = """
-SELECT validator_id, language_code, state, practice_answered, practice_agreed,
-       checks_answered, checks_agreed, reason
-  FROM validator_standing WHERE validator_id = %(me)s AND language_code = %(language)s
-"""
-
-
-def standing(conn: Conn, me: uuid.UUID, language: str, rules: Settings) -> dict[str, Any]:
-    """This validator's standing in `language`, made on first use (warm-up, or counting when
-    the language's known-answer pools are too small for one)."""
-    row = conn.execute(_READ_STANDING, {"me": me, "language": language}).fetchone()
+def standing(
+    conn: Conn, me: uuid.UUID, language: str, rules: Settings, task: Task = SPEAK
+) -> dict[str, Any]:
+    """This validator's standing in `task` in `language`, made on first use (warm-up, or
+    counting when the known-answer pools are too small for one)."""
+    row = conn.execute(task.sql.read_standing, {"me": me, "language": language}).fetchone()
     if row is None:
-        conn.execute(_MAKE_STANDING, {"me": me, "language": language})
-        row = conn.execute(_READ_STANDING, {"me": me, "language": language}).fetchone()
+        conn.execute(task.sql.make_standing, {"me": me, "language": language})
+        row = conn.execute(task.sql.read_standing, {"me": me, "language": language}).fetchone()
     assert row is not None
-    return _past_warm_up_if_nothing_to_practise(conn, row, rules)
+    return _past_warm_up_if_nothing_to_practise(conn, task, row, rules)
+
+
+def locked_standing_for_contribution(
+    conn: Conn, task: Task, me: uuid.UUID, contribution: uuid.UUID, rules: Settings
+) -> dict[str, Any] | None:
+    """This validator's standing in `task` in the language of `contribution` (of the task's
+    kind), made on first use and locked for the rest of the transaction; None when there is
+    no such contribution."""
+    params = {"me": me, "recording": contribution}
+    row = conn.execute(task.sql.lock_standing, params).fetchone()
+    if row is None:
+        row = conn.execute(task.sql.upsert_standing, params).fetchone()
+    return None if row is None else _past_warm_up_if_nothing_to_practise(conn, task, row, rules)
 
 
 def locked_standing_for_recording(
     conn: Conn, me: uuid.UUID, recording: uuid.UUID, rules: Settings
 ) -> dict[str, Any] | None:
-    """This validator's standing in the language of `recording`, made on first use and locked
-    for the rest of the transaction; None when there is no such recording."""
-    params = {"me": me, "recording": recording}
-    row = conn.execute(_LOCK_STANDING, params).fetchone()
-    if row is None:
-        row = conn.execute(_UPSERT_STANDING, params).fetchone()
-    return None if row is None else _past_warm_up_if_nothing_to_practise(conn, row, rules)
+    """Speak's `locked_standing_for_contribution`."""
+    return locked_standing_for_contribution(conn, SPEAK, me, recording, rules)
 
 
 def _past_warm_up_if_nothing_to_practise(
-    conn: Conn, row: dict[str, Any], rules: Settings
+    conn: Conn, task: Task, row: dict[str, Any], rules: Settings
 ) -> dict[str, Any]:
     language = row["language_code"]
     if row["state"] == "warmup" and (
-        rules.warmup_clips == 0 or not pools_ready(conn, language, rules.known_answers_min)
+        rules.warmup_clips == 0 or not pools_ready(conn, language, rules.known_answers_min, task)
     ):
         # Nothing to measure a newcomer on yet: their votes count from the start (ADR 0009).
         reason = "warm-up skipped: too few known answers"
-        return _set_state(conn, row["validator_id"], language, "counting", reason)
+        return _set_state(conn, task, row["validator_id"], language, "counting", reason)
     return row
 
 
-def _set_state(conn: Conn, me: uuid.UUID, language: str, state: str, reason: str
+def _set_state(conn: Conn, task: Task, me: uuid.UUID, language: str, state: str, reason: str
                ) -> dict[str, Any]:  # fmt: skip
     row = conn.execute(
         "UPDATE validator_standing SET state = %(state)s, reason = %(reason)s, changed_at = now()"
-        " WHERE validator_id = %(me)s AND language_code = %(language)s"
-        " RETURNING validator_id, language_code, state, practice_answered, practice_agreed,"
-        "           checks_answered, checks_agreed, reason",
-        {"me": me, "language": language, "state": state, "reason": reason[:200]},
-    ).fetchone()
+        " WHERE validator_id = %(me)s AND language_code = %(language)s AND task = %(task)s"
+        " RETURNING validator_id, language_code, task, state, practice_answered,"
+        "           practice_agreed, checks_answered, checks_agreed, reason",
+        {"me": me, "language": language, "task": task.name, "state": state,
+         "reason": reason[:200]},
+    ).fetchone()  # fmt: skip
     assert row is not None
     return row
 
 
 def record_known_answer(
-    conn: Conn, me: uuid.UUID, language: str, role: str, agreed: bool, rules: Settings
-) -> dict[str, Any]:
+    conn: Conn, me: uuid.UUID, language: str, role: str, agreed: bool, rules: Settings,
+    task: Task = SPEAK,
+) -> dict[str, Any]:  # fmt: skip
     """Count one practice answer or check (a skipped check counts as disagreeing) and move
     the validator on when a threshold is crossed. The standing must be locked by the caller.
     Returns the standing after it."""
@@ -225,16 +168,16 @@ def record_known_answer(
     row = conn.execute(
         f"UPDATE validator_standing SET {column}_answered = {column}_answered + 1,"
         f"       {column}_agreed = {column}_agreed + %(agreed)s::int"
-        "  WHERE validator_id = %(me)s AND language_code = %(language)s"
+        "  WHERE validator_id = %(me)s AND language_code = %(language)s AND task = %(task)s"
         " RETURNING state, practice_answered, practice_agreed, checks_answered, checks_agreed",
-        {"me": me, "language": language, "agreed": agreed},
+        {"me": me, "language": language, "task": task.name, "agreed": agreed},
     ).fetchone()
     assert row is not None
     state = row["state"]
     if state == "warmup" and row["practice_answered"] >= rules.warmup_clips:
         if row["practice_agreed"] >= rules.warmup_min_agreed:
-            return _set_state(conn, me, language, "probation", "passed the warm-up")
-        return distrust(conn, me, language, "did not pass the warm-up", rules)
+            return _set_state(conn, task, me, language, "probation", "passed the warm-up")
+        return distrust(conn, me, language, "did not pass the warm-up", rules, task)
     answered, agreed_n = row["checks_answered"], row["checks_agreed"]
     if (
         state in ("probation", "counting")
@@ -242,53 +185,74 @@ def record_known_answer(
         and ((answered - agreed_n) * 100 > rules.distrust_disagreement_percent * answered)
     ):
         return distrust(
-            conn, me, language, f"disagreed on {answered - agreed_n} of {answered} checks", rules
-        )
+            conn, me, language, f"disagreed on {answered - agreed_n} of {answered} checks",
+            rules, task,
+        )  # fmt: skip
     if (
         state == "probation"
         and answered >= rules.probation_checks
         and agreed_n * 100 >= rules.probation_agree_percent * answered
     ):
         promoted = _set_state(
-            conn, me, language, "counting", f"agreed on {agreed_n} of {answered} checks"
+            conn, task, me, language, "counting", f"agreed on {agreed_n} of {answered} checks"
         )
-        count_votes(conn, me, language, True, rules)
+        count_votes(conn, me, language, True, rules, task)
         return promoted
-    return conn.execute(_READ_STANDING, {"me": me, "language": language}).fetchone() or {}
+    return conn.execute(task.sql.read_standing, {"me": me, "language": language}).fetchone() or {}
 
 
-def distrust(conn: Conn, me: uuid.UUID, language: str, reason: str, rules: Settings
-             ) -> dict[str, Any]:  # fmt: skip
-    """Stop counting this validator's votes in `language`: they are kept, marked not counted,
-    and every verdict they touched is recomputed."""
-    row = _set_state(conn, me, language, "distrusted", reason)
-    count_votes(conn, me, language, False, rules)
+def distrust(
+    conn: Conn, me: uuid.UUID, language: str, reason: str, rules: Settings, task: Task = SPEAK
+) -> dict[str, Any]:
+    """Stop counting this validator's votes in `task` in `language`: they are kept, marked
+    not counted, and every verdict they touched is recomputed."""
+    row = _set_state(conn, task, me, language, "distrusted", reason)
+    count_votes(conn, me, language, False, rules, task)
     return row
 
 
-def restore_trust(conn: Conn, me: uuid.UUID, language: str, rules: Settings) -> dict[str, Any]:
-    """An operator's word: the validator counts again; their votes count and the verdicts
-    they touch are recomputed."""
-    conn.execute(_MAKE_STANDING, {"me": me, "language": language})
-    row = _set_state(conn, me, language, "counting", "restored by an operator")
-    count_votes(conn, me, language, True, rules)
+def restore_trust(
+    conn: Conn, me: uuid.UUID, language: str, rules: Settings, task: Task = SPEAK
+) -> dict[str, Any]:
+    """An operator's word: the validator counts again in `task`; their votes count and the
+    verdicts they touch are recomputed."""
+    conn.execute(task.sql.make_standing, {"me": me, "language": language})
+    row = _set_state(conn, task, me, language, "counting", "restored by an operator")
+    count_votes(conn, me, language, True, rules, task)
     return row
 
 
-def count_votes(conn: Conn, me: uuid.UUID, language: str, counted: bool, rules: Settings) -> int:
-    """Mark every ordinary vote of this validator in `language` counted (or not) and recompute
-    the verdicts of the recordings whose votes changed. Returns how many recordings."""
+def count_votes(
+    conn: Conn, me: uuid.UUID, language: str, counted: bool, rules: Settings, task: Task = SPEAK
+) -> int:
+    """Mark every ordinary vote of this validator on `task`'s contributions in `language`
+    counted (or not) and recompute the verdicts of the contributions whose votes changed.
+    Returns how many contributions."""
     touched = conn.execute(
         """UPDATE validations v SET counted = %(counted)s
              FROM contributions c
             WHERE v.validator_id = %(me)s AND v.role = 'vote' AND v.counted <> %(counted)s
               AND c.id = v.contribution_id AND c.language_code = %(language)s
+              AND c.kind = %(kind)s
         RETURNING v.contribution_id""",
-        {"me": me, "language": language, "counted": counted},
+        {"me": me, "language": language, "counted": counted, "kind": task.contribution_kind},
     ).fetchall()
     ids = sorted({int(row["contribution_id"]) for row in touched})
-    recompute_verdicts(conn, ids, votes_to_decide=rules.votes_to_decide)
+    n = votes_to_decide(conn, task, language, rules)
+    recompute_verdicts(conn, ids, votes_to_decide=n)
     return len(ids)
+
+
+def votes_to_decide(conn: Conn, task: Task, language: str, rules: Settings) -> int:
+    """How many counted votes decide a contribution of `task` in `language`: the setting, or
+    the language's own number for the task (language_tasks.votes_to_decide)."""
+    if task.home == "languages":
+        return rules.votes_to_decide
+    row = conn.execute(
+        "SELECT votes_to_decide FROM language_tasks WHERE language_code = %s AND task = %s",
+        (language, task.name),
+    ).fetchone()
+    return int(row["votes_to_decide"]) if row and row["votes_to_decide"] else rules.votes_to_decide
 
 
 # The verdict from the counted votes: Common Voice's rule, contribution_verdict (migration 0009).
