@@ -144,3 +144,56 @@ def write_reports(out: Path, reports: list[list[str]], missing: set[str], locale
                     cv(row)
                     rows += 1
     return rows
+
+
+def columns_section() -> list[str]:
+    """The datasheet's section on the columns: Common Voice's, the mappings, ours."""
+    cv = {
+        "client_id": "the speaker's salted hash (see Privacy)",
+        "path": "the clip's file name in `clips/`",
+        "sentence_id": "the sentence's id (the same sentence has the same id)",
+        "sentence": "the text that was read",
+        "sentence_domain": "always empty (sentences carry no domain here)",
+        "up_votes": "validators who said Correct",
+        "down_votes": "validators who said Incorrect",
+        "age": "age group in Common Voice's words (mapping below)",
+        "gender": "gender in Common Voice's words (mapping below)",
+        "accents": "always empty (not asked; see mother_tongue and state)",
+        "variant": "always empty (not asked)",
+        "locale": "the language code",
+        "segment": "always empty",
+    }
+    extra = {
+        "path": "the clip's file name, as in the files above",
+        "status": "accepted, rejected or pending",
+        "duration_ms": "the clip's duration in milliseconds",
+        "snr_db": "estimated signal-to-noise ratio (WADA-SNR), dB",
+        "age_group": "age group as the speaker chose it, e.g. forties",
+        "gender": "female, male, transgender, other",
+        "mother_tongue": "a language code, or other",
+        "state": "state or union territory of India",
+    }
+    assert tuple(cv) == CV_COLUMNS and tuple(extra) == EXTRA_COLUMNS
+    lines = [
+        "## Columns",
+        "",
+        "The recordings TSVs (validated, invalidated, other, train, dev, test) have exactly "
+        "Common Voice's columns, in its order, so its loaders read them unchanged "
+        "(`pd.read_csv(..., sep='\\t', quoting=3)`, then `clips/` + `path`):",
+        "",
+    ]
+    lines += [f"- `{column}`: {meaning}" for column, meaning in cv.items()]
+    ages = ", ".join(f"{ours} → {theirs}" for ours, theirs in AGES.items() if ours != theirs)
+    genders = ", ".join(f"{ours} → {theirs}" for ours, theirs in GENDERS.items())
+    lines += [
+        "",
+        f"Ages keep their names except {ages} (Common Voice's spelling). Genders: {genders}; "
+        "`other` has no counterpart in Common Voice's current form and is left empty there.",
+        "",
+        "`crowdsource_extra.tsv` has one row per clip of the three status files, keyed by "
+        "`path`, with what Common Voice's layout has no column for:",
+        "",
+    ]
+    lines += [f"- `{column}`: {meaning}" for column, meaning in extra.items()]
+    lines += ["", "Empty means not given (or withheld)."]
+    return [*lines, ""]

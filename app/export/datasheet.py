@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from app.export.commonvoice import AGES, CV_COLUMNS, EXTRA_COLUMNS, GENDERS
+from app.export.commonvoice import columns_section
 from app.export.privacy import MIN_SPEAKERS_FOR_DEMOGRAPHICS, SPEAKER_ID_HEX
 from app.export.splits import SplitPlan, base_sample_size
 from app.export.writer import DEMOGRAPHICS, SPLIT_FILES, STATUS_FILES
@@ -124,24 +124,36 @@ def render_readme(summary: Summary) -> str:
     lines += _splits(s)
     lines += _demographics(s)
     lines += agreement_section(s.agreement)
-    lines += _columns()
-    lines += [
+    lines += columns_section()
+    lines += privacy_section(
+        "speaker",
+        "Demographics are what speakers chose to give when recording; they are withheld for a "
+        f"language with fewer than {MIN_SPEAKERS_FOR_DEMOGRAPHICS} speakers. Do not try to "
+        "identify the speakers.",
+    )
+    lines += INTEGRITY
+    return "\n".join(lines)
+
+
+def privacy_section(person: str, more: str) -> list[str]:
+    """How contributors appear (`person`: speaker, transcriber, ...), then `more`."""
+    return [
         "## Privacy",
         "",
         f"`client_id` is an HMAC-SHA256 of the contributor's anonymous id keyed with a secret "
-        f"salt, cut to {SPEAKER_ID_HEX} hex digits: the same speaker has the same id in every "
+        f"salt, cut to {SPEAKER_ID_HEX} hex digits: the same {person} has the same id in every "
         "export made with the same salt, and nobody without the salt can link it to a person "
-        "or a browser. No names, e-mail addresses or raw ids are included. Demographics are "
-        f"what speakers chose to give when recording; they are withheld for a language with "
-        f"fewer than {MIN_SPEAKERS_FOR_DEMOGRAPHICS} speakers. Do not try to identify the "
-        "speakers.",
-        "",
-        "## Integrity",
-        "",
-        "`SHA256SUMS` holds the SHA-256 of every file; check it with `sha256sum -c SHA256SUMS`.",
+        "or a browser. No names, e-mail addresses or raw ids are included. " + more,
         "",
     ]
-    return "\n".join(lines)
+
+
+INTEGRITY = [
+    "## Integrity",
+    "",
+    "`SHA256SUMS` holds the SHA-256 of every file; check it with `sha256sum -c SHA256SUMS`.",
+    "",
+]
 
 
 def _audio_sentence(audio: str) -> str:
@@ -154,23 +166,49 @@ def _audio_sentence(audio: str) -> str:
 
 
 def _splits(s: Summary) -> list[str]:
-    sizes = s.plan.sizes()
+    return splits_section(s.plan, SPEAK_WORDS, s.max_per_sentence, s.held_out_reported)
+
+
+@dataclass(frozen=True)
+class SplitWords:
+    """How a datasheet names what its splits are made of."""
+
+    things: str  # the contributions: recordings, transcripts, ...
+    item: str  # what each was made for, and its plural
+    items: str
+    made: str  # "the earliest {made}"
+    status_file: str  # the file of the accepted ones
+    group: str  # what never straddles two splits, and its plural
+    groups: str
+
+
+SPEAK_WORDS = SplitWords(
+    "recordings", "sentence", "sentences", "recorded", "validated.tsv", "speaker", "speakers"
+)
+
+
+def splits_section(
+    plan: SplitPlan, words: SplitWords, max_per_item: int, held_out: int
+) -> list[str]:
+    """How the splits were made (splits.py's rule), in `words`, with this export's numbers."""
+    sizes, w = plan.sizes(), words
+    thing = w.things.removesuffix("s")
     return [
         "## How the splits were made",
         "",
-        f"1. Accepted recordings, at most {s.max_per_sentence} per sentence (the earliest "
-        f"recorded): {s.plan.eligible:,} recordings; {s.plan.dropped_duplicates:,} further "
-        "recordings of the same sentences stay in `validated.tsv` only. "
-        f"{s.held_out_reported:,} accepted recording(s) reported by enough people to leave the "
-        "validation queue (or of such a sentence) were kept out of the splits.",
+        f"1. Accepted {w.things}, at most {max_per_item} per {w.item} (the earliest "
+        f"{w.made}): {plan.eligible:,} {w.things}; {plan.dropped_duplicates:,} further "
+        f"{w.things} of the same {w.items} stay in `{w.status_file}` only. "
+        f"{held_out:,} accepted {thing}(s) reported by enough people to leave the "
+        f"validation queue (or of such a {w.item}) were kept out of the splits.",
         "2. Dev and test each aim at the sample size for a 99 % confidence level and a 1 % "
         "margin of error, with the finite-population correction, taking the training set as "
         f"the population: n0 = z²·p(1−p)/e² ≈ {base_sample_size():,.0f}, "
         "n(T) = ⌈n0 / (1 + (n0 − 1)/T)⌉, with T the largest training size such that "
-        "T + 2·n(T) fits. So dev and test never exceed a third of the recordings each. "
-        f"Targets here: dev {s.plan.target_dev:,}, test {s.plan.target_test:,}.",
-        "3. Whole speakers are assigned, fewest recordings first: to test while they fit under "
-        "its target, then to dev, then to train. No speaker is in two splits. "
+        f"T + 2·n(T) fits. So dev and test never exceed a third of the {w.things} each. "
+        f"Targets here: dev {plan.target_dev:,}, test {plan.target_test:,}.",
+        f"3. Whole {w.groups} are assigned, fewest {w.things} first: to test while they fit "
+        f"under its target, then to dev, then to train. No {w.group} is in two splits. "
         f"Result: train {sizes['train']:,}, dev {sizes['dev']:,}, test {sizes['test']:,}.",
         "",
     ]
@@ -257,53 +295,70 @@ def agreement_section(agreement: Agreement) -> list[str]:
     return lines
 
 
-def _columns() -> list[str]:
-    cv = {
-        "client_id": "the speaker's salted hash (see Privacy)",
-        "path": "the clip's file name in `clips/`",
-        "sentence_id": "the sentence's id (the same sentence has the same id)",
-        "sentence": "the text that was read",
-        "sentence_domain": "always empty (sentences carry no domain here)",
-        "up_votes": "validators who said Correct",
-        "down_votes": "validators who said Incorrect",
-        "age": "age group in Common Voice's words (mapping below)",
-        "gender": "gender in Common Voice's words (mapping below)",
-        "accents": "always empty (not asked; see mother_tongue and state)",
-        "variant": "always empty (not asked)",
-        "locale": "the language code",
-        "segment": "always empty",
-    }
-    extra = {
-        "path": "the clip's file name, as in the files above",
-        "status": "accepted, rejected or pending",
-        "duration_ms": "the clip's duration in milliseconds",
-        "snr_db": "estimated signal-to-noise ratio (WADA-SNR), dB",
-        "age_group": "age group as the speaker chose it, e.g. forties",
-        "gender": "female, male, transgender, other",
-        "mother_tongue": "a language code, or other",
-        "state": "state or union territory of India",
-    }
-    assert tuple(cv) == CV_COLUMNS and tuple(extra) == EXTRA_COLUMNS
+@dataclass
+class TaskSheet:
+    """What the datasheet of a text task's export (transcribe, translate, label) reports.
+    The format says what its files and columns are; the numbers are this export's."""
+
+    title: str  # e.g. "Hindi (हिन्दी) transcripts"
+    language_code: str
+    exported_at: datetime
+    licence: str
+    about: str  # what the volunteers did and how it was checked
+    files: dict[str, FileStats]  # TSV -> rows (clips) and distinct contributors (speakers)
+    what: dict[str, str]  # TSV -> what it holds
+    other_files: str  # the media folder and any other file (TMX, JSON lines)
+    missing: str  # rows left out because their media could not be read, or ""
+    plan: SplitPlan
+    words: SplitWords
+    max_per_item: int
+    held_out: int
+    columns: dict[str, str]  # column -> meaning, in the TSVs' order
+    person: str  # transcriber, translator, labeller
+    contributors: int  # distinct people with a contribution in the export
+
+
+def render_task_readme(sheet: TaskSheet) -> str:
+    """The datasheet of a text task's export as Markdown."""
+    s = sheet
     lines = [
-        "## Columns",
+        f"# {s.title}: Crowdsource export, {s.language_code}",
         "",
-        "The recordings TSVs (validated, invalidated, other, train, dev, test) have exactly "
-        "Common Voice's columns, in its order, so its loaders read them unchanged "
-        "(`pd.read_csv(..., sep='\\t', quoting=3)`, then `clips/` + `path`):",
+        f"Exported {s.exported_at:%Y-%m-%d %H:%M} UTC. Licence: **{s.licence}**"
+        + (" (public domain dedication)." if s.licence == "CC0-1.0" else "."),
         "",
+        s.about,
+        "",
+        "## Contents",
+        "",
+        "| File | Rows | Contributors | What |",
+        "|---|---:|---:|---|",
     ]
-    lines += [f"- `{column}`: {meaning}" for column, meaning in cv.items()]
-    ages = ", ".join(f"{ours} → {theirs}" for ours, theirs in AGES.items() if ours != theirs)
-    genders = ", ".join(f"{ours} → {theirs}" for ours, theirs in GENDERS.items())
+    for name, stats in s.files.items():
+        lines.append(f"| `{name}` | {stats.clips:,} | {len(stats.speakers):,} | {s.what[name]} |")
+    lines += ["", s.other_files, ""]
+    if s.missing:
+        lines += [s.missing, ""]
     lines += [
+        f"{s.contributors:,} people contributed to this export.",
         "",
-        f"Ages keep their names except {ages} (Common Voice's spelling). Genders: {genders}; "
-        "`other` has no counterpart in Common Voice's current form and is left empty there.",
-        "",
-        "`crowdsource_extra.tsv` has one row per clip of the three status files, keyed by "
-        "`path`, with what Common Voice's layout has no column for:",
+        "Every contribution carries its verdict (`status`) and the validators' votes "
+        "(`up_votes`: Correct, `down_votes`: Incorrect or Needs a change). A validator who "
+        "answered Needs a change typed a corrected text: it is a contribution of its own, "
+        "validated like any other, whose `corrects` column holds the `id` of the one it "
+        "corrects (empty otherwise, or when that one was removed). When the item had a "
+        "reference text, the contribution was scored against it before it was submitted: "
+        "`score` is the character error rate (`metric` cer: edits per reference character, "
+        "0 is identical; jiwer) or chrF (`metric` chrf: character n-gram F-score, 0 to 100, "
+        "100 is identical; sacrebleu); `past_threshold` is 1 when the score was past the "
+        "language's threshold and the volunteer confirmed it anyway. Both are empty without "
+        "a reference.",
         "",
     ]
-    lines += [f"- `{column}`: {meaning}" for column, meaning in extra.items()]
-    lines += ["", "Empty means not given (or withheld)."]
-    return [*lines, ""]
+    lines += splits_section(s.plan, s.words, s.max_per_item, s.held_out)
+    lines += ["## Columns", "", "Every TSV above has these columns, in this order:", ""]
+    lines += [f"- `{column}`: {meaning}" for column, meaning in s.columns.items()]
+    lines += ["", "Empty means not given (or not applicable).", ""]
+    lines += privacy_section(s.person, "No demographics are included.")
+    lines += INTEGRITY
+    return "\n".join(lines)

@@ -17,8 +17,11 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from app.export.asr import Asr
 from app.export.audio import AUDIO_MODES, ClipJob, ClipResult, run_pool, transcoder_pool, write_clip
 from app.export.base import ExportOptions, ExportResult, Format, Run
+from app.export.images import Images
+from app.export.parallel import Parallel
 from app.export.privacy import SpeakerIds
 from app.export.rows import find_language, known_languages, snapshot
 from app.export.speech import CommonVoice
@@ -31,7 +34,9 @@ from app.storage import Storage
 # when a phase starts and after every item.
 OnProgress = Callable[[str, int, int], None]
 _LICENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+\-]{0,63}")
-FORMATS: dict[str, type[Format]] = {format.task: format for format in (CommonVoice,)}
+FORMATS: dict[str, type[Format]] = {
+    format.task: format for format in (CommonVoice, Asr, Parallel, Images)
+}
 TASKS = tuple(FORMATS)
 
 
