@@ -1,20 +1,58 @@
-"""Demo sentences shipped with the product, loaded into an empty database on first start.
+"""The demo shipped with the product, loaded by the embedded default on first start: sentences
+to read, clips to transcribe, images to label and parallel sentences to translate from.
 
-The files in `demo/` (one sentence a line, named by language code) are our own writing.
+The files in `demo/` are our own (see demo/README.md): one sentence a line per language code,
+`parallel.csv`, and the clips and images `scripts/make_demo_content.py` makes from the sentences.
 """
 
 from __future__ import annotations
 
+import tempfile
 import unicodedata
+from dataclasses import dataclass
 from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
 
+from app.audio import DEFAULT_LIMITS, AudioLimits
 from app.db import Conn
+from app.ingest.media import ingest_media
+from app.ingest.report import IngestReport
+from app.ingest.sentences import ingest_sentences
+from app.storage import Storage
 
 _INSERT = """
 INSERT INTO dataset_rows (language_code, kind, text, source)
 VALUES (%(language)s, 'sentence', %(text)s, 'demo')
 ON CONFLICT DO NOTHING
 """
+
+_LOCK = "SELECT pg_advisory_xact_lock(hashtext('crowdsource.demo_sentences'))"
+
+# Rows that are not the demo's: neither demo sentences nor from a demo batch. Rows made from
+# other rows (prompts to translate, clips from recordings) follow what they were made from.
+_OTHER_ROWS = """
+SELECT 1 FROM dataset_rows d
+ WHERE d.source IS DISTINCT FROM 'demo'
+   AND d.source_item_id IS NULL AND d.source_contribution_id IS NULL
+   AND NOT EXISTS (SELECT 1 FROM ingest_batches b
+                    WHERE b.id = d.batch_id AND b.source = ANY(%(demo)s))
+ LIMIT 1
+"""
+
+# A demo batch that exists, active or retired, is never loaded again.
+_LOADED = "SELECT source FROM ingest_batches WHERE source = ANY(%(demo)s)"
+
+
+@dataclass(frozen=True)
+class DemoBatch:
+    """One set of demo items, loaded as one ingest batch named `name`: a folder of media
+    pairs (kind audio or image, one language) or the parallel sentence file."""
+
+    name: str
+    kind: str  # audio | image | parallel
+    language: str | None
+    files: Traversable
 
 
 def demo_sentences() -> dict[str, list[str]]:
@@ -38,7 +76,7 @@ def load_demo_sentences_if_empty(conn: Conn) -> int:
     Runs in the caller's transaction; takes a transaction-level advisory lock so that two
     processes starting at once load them only once.
     """
-    conn.execute("SELECT pg_advisory_xact_lock(hashtext('crowdsource.demo_sentences'))")
+    conn.execute(_LOCK)
     if conn.execute("SELECT 1 FROM dataset_rows LIMIT 1").fetchone() is not None:
         return 0
     rows = [
@@ -49,3 +87,76 @@ def load_demo_sentences_if_empty(conn: Conn) -> int:
     with conn.cursor() as cur:
         cur.executemany(_INSERT, rows)
     return len(rows)
+
+
+def demo_batches() -> list[DemoBatch]:
+    """The shipped sets of demo items: the parallel file, then clips and images per language."""
+    folder = resources.files("app.sentences") / "demo"
+    batches = [DemoBatch("demo-parallel.csv", "parallel", None, folder / "parallel.csv")]
+    for kind, subfolder in (("audio", "clips"), ("image", "images")):
+        for entry in sorted((folder / subfolder).iterdir(), key=lambda e: e.name):
+            if entry.is_dir():
+                name = f"demo-{subfolder}-{entry.name}"
+                batches.append(DemoBatch(name, kind, entry.name, entry))
+    return batches
+
+
+def load_demo_items(
+    conn: Conn, storage: Storage, *, limits: AudioLimits = DEFAULT_LIMITS
+) -> list[IngestReport]:
+    """Load the demo's clips, images and parallel sentences through the ingest (media into
+    `storage`), each set as one batch named after it (`demo-clips-hi`...); return the
+    reports of the sets loaded now.
+
+    A set is loaded once: never again once its batch exists, even retired. Nothing is loaded
+    into a database holding rows that are not the demo's (a real deployment that runs on the
+    embedded default keeps its own data to itself). Runs in the caller's transaction under the
+    lock of `load_demo_sentences_if_empty`. Raises what the ingest raises (IngestFailed,
+    StorageError...).
+    """
+    conn.execute(_LOCK)
+    batches = demo_batches()
+    names = [batch.name for batch in batches]
+    if conn.execute(_OTHER_ROWS, {"demo": names}).fetchone() is not None:
+        return []
+    loaded = {row["source"] for row in conn.execute(_LOADED, {"demo": names}).fetchall()}
+    reports = []
+    with tempfile.TemporaryDirectory(prefix="crowdsource-demo-") as tmp:
+        for batch in batches:
+            if batch.name in loaded:
+                continue
+            # A copy under the batch's name: the ingest names batches and rows by their path.
+            path = _copy(batch.files, Path(tmp) / batch.name)
+            if batch.kind == "parallel":
+                reports.append(ingest_sentences(conn, path))
+            else:
+                assert batch.language is not None
+                reports.append(
+                    ingest_media(
+                        conn, storage, path, language=batch.language, kind=batch.kind, limits=limits
+                    )
+                )
+    return reports
+
+
+def describe_demo_items(reports: list[IngestReport]) -> str:
+    """One line for the operator: `loaded the demo items: 20 audio, 20 image, 48 parallel`."""
+    added: dict[str, int] = {}
+    refused = 0
+    for report in reports:
+        added[report.kind] = added.get(report.kind, 0) + report.added_count
+        refused += report.refused_count
+    counts = ", ".join(f"{count} {kind}" for kind, count in added.items())
+    return f"loaded the demo items: {counts}" + (f" ({refused} refused)" if refused else "")
+
+
+def _copy(source: Traversable, target: Path) -> Path:
+    """`source` (a file, or a folder of files) copied to `target`; returns `target`."""
+    if source.is_file():
+        target.write_bytes(source.read_bytes())
+        return target
+    target.mkdir()
+    for entry in source.iterdir():
+        if entry.is_file():
+            (target / entry.name).write_bytes(entry.read_bytes())
+    return target
