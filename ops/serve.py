@@ -26,11 +26,7 @@ from app.db.migrations import Migrator
 from app.errors import CrowdsourceError
 from app.gunicorn_conf import gunicorn_options, metrics_across_workers
 from app.logs import configure_process_logging
-from app.sentences.demo import (
-    describe_demo_items,
-    load_demo_items,
-    load_demo_sentences_if_empty,
-)
+from app.sentences.demo import load_demo_items, load_demo_sentences_if_empty
 from app.settings import Settings, with_secret_key
 from app.storage import Storage
 from ops.context import (
@@ -95,8 +91,8 @@ def serve(
         database.close()
         if loaded:
             click.echo(f"loaded {loaded} demo sentences")
-        if items:
-            click.echo(describe_demo_items(items))
+        if items.reports:
+            click.echo(items.describe())
 
     interval = _refresh_interval(refresh_every, settings)
     if interval:

@@ -46,7 +46,7 @@ def test_serve_on_embedded_defaults_comes_up_and_a_second_start_reuses_the_data(
     finally:
         output = stop(first)
     assert "loaded" in output and "demo sentences" in output
-    assert "loaded the demo items: 48 parallel, 20 audio, 20 image" in output
+    assert "loaded the demo items: 48 parallel, 20 audio, 20 image; " in output
 
     second = cli.start("serve", **env)
     try:

@@ -22,9 +22,9 @@ from psycopg.rows import dict_row
 from app.audio import analyse_recording
 from app.ingest.batches import set_batch_active
 from app.sentences.demo import (
+    DemoItems,
     demo_batches,
     demo_sentences,
-    describe_demo_items,
     load_demo_items,
     load_demo_sentences_if_empty,
 )
@@ -50,7 +50,7 @@ def connect(database_url: str) -> Iterator[Any]:
     yield opened
 
 
-def load_everything(connect, storage) -> tuple[int, list]:
+def load_everything(connect, storage) -> tuple[int, DemoItems]:
     with connect() as conn:
         return load_demo_sentences_if_empty(conn), load_demo_items(conn, storage)
 
@@ -63,38 +63,74 @@ def counts(db) -> dict[tuple[str, str], int]:
 
 
 def test_a_fresh_database_gets_every_kind_of_demo_item_once(db, connect, storage) -> None:
-    sentences, reports = load_everything(connect, storage)
+    sentences, items = load_everything(connect, storage)
 
     languages = sorted(demo_sentences())
     assert sentences == sum(len(texts) for texts in demo_sentences().values())
-    assert [r.refused_count for r in reports] == [0] * len(reports)
-    assert describe_demo_items(reports) == (
+    assert [r.refused_count for r in items.reports] == [0] * len(items.reports)
+    sentence_rows = {
+        code: len(demo_sentences()[code]) + (12 if code in PARALLEL_LANGUAGES else 0)
+        for code in languages
+    }
+    prompts = {  # into each parallel language, from every sentence of the other three
+        code: sum(sentence_rows[source] for source in PARALLEL_LANGUAGES if source != code)
+        for code in PARALLEL_LANGUAGES
+    }
+    assert items.prompts == sum(prompts.values())
+    assert items.describe() == (
         f"loaded the demo items: 48 parallel, {4 * len(languages)} audio, "
-        f"{4 * len(languages)} image"
+        f"{4 * len(languages)} image; {items.prompts} prompts to translate; "
+        "opened translate in en hi ta bn, transcribe in bn en hi mr ta, label in bn en hi mr ta"
     )
-    expected = {}
+    expected = {("prompt", code): n for code, n in prompts.items()}
     for code in languages:
-        sentence_rows = len(demo_sentences()[code]) + (12 if code in PARALLEL_LANGUAGES else 0)
-        expected |= {("sentence", code): sentence_rows, ("audio", code): 4, ("image", code): 4}
+        expected |= {
+            ("sentence", code): sentence_rows[code],
+            ("audio", code): 4,
+            ("image", code): 4,
+        }
     assert counts(db) == expected
     assert db.execute("SELECT count(*) AS n FROM parallel_rows").fetchone()["n"] == 12
-    batches = db.execute("SELECT source, kind, added_count FROM ingest_batches ORDER BY id")
-    assert [r["source"] for r in batches.fetchall()] == [b.name for b in demo_batches()]
+    batches = db.execute(
+        "SELECT source FROM ingest_batches WHERE kind <> 'prompt' ORDER BY id"
+    ).fetchall()
+    assert [r["source"] for r in batches] == [b.name for b in demo_batches()]
     media = db.execute("SELECT media_key FROM dataset_rows WHERE media_key IS NOT NULL")
     assert sorted(storage.list("media/")) == sorted(r["media_key"] for r in media.fetchall())
+
+
+def test_each_task_is_open_where_the_demo_has_items_for_it(db, connect, storage) -> None:
+    load_everything(connect, storage)
+
+    open_tasks = db.execute(
+        "SELECT task, language_code FROM language_tasks WHERE is_open ORDER BY 1, 2"
+    ).fetchall()
+    languages = sorted(demo_sentences())
+    assert [(r["task"], r["language_code"]) for r in open_tasks] == sorted(
+        [("label", code) for code in languages]
+        + [("transcribe", code) for code in languages]
+        + [("translate", code) for code in PARALLEL_LANGUAGES]
+    )
+    # A prompt from a parallel sentence carries its translation, for the pre-check.
+    reference = db.execute(
+        """SELECT p.text FROM dataset_rows p JOIN dataset_rows s ON s.id = p.source_item_id
+            WHERE p.kind = 'prompt' AND p.language_code = 'hi'
+              AND s.text = 'Where is the nearest bus stop?'"""
+    ).fetchone()
+    assert reference["text"] == "सबसे नज़दीकी बस स्टॉप कहाँ है?"
 
 
 def test_a_restart_loads_nothing_twice(db, connect, storage) -> None:
     load_everything(connect, storage)
     before = counts(db)
 
-    sentences, reports = load_everything(connect, storage)
+    batches = db.execute("SELECT count(*) AS n FROM ingest_batches").fetchone()["n"]
 
-    assert (sentences, reports) == (0, [])
+    sentences, items = load_everything(connect, storage)
+
+    assert (sentences, items) == (0, DemoItems())
     assert counts(db) == before
-    assert db.execute("SELECT count(*) AS n FROM ingest_batches").fetchone()["n"] == len(
-        demo_batches()
-    )
+    assert db.execute("SELECT count(*) AS n FROM ingest_batches").fetchone()["n"] == batches
 
 
 def test_a_retired_demo_batch_stays_retired_and_a_missing_one_is_loaded(
@@ -111,9 +147,10 @@ def test_a_retired_demo_batch_stays_retired_and_a_missing_one_is_loaded(
     )
     db.execute("DELETE FROM ingest_batches WHERE source = 'demo-images-ta'")
 
-    _, reports = load_everything(connect, storage)
+    _, items = load_everything(connect, storage)
 
-    assert [(r.source, r.added_count) for r in reports] == [("demo-images-ta", 4)]
+    assert [(r.source, r.added_count) for r in items.reports] == [("demo-images-ta", 4)]
+    assert (items.prompts, items.opened) == (0, [("label", "ta")])
     retired = db.execute("SELECT count(*) AS n FROM dataset_rows WHERE NOT is_active").fetchone()
     assert retired["n"] == 4
 
@@ -124,9 +161,9 @@ def test_a_database_with_its_own_items_gets_no_demo_items(db, connect, storage) 
         " VALUES ('hi', 'sentence', 'हमारा अपना वाक्य', 'ours.txt:1')"
     )
 
-    sentences, reports = load_everything(connect, storage)
+    sentences, items = load_everything(connect, storage)
 
-    assert (sentences, reports) == (0, [])
+    assert (sentences, items) == (0, DemoItems())
     assert counts(db) == {("sentence", "hi"): 1}
 
 

@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import tempfile
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
+from itertools import permutations
 from pathlib import Path
 
 from app.audio import DEFAULT_LIMITS, AudioLimits
+from app.contribute.opening import make_prompts, set_task
 from app.db import Conn
 from app.ingest.media import ingest_media
 from app.ingest.report import IngestReport
 from app.ingest.sentences import ingest_sentences
 from app.storage import Storage
+from app.tasks import LABEL, TRANSCRIBE, TRANSLATE
 
 _INSERT = """
 INSERT INTO dataset_rows (language_code, kind, text, source)
@@ -31,6 +34,8 @@ _LOCK = "SELECT pg_advisory_xact_lock(hashtext('crowdsource.demo_sentences'))"
 
 # Rows that are not the demo's: neither demo sentences nor from a demo batch. Rows made from
 # other rows (prompts to translate, clips from recordings) follow what they were made from.
+# The demo's own prompts are made from its sentences, in every direction between the
+# languages of the parallel file.
 _OTHER_ROWS = """
 SELECT 1 FROM dataset_rows d
  WHERE d.source IS DISTINCT FROM 'demo'
@@ -53,6 +58,35 @@ class DemoBatch:
     kind: str  # audio | image | parallel
     language: str | None
     files: Traversable
+
+
+@dataclass
+class DemoItems:
+    """What `load_demo_items` did: the ingest reports of the sets loaded, the prompts made
+    to translate, and the tasks it opened (task, language)."""
+
+    reports: list[IngestReport] = field(default_factory=list)
+    prompts: int = 0
+    opened: list[tuple[str, str]] = field(default_factory=list)
+
+    def describe(self) -> str:
+        """One line for the operator: `loaded the demo items: 48 parallel, 20 audio, ...`."""
+        added: dict[str, int] = {}
+        for report in self.reports:
+            added[report.kind] = added.get(report.kind, 0) + report.added_count
+        parts = [", ".join(f"{count} {kind}" for kind, count in added.items())]
+        refused = sum(report.refused_count for report in self.reports)
+        if refused:
+            parts[0] += f" ({refused} refused)"
+        if self.prompts:
+            parts.append(f"{self.prompts} prompts to translate")
+        tasks: dict[str, list[str]] = {}
+        for task, language in self.opened:
+            tasks.setdefault(task, []).append(language)
+        if tasks:
+            opened = ", ".join(f"{task} in {' '.join(codes)}" for task, codes in tasks.items())
+            parts.append(f"opened {opened}")
+        return "loaded the demo items: " + "; ".join(parts)
 
 
 def demo_sentences() -> dict[str, list[str]]:
@@ -103,24 +137,28 @@ def demo_batches() -> list[DemoBatch]:
 
 def load_demo_items(
     conn: Conn, storage: Storage, *, limits: AudioLimits = DEFAULT_LIMITS
-) -> list[IngestReport]:
+) -> DemoItems:
     """Load the demo's clips, images and parallel sentences through the ingest (media into
-    `storage`), each set as one batch named after it (`demo-clips-hi`...); return the
-    reports of the sets loaded now.
+    `storage`), each set as one batch named after it (`demo-clips-hi`...), and open its task
+    in its language so it can be tried at once: transcribe for clips, label for images, and
+    for the parallel file translate into each of its languages, with prompts from every
+    sentence of the others (those of the parallel file carry its translation as the
+    reference). Returns what was done now.
 
-    A set is loaded once: never again once its batch exists, even retired. Nothing is loaded
-    into a database holding rows that are not the demo's (a real deployment that runs on the
-    embedded default keeps its own data to itself). Runs in the caller's transaction under the
-    lock of `load_demo_sentences_if_empty`. Raises what the ingest raises (IngestFailed,
+    A set is loaded once: never again once its batch exists, even retired (and its task is
+    not opened again: an operator may have closed it). Nothing is loaded into a database
+    holding rows that are not the demo's (a real deployment that runs on the embedded default
+    keeps its own data to itself). Runs in the caller's transaction under the lock of
+    `load_demo_sentences_if_empty`, after it. Raises what the ingest raises (IngestFailed,
     StorageError...).
     """
     conn.execute(_LOCK)
     batches = demo_batches()
     names = [batch.name for batch in batches]
+    done = DemoItems()
     if conn.execute(_OTHER_ROWS, {"demo": names}).fetchone() is not None:
-        return []
+        return done
     loaded = {row["source"] for row in conn.execute(_LOADED, {"demo": names}).fetchall()}
-    reports = []
     with tempfile.TemporaryDirectory(prefix="crowdsource-demo-") as tmp:
         for batch in batches:
             if batch.name in loaded:
@@ -128,26 +166,21 @@ def load_demo_items(
             # A copy under the batch's name: the ingest names batches and rows by their path.
             path = _copy(batch.files, Path(tmp) / batch.name)
             if batch.kind == "parallel":
-                reports.append(ingest_sentences(conn, path))
+                report = ingest_sentences(conn, path)
+                for source, target in permutations(report.languages, 2):
+                    done.prompts += int(make_prompts(conn, source, target)["added"])
+                tasks = [(TRANSLATE, code) for code in report.languages]
             else:
                 assert batch.language is not None
-                reports.append(
-                    ingest_media(
-                        conn, storage, path, language=batch.language, kind=batch.kind, limits=limits
-                    )
+                report = ingest_media(
+                    conn, storage, path, language=batch.language, kind=batch.kind, limits=limits
                 )
-    return reports
-
-
-def describe_demo_items(reports: list[IngestReport]) -> str:
-    """One line for the operator: `loaded the demo items: 20 audio, 20 image, 48 parallel`."""
-    added: dict[str, int] = {}
-    refused = 0
-    for report in reports:
-        added[report.kind] = added.get(report.kind, 0) + report.added_count
-        refused += report.refused_count
-    counts = ", ".join(f"{count} {kind}" for kind, count in added.items())
-    return f"loaded the demo items: {counts}" + (f" ({refused} refused)" if refused else "")
+                tasks = [(TRANSCRIBE if batch.kind == "audio" else LABEL, batch.language)]
+            done.reports.append(report)
+            for task, code in tasks:
+                set_task(conn, task, code)
+                done.opened.append((task.name, code))
+    return done
 
 
 def _copy(source: Traversable, target: Path) -> Path:
