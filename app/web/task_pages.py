@@ -14,9 +14,11 @@ from typing import Any
 from flask import Blueprint, render_template, request, url_for
 
 from app import deps
-from app.web.views import Page, _find_language, _unknown_language
+from app.web.views import Page, _find_language, _unknown_language, issue_session_on_page_view
 
 bp = Blueprint("task_pages", __name__)
+# As on speak's pages: a page view brings a session, so the first answer needs no extra trip.
+bp.after_request(issue_session_on_page_view)
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,6 @@ SELECT t.language_code, t.task
   FROM language_tasks t
   JOIN languages l ON l.code = t.language_code
  WHERE t.is_open AND l.is_active
- ORDER BY t.language_code, t.task
 """
 
 
@@ -69,8 +70,10 @@ def _open_tasks() -> dict[str, list[TaskWords]]:
     with deps.database().connection() as conn:
         rows = conn.execute(_OPEN_TASKS).fetchall()
     open_tasks: dict[str, list[TaskWords]] = {}
-    for row in rows:
-        open_tasks.setdefault(row["language_code"], []).append(TEXT_TASKS[row["task"]])
+    for words in TEXT_TASKS.values():  # in the order of TEXT_TASKS, not the alphabet's
+        for row in rows:
+            if row["task"] == words.name:
+                open_tasks.setdefault(row["language_code"], []).append(words)
     return open_tasks
 
 

@@ -26,6 +26,7 @@ from flask.testing import FlaskClient
 from PIL import Image
 from playwright.sync_api import Locator, Page, Request, Route, ViewportSize, expect
 
+from app.contributors.identity import COOKIE_NAME
 from tests.browser.conftest import DESKTOP, PHONE, LiveServer, NewPerson
 
 PAGES = [
@@ -58,6 +59,12 @@ def test_task_page_renders_without_anything_inline(client: FlaskClient, path: st
     assert re.findall(r"\sstyle\s*=|<style", page) == []  # no inline styles
     for url in re.findall(r'\s(?:src|href)="([^"]*)"', page):
         assert url.startswith(("/", "?", "#")), f"{path} refers to another host: {url}"
+
+
+def test_a_task_page_brings_a_session_as_speak_does(client: FlaskClient) -> None:
+    response = client.get("/transcribe/hi")
+
+    assert response.headers["Set-Cookie"].startswith(f"{COOKIE_NAME}=")
 
 
 @pytest.mark.parametrize(
