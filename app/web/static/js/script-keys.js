@@ -152,12 +152,16 @@ export function setUpScriptKeys(container, field, script, { onInsert = () => {} 
     button.type = "button";
     button.className = "script-key";
     button.textContent = label;
-    button.setAttribute("aria-label", name);
     button.title = name;
     button.dataset.character = character;
-    if (label.length > 2) button.classList.add("script-key-word"); // ZWJ, ZWNJ: Latin labels
-    else {
-      // The glyph is in the field's script (its font and shaping), the label's name is not.
+    if (label.length > 2) {
+      // ZWJ, ZWNJ: a Latin abbreviation on the key; its name starts with it, so that "press
+      // ZWJ" works for voice control as well as a screen reader reads the full name.
+      button.classList.add("script-key-word");
+      button.setAttribute("aria-label", `${label} (${name})`);
+    } else {
+      // A glyph in the field's script (its font and shaping); read by its name.
+      button.setAttribute("aria-label", name);
       button.lang = field.lang;
     }
     // mousedown (also fired for taps) would move the focus off the text box.
