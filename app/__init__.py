@@ -46,6 +46,7 @@ def create_app(
     identity.init_app(app)
 
     from app.api.views import bp as api_bp
+    from app.contribute.views import bp as contribute_bp
     from app.contributors.views import bp as contributors_bp
     from app.dashboard.views import bp as dashboard_files_bp
     from app.health.views import bp as health_bp
@@ -53,11 +54,12 @@ def create_app(
     from app.reports.views import bp as reports_bp
     from app.speak.views import bp as speak_bp
     from app.validate.views import bp as validate_bp
+    from app.web.task_pages import bp as task_pages_bp
     from app.web.views import bp as web_bp
 
     for blueprint in (
-        health_bp, api_bp, languages_bp, contributors_bp, speak_bp, validate_bp, reports_bp,
-        dashboard_files_bp, web_bp,
+        health_bp, api_bp, languages_bp, contributors_bp, speak_bp, validate_bp, contribute_bp,
+        reports_bp, dashboard_files_bp, web_bp, task_pages_bp,
     ):  # fmt: skip
         app.register_blueprint(blueprint)
     limits.init_app(app, settings)

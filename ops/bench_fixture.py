@@ -141,7 +141,7 @@ def _arrange(
         conn.execute(
             "INSERT INTO validator_standing (validator_id, language_code, state, reason)"
             " SELECT unnest(%s::uuid[]), %s, 'counting', 'benchmark validator'"
-            " ON CONFLICT (validator_id, language_code) DO UPDATE SET state = 'counting'",
+            " ON CONFLICT (validator_id, language_code, task) DO UPDATE SET state = 'counting'",
             (validators, language),
         )
         conn.execute(

@@ -30,6 +30,7 @@ from ops.reports import reports
 from ops.serve import serve
 from ops.status import status
 from ops.sweep import sweep
+from ops.tasks import tasks
 from ops.validators import validators
 
 # Commands that work on a database without the schema: they make it, or replace it.
@@ -101,6 +102,7 @@ cli.add_command(status)
 cli.add_command(migrate)
 cli.add_command(db)
 cli.add_command(languages)
+cli.add_command(tasks)
 cli.add_command(generate)
 cli.add_command(refresh)
 cli.add_command(export)

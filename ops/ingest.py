@@ -228,8 +228,10 @@ def media(
     pairs `x.wav` + `x.txt` (the text of x.wav), or a manifest (.csv/.tsv) with columns
     `file` and `text` (paths relative to the manifest; an optional `language` column keeps
     only the rows for --language). Audio is decoded and measured (RECORDING_MIN_SECONDS to
-    RECORDING_MAX_SECONDS); images must be JPEG, PNG or WebP. Media is copied to storage
-    under keys derived from its content, so running again adds nothing.
+    RECORDING_MAX_SECONDS); images must be JPEG, PNG or WebP of at most 20 MB and 50
+    million pixels, and are decoded, measured, turned upright by their EXIF orientation
+    and stored again without EXIF or other metadata. Media is copied to storage under keys
+    derived from its content, so running again adds nothing.
     """
     settings = settings_from_environment()
     limits = AudioLimits(min_ms=settings.recording_min_ms, max_ms=settings.recording_max_ms)

@@ -1,7 +1,8 @@
 """`crowdsource serve`: the app under gunicorn (the Flask dev server only with --dev).
 
-On embedded defaults it starts PostgreSQL, applies migrations and loads the demo sentences
-into an empty database, so a fresh machine needs nothing but Python.
+On embedded defaults it starts PostgreSQL, applies migrations and loads the demo (sentences,
+clips, images, parallel sentences) into an empty database, so a fresh machine needs nothing
+but Python.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from app import create_app
+from app.audio import AudioLimits
 from app.dashboard.publish import read_manifest
 from app.dashboard.refresh import refresh_dashboard
 from app.db import Database, redact_url
@@ -24,7 +26,7 @@ from app.db.migrations import Migrator
 from app.errors import CrowdsourceError
 from app.gunicorn_conf import gunicorn_options, metrics_across_workers
 from app.logs import configure_process_logging
-from app.sentences.demo import load_demo_sentences_if_empty
+from app.sentences.demo import load_demo_items, load_demo_sentences_if_empty
 from app.settings import Settings, with_secret_key
 from app.storage import Storage
 from ops.context import (
@@ -49,7 +51,8 @@ from ops.refresh import parse_duration
 @click.option(
     "--demo/--no-demo",
     default=None,
-    help="Load demo sentences into an empty database (default: only when embedded).",
+    help="Load the demo (sentences, clips, images, parallel sentences) into an empty "
+    "database, each set once (default: only when embedded).",
 )
 @click.option(
     "--refresh-every",
@@ -81,11 +84,15 @@ def serve(
         Migrator(url, report=click.echo).up()
     if demo if demo is not None else settings.embedded:
         database = Database(url, replace(settings, db_pool_min=0, db_pool_max=1))
+        limits = AudioLimits(min_ms=settings.recording_min_ms, max_ms=settings.recording_max_ms)
         with database.connection() as conn:
             loaded = load_demo_sentences_if_empty(conn)
+            items = load_demo_items(conn, storage, limits=limits)
         database.close()
         if loaded:
             click.echo(f"loaded {loaded} demo sentences")
+        if items.reports:
+            click.echo(items.describe())
 
     interval = _refresh_interval(refresh_every, settings)
     if interval:

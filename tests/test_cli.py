@@ -46,6 +46,7 @@ def test_serve_on_embedded_defaults_comes_up_and_a_second_start_reuses_the_data(
     finally:
         output = stop(first)
     assert "loaded" in output and "demo sentences" in output
+    assert "loaded the demo items: 48 parallel, 20 audio, 20 image; " in output
 
     second = cli.start("serve", **env)
     try:
@@ -54,7 +55,7 @@ def test_serve_on_embedded_defaults_comes_up_and_a_second_start_reuses_the_data(
         assert {lang["code"]: lang["sentence_count"] for lang in again} == counts
     finally:
         output = stop(second)
-    assert "demo sentences" not in output
+    assert "demo sentences" not in output and "demo items" not in output
     assert (data_dir / "pgdata" / "PG_VERSION").exists()
     assert (data_dir / "storage").is_dir()
 

@@ -24,22 +24,24 @@ def pick_items(
     cap: int,
     count: int,
     report_limit: int,
+    source: str | None = None,
 ) -> list[dict[str, Any]]:
     """Up to `count` (at most MAX_PICK) items of `task` for this person: active, under `cap`
     contributions, not contributed to or skipped by them, not reported by `report_limit`
-    people; fewest contributions first. Raises ValueError for a count out of range."""
+    people; fewest contributions first. A task whose items are picked per source language
+    (translate) takes `source`. Raises ValueError for a count out of range."""
     if not 1 <= count <= MAX_PICK:
         raise ValueError(f"count must be 1..{MAX_PICK}, not {count}")
-    return conn.execute(
-        task.sql.pick_items,
-        {
-            "language": language_code,
-            "cap": cap,
-            "report_limit": report_limit,
-            "me": contributor_id or uuid.UUID(int=0),
-            "count": count,
-        },
-    ).fetchall()
+    params: dict[str, Any] = {
+        "language": language_code,
+        "cap": cap,
+        "report_limit": report_limit,
+        "me": contributor_id or uuid.UUID(int=0),
+        "count": count,
+    }
+    if task.by_source:
+        params["source"] = source
+    return conn.execute(task.sql.pick_items, params).fetchall()
 
 
 def read_item(conn: Conn, task: Task, item_id: int) -> dict[str, Any] | None:

@@ -1,10 +1,12 @@
 """`ingest_media`: audio clips with transcripts, or images with reference text, as one batch.
 
 Each item is checked (audio decoded and measured by `app.audio.analyse_recording`, images
-recognised by their signature), copied to storage under a key derived from its content, and
-becomes a `dataset_rows` row of kind audio or image with its text and measured duration.
-Because the key is a hash of the content, a re-run finds every item already present (the
-unique index on media_key) and the same bytes are never stored twice.
+decoded, measured and stripped of their metadata by `app.ingest.images.check_image`), copied
+to storage under a key derived from its content, and becomes a `dataset_rows` row of kind
+audio or image with its text and measures (an audio clip's duration, an image's width,
+height and format). Because the key is a hash of the bytes received, a re-run finds every
+item already present (the unique index on media_key) and nothing is stored twice; an
+image's key names the file as received, the stored object is its stripped copy.
 
 Objects are written before rows, as everywhere in the product; the rows go in with the batch
 in one transaction, and if that fails (or the run stops half-way) the objects this run wrote
@@ -18,7 +20,7 @@ import hashlib
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,7 @@ from psycopg.types.json import Jsonb
 from app.audio import DEFAULT_LIMITS, AudioLimits, NotAudio, RecordingRefused, analyse_recording
 from app.db import Conn, describe_db_error
 from app.errors import CrowdsourceError
+from app.ingest.images import MAX_IMAGE_BYTES, ImageRefused, check_image
 from app.ingest.media_sources import READ_ERRORS, MediaCandidate, TooLarge, open_media_source
 from app.ingest.report import IngestReport, Refusal
 from app.ingest.sentences import IngestFailed, UnknownLanguageCode
@@ -38,10 +41,6 @@ from app.storage.keys import media_key
 MAX_MEDIA_BYTES = 50 * 1024 * 1024
 # Fixed forever: media keys are uuid5(MEDIA_NAMESPACE, "<kind>:<language>:<sha256 of bytes>").
 MEDIA_NAMESPACE = uuid.UUID("6f1c3c52-5d0e-4a8e-9d43-2c1f0b7e9a10")
-_IMAGE_SIGNATURES = (
-    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-)
 _AUDIO_REFUSALS = {"too_short": "audio_too_short", "too_long": "audio_too_long"}
 
 _PRESENT = "SELECT 1 FROM dataset_rows WHERE media_key = %s"
@@ -53,8 +52,10 @@ RETURNING id
 """
 
 _INSERT = """
-INSERT INTO dataset_rows (language_code, kind, text, media_key, media_duration_ms, source, batch_id)
-VALUES (%(language)s, %(kind)s, %(text)s, %(key)s, %(duration_ms)s, %(source)s, %(batch)s)
+INSERT INTO dataset_rows (language_code, kind, text, media_key, media_duration_ms,
+                          media_measures, source, batch_id)
+VALUES (%(language)s, %(kind)s, %(text)s, %(key)s, %(duration_ms)s,
+        %(measures)s, %(source)s, %(batch)s)
 ON CONFLICT DO NOTHING
 RETURNING media_key
 """
@@ -80,7 +81,8 @@ class MediaItem:
     text: str
     key: str
     content_type: str
-    duration_ms: int | None
+    duration_ms: int | None  # audio
+    measures: dict[str, Any] | None  # image: width, height, format
     data: bytes
 
 
@@ -176,12 +178,14 @@ def _check(
     if not text or "\ufffd" in text or len(text) > MAX_CHARS or not script.allows(text):
         raise _Refused("bad_text")
     try:
-        data = candidate.read(max_bytes)
+        data = candidate.read(max_bytes if kind == "audio" else min(max_bytes, MAX_IMAGE_BYTES))
     except TooLarge:
         raise _Refused("too_large") from None
     except READ_ERRORS:
         raise _Refused("unreadable") from None
+    digest = hashlib.sha256(data).hexdigest()  # of the bytes received, stripped or not
     duration_ms: int | None = None
+    measures: dict[str, Any] | None = None
     if kind == "audio":
         try:
             report = analyse_recording(data, limits)
@@ -195,26 +199,20 @@ def _check(
             report.duration_ms,
         )
     else:
-        content_type, extension = _sniff_image(data)
-    digest = hashlib.sha256(data).hexdigest()
+        try:
+            image = check_image(data)
+        except ImageRefused as exc:
+            raise _Refused(exc.code) from None
+        content_type, extension, measures = image.content_type, image.extension, image.measures()
+        data = image.data
     ident = uuid.uuid5(MEDIA_NAMESPACE, f"{kind}:{language}:{digest}")
     key = media_key(kind, language, ident, extension)
-    return MediaItem(candidate.name, text, key, content_type, duration_ms, data)
-
-
-def _sniff_image(data: bytes) -> tuple[str, str]:
-    """(MIME type, extension) from the file's signature; raises _Refused("not_image")."""
-    for signature, content_type, extension in _IMAGE_SIGNATURES:
-        if data.startswith(signature):
-            return content_type, extension
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp", "webp"
-    raise _Refused("not_image")
+    return MediaItem(candidate.name, text, key, content_type, duration_ms, measures, data)
 
 
 def _without_data(item: MediaItem) -> MediaItem:
     """The item without its bytes (stored already), so a long run holds only metadata."""
-    return MediaItem(item.name, item.text, item.key, item.content_type, item.duration_ms, b"")
+    return replace(item, data=b"")
 
 
 def _insert(
@@ -270,6 +268,7 @@ def _row(report: IngestReport, item: MediaItem, source: str) -> dict[str, Any]:
         "text": item.text,
         "key": item.key,
         "duration_ms": item.duration_ms,
+        "measures": Jsonb(item.measures) if item.measures is not None else None,
         "source": f"{source}:{item.name}"[:200],
         "batch": report.batch_id,
     }

@@ -31,6 +31,12 @@ TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz
 MANIFEST_SUFFIXES = {".csv": ",", ".tsv": "\t"}
 _DRIVE = re.compile(r"[A-Za-z]:")
 TEXT_COLUMNS = ("text", "sentence", "transcript")
+# Files read as candidates: media we keep, and images in formats we do not keep, so that the
+# report names their format (unsupported_image_format) instead of calling them stray files.
+CANDIDATE_EXTENSIONS = {
+    **MEDIA_EXTENSIONS,
+    "image": (*MEDIA_EXTENSIONS["image"], "gif", "bmp", "tif", "tiff", "avif"),
+}
 
 
 class BadMediaSource(BadRequest):
@@ -136,7 +142,7 @@ def _hidden(name: str) -> bool:
 
 def _pair(entries: list[_Entry], kind: str, codec: str) -> list[MediaCandidate]:
     """Media files with the .txt of the same stem; everything else refused with a reason."""
-    extensions = MEDIA_EXTENSIONS[kind]
+    extensions = CANDIDATE_EXTENSIONS[kind]
     media: dict[str, list[_Entry]] = {}
     texts: dict[str, _Entry] = {}
     out: list[MediaCandidate] = []
@@ -257,7 +263,7 @@ def _manifest(
     """Rows of `file` and `text` (or `sentence`, `transcript`), and maybe `language`; files
     are relative to the manifest's folder and must stay inside it."""
     root = path.parent.resolve()
-    extensions = MEDIA_EXTENSIONS[kind]
+    extensions = CANDIDATE_EXTENSIONS[kind]
     out = []
     with path.open(encoding=codec, errors="strict", newline="") as file:
         reader = csv.DictReader(file, delimiter=delimiter, strict=True)

@@ -85,6 +85,19 @@ LIMITS: dict[str, WriteLimit] = {
     "validate.skip": WriteLimit(
         per_session="60 per minute;1000 per hour", per_address="600 per minute"
     ),
+    # the typed tasks: an answer is quicker than a recording, a vote and a skip as speak's
+    "contribute.contribute": WriteLimit(
+        per_session="30 per minute;600 per hour", per_address="300 per minute;9000 per hour"
+    ),
+    "contribute.skip": WriteLimit(
+        per_session="60 per minute;1000 per hour", per_address="600 per minute"
+    ),
+    "contribute.vote": WriteLimit(
+        per_session="60 per minute;1500 per hour", per_address="600 per minute;15000 per hour"
+    ),
+    "contribute.skip_contribution": WriteLimit(
+        per_session="60 per minute;1000 per hour", per_address="600 per minute"
+    ),
     "reports.report": WriteLimit(
         per_session="10 per minute;100 per day", per_address="60 per minute;1000 per day"
     ),

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from app.errors import NotFound
 from app.tasks.base import Task
+from app.tasks.label import LABEL
 from app.tasks.speak import SPEAK
+from app.tasks.transcribe import TRANSCRIBE
+from app.tasks.translate import TRANSLATE
 
-TASKS: tuple[Task, ...] = (SPEAK,)
+TASKS: tuple[Task, ...] = (SPEAK, TRANSCRIBE, TRANSLATE, LABEL)
+TYPED_TASKS: tuple[Task, ...] = (TRANSCRIBE, TRANSLATE, LABEL)
 
 
 class UnknownTask(NotFound):
@@ -29,4 +33,7 @@ def task_for_contribution(kind: str) -> Task:
     raise UnknownTask(f"There is no task for contributions of kind {kind[:20]!r}.")
 
 
-__all__ = ["SPEAK", "TASKS", "Task", "UnknownTask", "task", "task_for_contribution"]
+__all__ = [
+    "LABEL", "SPEAK", "TASKS", "TRANSCRIBE", "TRANSLATE", "TYPED_TASKS", "Task", "UnknownTask",
+    "task", "task_for_contribution",
+]  # fmt: skip

@@ -41,7 +41,7 @@ class Task:
     queue_item: str
     report_reasons: tuple[str, ...]
     check: Callable[..., Any]  # checks a contribution, raising a refusal; returns its measures
-    reference_score: Callable[..., float] | None  # pre-check against a reference, if any
+    reference_score: Callable[..., Any] | None  # pre-check against a reference (a Score), if any
     exporter: str  # the app/export writer of its dataset
     # SQL over `k` (the walked index entry), `d` (the item): the text the pick shows, or NULL.
     item_lookup: str = SPEAK_LOOKUP

@@ -42,6 +42,10 @@ class OwnRecording(CrowdsourceError):
     http_status = 403
 
 
+class OwnContribution(OwnRecording):
+    code = "own_contribution"
+
+
 class OwnItem(CrowdsourceError):
     """A typed contribution on an item you contributed to: its author is not its judge."""
 
@@ -282,7 +286,8 @@ def cast_vote(
     if rec is None:
         raise _unknown(task, public_id)
     if rec["contributor_id"] == validator_id:
-        raise OwnRecording(f"You can't validate your own {task.label}.")
+        own = OwnRecording if task is SPEAK else OwnContribution
+        raise own(f"You can't validate your own {task.label}.")
     if rec.get("own_item") and rec["previous"] is None:
         raise OwnItem(f"You worked on this item yourself: someone else checks this {task.label}.")
     if rec["previous"] is not None:

@@ -97,6 +97,7 @@ def pick_known_answers(
 
 # ---- standing ------------------------------------------------------------------------------
 
+
 def standing(
     conn: Conn, me: uuid.UUID, language: str, rules: Settings, task: Task = SPEAK
 ) -> dict[str, Any]:

@@ -42,7 +42,7 @@ def silence(seconds: float = 2.0) -> bytes:
     return wav_bytes(np.zeros(int(16_000 * seconds)))
 
 
-_VOTE_PATH = re.compile(r"/api/v1/recordings/([^/?]+)/votes")
+_VOTE_PATH = re.compile(r"/api/v1/(?:recordings|contributions)/([^/?]+)/votes")
 _HEARD = """
 INSERT INTO clip_servings (contributor_id, contribution_id, served_at)
 SELECT %(me)s, c.id, now() - interval '1 hour' FROM contributions c WHERE c.public_id = %(id)s
@@ -162,7 +162,7 @@ def give_track_record(db: psycopg.Connection, *people: Person, language: str = "
         db.execute(
             "INSERT INTO validator_standing (validator_id, language_code, state, checks_answered,"
             " checks_agreed) VALUES (%s, %s, 'counting', 1, 1)"
-            " ON CONFLICT (validator_id, language_code) DO UPDATE"
+            " ON CONFLICT (validator_id, language_code, task) DO UPDATE"
             " SET state = 'counting', checks_answered = 1, checks_agreed = 1",
             (someone.contributor_id(), language),
         )

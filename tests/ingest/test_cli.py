@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tests.conftest import CLI, SAMPLE_AUDIO, TEST_SECRET
 from tests.ingest.conftest import ENGLISH, HINDI, PARALLEL, count, write
+from tests.ingest.pictures import GPS_IFD, camera_exif, encoded, picture, png_claiming, reopened
 
 
 def env(database_url: str, **more: str) -> dict[str, str]:
@@ -123,6 +124,49 @@ def test_ingest_media_copies_clips_into_the_storage_folder(
     assert tail(result.stdout, 1) == [["2", "added,", "0", "refused"]]
     keys = [r["media_key"] for r in db.execute("SELECT media_key FROM dataset_rows").fetchall()]
     assert len(keys) == 2 and all((storage / key).is_file() for key in keys)
+
+
+def test_ingest_media_keeps_images_without_metadata_and_says_why_others_are_refused(
+    cli: CLI, database_url: str, db, tmp_path: Path
+) -> None:
+    folder = tmp_path / "images"
+    png = encoded(picture((40, 20)), "PNG")
+    pictures = {
+        "sign.png": png,
+        "street.jpg": encoded(picture((64, 48)), "JPEG", exif=camera_exif()),
+        "board.webp": encoded(picture((30, 10)), "WEBP"),
+        "anim.gif": encoded(picture(), "GIF"),
+        "torn.png": png[:-30],
+        "bomb.png": png_claiming(100_000, 100_000),
+    }
+    for name, data in pictures.items():
+        write(folder / name, data)
+        write(folder / f"{name.split('.')[0]}.txt", "Text in the picture")
+    storage = tmp_path / "storage"
+
+    result = cli.run(
+        "ingest", "media", str(folder), "--language", "en", "--kind", "image",
+        **env(database_url, STORAGE_DIR=str(storage)),
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    summary, *reasons = result.stdout.strip().splitlines()[-4:]
+    assert summary == "3 added, 3 refused"
+    assert sorted(" ".join(line.split()) for line in reasons) == [
+        "corrupt_image 1 image truncated or damaged: it does not decode",
+        "too_many_pixels 1 image with more pixels than the limit (a decompression bomb?)",
+        "unsupported_image_format 1 an image, but not JPEG, PNG or WebP (GIF, BMP, TIFF...)",
+    ]
+    stored = db.execute(
+        "SELECT source, media_key, media_measures FROM dataset_rows ORDER BY source"
+    ).fetchall()
+    assert [(r["source"], r["media_measures"]) for r in stored] == [
+        ("images:board.webp", {"width": 30, "height": 10, "format": "webp"}),
+        ("images:sign.png", {"width": 40, "height": 20, "format": "png"}),
+        ("images:street.jpg", {"width": 64, "height": 48, "format": "jpeg"}),
+    ]
+    street = (storage / stored[2]["media_key"]).read_bytes()
+    assert not reopened(street).getexif().get_ifd(GPS_IFD) and b"Exif" not in street
 
 
 def test_mistakes_are_one_clear_line(cli: CLI, database_url: str, tmp_path: Path) -> None:

@@ -22,7 +22,8 @@ from app.ingest.sentences import ingest_sentences
 from app.storage import make_storage
 from tests.conftest import CLI, SAMPLE_AUDIO, TEST_SECRET
 from tests.ingest.conftest import count, rows, write
-from tests.ingest.test_media import PNG, transcripts
+from tests.ingest.pictures import encoded, picture
+from tests.ingest.test_media import transcripts
 
 ZWJ, ZWNJ = "\u200d", "\u200c"
 
@@ -146,8 +147,8 @@ def test_the_command_says_how_to_convert_and_takes_encoding(
 def test_a_media_manifest_in_cp1252_is_refused_whole_or_decoded(
     db, storage, tmp_path: Path
 ) -> None:
-    write(tmp_path / "m" / "cafe.png", PNG)
-    write(tmp_path / "m" / "plain.png", PNG + b"\x01")
+    write(tmp_path / "m" / "cafe.png", encoded(picture((4, 4)), "PNG"))
+    write(tmp_path / "m" / "plain.png", encoded(picture((5, 4)), "PNG"))
     manifest = write(
         tmp_path / "m" / "images.csv",
         "file,text\nplain.png,A plain picture\ncafe.png,A café at night\n".encode("cp1252"),

@@ -21,9 +21,7 @@ from app.ingest.media_sources import BadMediaSource, is_safe_name
 from app.storage import make_storage
 from tests.conftest import SAMPLE_AUDIO
 from tests.ingest.conftest import count, rows, write
-
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
-JPEG = b"\xff\xd8\xff\xe0" + bytes(64)
+from tests.ingest.pictures import camera_exif, encoded, picture, png_claiming, reopened
 
 
 def transcripts() -> dict[str, tuple[str, str]]:
@@ -181,22 +179,61 @@ def test_items_that_cannot_be_used_are_refused_with_their_reason(
     )
 
 
-def test_images_with_reference_text(db, storage, tmp_path: Path) -> None:
+def test_images_are_measured_stored_without_metadata_or_refused_with_their_reason(
+    db, storage, tmp_path: Path
+) -> None:
     folder = tmp_path / "images"
-    write(folder / "cat.png", PNG)
+    png = encoded(picture((40, 20)), "PNG")
+    write(folder / "cat.png", png)
     write(folder / "cat.txt", "A cat on a wall")
-    write(folder / "dog.jpeg", JPEG)
+    photo = encoded(picture((60, 30)), "JPEG", exif=camera_exif(orientation=6))
+    write(folder / "dog.jpeg", photo)
     write(folder / "dog.txt", "A dog in the rain")
+    write(folder / "sign.webp", encoded(picture((30, 10)), "WEBP"))
+    write(folder / "sign.txt", "Stop")
+    write(folder / "gif.png", encoded(picture(), "GIF"))  # the name does not make it a PNG
+    write(folder / "gif.txt", "Moving")
+    write(folder / "half.png", png[: len(png) // 2])
+    write(folder / "half.txt", "Half")
+    write(folder / "bomb.png", png_claiming(100_000, 100_000))
+    write(folder / "bomb.txt", "Boom")
     write(folder / "fake.webp", "text, not an image")
     write(folder / "fake.txt", "Nothing")
 
     report = ingest_media(db, storage, folder, language="en", kind="image")
 
-    assert report.added_count == 2 and report.refused == Counter({"not_image": 1})
-    keys = {r["text"]: r["media_key"] for r in rows(db)}
-    assert keys["A cat on a wall"].endswith(".png") and keys["A dog in the rain"].endswith(".jpg")
-    assert all(r["media_duration_ms"] is None and r["kind"] == "image" for r in rows(db))
-    assert storage.open(keys["A cat on a wall"]).content_type == "image/png"
+    assert report.added_count == 3
+    assert report.refused == Counter(
+        {"unsupported_image_format": 1, "corrupt_image": 1, "too_many_pixels": 1, "not_image": 1}
+    )
+    items = {r["text"]: r for r in rows(db)}
+    assert {text: r["media_measures"] for text, r in items.items()} == {
+        "A cat on a wall": {"width": 40, "height": 20, "format": "png"},
+        "A dog in the rain": {"width": 30, "height": 60, "format": "jpeg"},  # turned upright
+        "Stop": {"width": 30, "height": 10, "format": "webp"},
+    }
+    assert all(r["media_duration_ms"] is None and r["kind"] == "image" for r in items.values())
+    cat, dog = items["A cat on a wall"]["media_key"], items["A dog in the rain"]["media_key"]
+    assert cat.endswith(".png") and dog.endswith(".jpg")
+    assert items["Stop"]["media_key"].endswith(".webp")
+    assert storage.open(cat).content_type == "image/png"
+    stored_photo = storage.get(dog)
+    assert storage.open(dog).content_type == "image/jpeg" and stored_photo != photo
+    assert dict(reopened(stored_photo).getexif()) == {} and b"Exif" not in stored_photo
+    assert reopened(stored_photo).size == (30, 60)
+    assert sorted(stored_objects(storage)) == sorted(r["media_key"] for r in items.values())
+
+
+def test_images_run_again_are_found_by_the_bytes_received(db, storage, tmp_path: Path) -> None:
+    folder = tmp_path / "images"
+    write(folder / "dog.jpg", encoded(picture(), "JPEG", exif=camera_exif()))
+    write(folder / "dog.txt", "A dog in the rain")
+    ingest_media(db, storage, folder, language="en", kind="image")
+
+    again = ingest_media(db, storage, folder, language="en", kind="image")
+
+    assert again.refused == Counter({"already_present": 1}) and again.added_count == 0
+    assert count(db, "dataset_rows") == 1 and len(stored_objects(storage)) == 1
 
 
 def test_a_database_failure_removes_the_objects_the_run_wrote(

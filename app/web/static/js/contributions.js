@@ -1,5 +1,7 @@
-// My contributions: the person's totals and their recordings, newest first, a page at a time.
-// The page number lives in the address (?page=2), so Back and bookmarks work.
+// My contributions: the person's totals and their contributions, newest first, a page at a
+// time. The page number lives in the address (?page=2), so Back and bookmarks work.
+// A row of a text task (transcribe, translate, label) carries `task` and `text` (what the person
+// typed), shown in place of a recording's sentence.
 
 import { api } from "./api.js";
 import { byId, seconds, showAlert } from "./ui.js";
@@ -15,6 +17,13 @@ const STATUS_LABELS = {
   refused: "Refused",
 };
 
+const TASK_LABELS = {
+  speak: "Recording",
+  transcribe: "Transcription",
+  translate: "Translation",
+  label: "Image label",
+};
+
 function showTotals(totals) {
   for (const field of ["recordings", "accepted", "pending", "rejected", "refused", "validations"]) {
     byId(`total-${field}`).textContent = String(totals[field] ?? 0);
@@ -26,8 +35,9 @@ function renderItem(template, item, languageNames) {
   const node = template.content.firstElementChild.cloneNode(true);
   const field = (name) => node.querySelector(`[data-field="${name}"]`);
 
+  const typed = item.task && item.task !== "speak" && typeof item.text === "string";
   const sentence = field("sentence");
-  sentence.textContent = item.sentence;
+  sentence.textContent = typed ? item.text : item.sentence;
   sentence.lang = item.language;
   sentence.dir = "auto"; // the language list knows the direction, but "auto" is right for text
 
@@ -35,8 +45,15 @@ function renderItem(template, item, languageNames) {
   status.textContent = STATUS_LABELS[item.status] || item.status;
   status.classList.add(`status-${item.status}`);
 
-  field("language").textContent = languageNames.get(item.language) || item.language;
-  field("duration").textContent = item.duration_ms ? `${seconds(item.duration_ms)} s` : "–";
+  const languageName = languageNames.get(item.language) || item.language;
+  field("language").textContent = item.task ? `${TASK_LABELS[item.task] || item.task} · ${languageName}` : languageName;
+  const duration = field("duration");
+  if (typed) {
+    duration.nextSibling?.remove(); // its " · "
+    duration.remove(); // typed work has no length to show
+  } else {
+    duration.textContent = item.duration_ms ? `${seconds(item.duration_ms)} s` : "–";
+  }
   field("votes").textContent = `${item.accept_count} ✓ ${item.reject_count} ✗`;
   field("votes").title = `${item.accept_count} said correct, ${item.reject_count} said incorrect`;
 

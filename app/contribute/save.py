@@ -1,0 +1,219 @@
+"""The write of a typed contribution (transcribe, translate, label): checked, scored, counted
+at the write, stored (ADR 0010 §3, §4).
+
+The rules hold where the row is written: the count at the write is one UPDATE of the item's
+row that checks active, open, under the cap and not hidden, and takes the row lock, so
+concurrent submissions for the last slot store one. A correction (a validator's "needs a
+change") goes through the same checks and the same write, without the cap. Speak's audio
+write stays in app/speak (it stores an object first); both refuse in the same words.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+
+from app.contribute.items import read_item
+from app.contributors.service import ensure_contributor
+from app.db import Conn
+from app.errors import Conflict, CrowdsourceError, NotFound
+from app.settings import Settings
+from app.tasks import Task, precheck
+from app.tasks.text import check_text
+
+
+class UnknownItem(NotFound):
+    code = "unknown_item"
+
+
+class TaskClosed(Conflict):
+    code = "task_closed"
+
+
+class ItemFull(Conflict):
+    code = "item_full"
+
+
+class ItemReported(Conflict):
+    code = "item_reported"
+
+
+class AlreadyContributed(Conflict):
+    code = "already_contributed"
+
+
+class IdempotencyConflict(Conflict):
+    code = "idempotency_conflict"
+
+
+class FarFromReference(CrowdsourceError):
+    """Far from the item's reference text: the volunteer is asked to look again, and may
+    confirm (the same submission with `confirmed: true` is stored, marked for validators)."""
+
+    code = "far_from_reference"
+    http_status = 422
+
+
+_WHAT = {"transcribe": "clip", "translate": "sentence", "label": "image"}
+
+
+def what(task: Task) -> str:
+    """What a volunteer calls an item of `task`: clip, sentence, image."""
+    return _WHAT.get(task.name, "item")
+
+
+def check_item_open(
+    task: Task, row: dict[str, Any] | None, item_id: int, *, report_limit: int | None,
+    correction: bool = False,
+) -> dict[str, Any]:  # fmt: skip
+    """The item row if it may be contributed to now; else the refusal that applies. A
+    correction is not held to the cap."""
+    thing = what(task)
+    if row is None or not row["is_active"]:
+        raise UnknownItem(f"There is no {thing} with id {item_id} to work on.")
+    if not row["language_open"]:
+        raise TaskClosed("This task is not open in this language at the moment.")
+    if not correction and row["contribution_count"] >= row["cap"]:
+        raise ItemFull(f"This {thing} has all the answers it needs. Please take another one.")
+    if report_limit is not None and row["report_count"] >= report_limit:
+        raise ItemReported(f"This {thing} is being reviewed. Please take another one.")
+    return row
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A text as it will be stored, with its pre-check score (None: no reference)."""
+
+    text: str
+    score: precheck.Score | None
+
+
+def check_answer(
+    task: Task, item: dict[str, Any], language: dict[str, Any], raw: str, settings: Settings
+) -> Checked:
+    """The text rules of `task` on `raw` for `item` (raising a TextRefused, 422), then its
+    pre-check score against the item's reference text, if it has one. A prompt's reference is
+    its `text` (a reference translation); a clip's or an image's is its `text` too."""
+    kind = task.contribution_kind
+    text = check_text(
+        raw,
+        script=language["script"],
+        language_name=language["name"],
+        kind=kind,
+        duration_ms=item.get("media_duration_ms"),
+        reference=item.get("text") if kind == "label" else None,
+        source=item.get("source_text") if kind == "translation" else None,
+    )
+    score = precheck.score(kind, text, item.get("text"), language=language["code"],
+                           settings=settings)  # fmt: skip
+    return Checked(text, score)
+
+
+def refuse_far(task: Task, score: precheck.Score) -> FarFromReference:
+    """The refusal of a text far from the reference, in words (the page offers to confirm)."""
+    thing = what(task)
+    if score.metric == "cer":
+        share = round(score.value * 100)
+        return FarFromReference(
+            f"This differs from what we expected for this {thing} (about {share} in 100"
+            " characters differ). Please check it again; if you are sure, submit it anyway."
+        )
+    return FarFromReference(
+        f"This translation is far from what we expected for this {thing}. Please read it"
+        " again; if you are sure, submit it anyway."
+    )
+
+
+@dataclass(frozen=True)
+class NewText:
+    contributor_id: uuid.UUID
+    item: dict[str, Any]  # read_item's row
+    idempotency_key: str
+    checked: Checked
+    device: str | None
+    browser: str | None
+    report_limit: int
+    corrects_id: int | None = None
+
+
+_TEXT_COLUMNS = """
+SELECT public_id::text AS id, item_id, language_code AS language, kind, text,
+       CASE WHEN status = 'removed' THEN 'rejected' ELSE status END AS status,
+       reference_score, reference_metric, past_threshold
+  FROM contributions
+"""
+_FIND_BY_KEY = _TEXT_COLUMNS + " WHERE contributor_id = %s AND idempotency_key = %s"
+_CORRECTION_BY = _TEXT_COLUMNS + " WHERE contributor_id = %s AND corrects_id = %s"
+
+
+def find_text_by_key(
+    conn: Conn, task: Task, contributor_id: uuid.UUID, key: str, item_id: int
+) -> dict[str, Any] | None:
+    """The contribution this person already made with idempotency key `key`, if any. Raises
+    IdempotencyConflict when it was for another item or task."""
+    row = conn.execute(_FIND_BY_KEY, (contributor_id, key)).fetchone()
+    if row is not None and (row["item_id"] != item_id or row["kind"] != task.contribution_kind):
+        raise IdempotencyConflict(
+            "This idempotency key was already used for another answer. "
+            "Use a new key for each answer."
+        )
+    return row
+
+
+def correction_by(conn: Conn, contributor_id: uuid.UUID, corrects_id: int) -> dict | None:
+    """The correction this person made of contribution `corrects_id`, if any."""
+    return conn.execute(_CORRECTION_BY, (contributor_id, corrects_id)).fetchone()
+
+
+def save_text(conn: Conn, task: Task, new: NewText) -> tuple[dict[str, Any], bool]:
+    """Count the item and insert the contribution, in one transaction; return (row, created).
+
+    A concurrent request with the same idempotency key loses quietly and returns the
+    winner's row with created=False. Raises AlreadyContributed when the person has another
+    contribution on the item, and the refusals of `check_item_open` when a rule no longer lets
+    the item be contributed to (checked in the statement that counts it)."""
+    item_id = new.item["id"]
+    score = new.checked.score
+    correction = new.corrects_id is not None
+    try:
+        with conn.transaction():
+            counted = conn.execute(
+                task.sql.count_correction if correction else task.sql.count_contribution,
+                {"item_id": item_id, "report_limit": new.report_limit},
+            ).fetchone()
+            if counted is None:
+                now = read_item(conn, task, item_id)
+                check_item_open(task, now, item_id, report_limit=new.report_limit,
+                                correction=correction)  # fmt: skip
+                raise ItemFull(f"This {what(task)} has all the answers it needs.")  # a race
+            ensure_contributor(conn, new.contributor_id)
+            row = conn.execute(
+                task.sql.insert_text,
+                {
+                    "public_id": uuid.uuid4(),
+                    "contributor": new.contributor_id,
+                    "item_id": item_id,
+                    "language": new.item["language_code"],
+                    "key": new.idempotency_key,
+                    "text": new.checked.text,
+                    "corrects": new.corrects_id,
+                    "score": score.value if score else None,
+                    "metric": score.metric if score else None,
+                    "past_threshold": bool(score and score.past_threshold),
+                    "device": new.device,
+                    "browser": new.browser,
+                },
+            ).fetchone()
+    except psycopg.errors.UniqueViolation as exc:
+        existing = find_text_by_key(conn, task, new.contributor_id, new.idempotency_key, item_id)
+        if existing is not None:
+            return existing, False
+        raise AlreadyContributed(
+            f"You have already answered this {what(task)}. Thank you!"
+        ) from exc
+    assert row is not None
+    row["kind"] = task.contribution_kind
+    return row, True
