@@ -14,7 +14,9 @@ from typing import Any
 from app.api.schemas import (
     BIGINT_MAX,
     LANGUAGE_CODE_PATTERN,
+    NO_NUL_PATTERN,
     SCHEMAS,
+    TYPED_TASK_NAMES,
     ref,
 )
 
@@ -24,30 +26,36 @@ Obj = dict[str, Any]
 # Every stable error code and the one status it is sent with.
 ERROR_STATUS = {
     "invalid_session": 401, "not_json": 400, "invalid_json": 400, "missing_field": 400,
-    "empty_upload": 400, "invalid_input": 400,
+    "empty_upload": 400, "invalid_input": 400, "source_required": 400,
     "no_session": 401,
     "link_expired": 403, "own_recording": 403, "cross_site_request": 403,
+    "own_contribution": 403, "own_item": 403,
     "unknown_language": 404, "unknown_item": 404, "unknown_recording": 404,
-    "object_not_found": 404,
+    "object_not_found": 404, "unknown_task": 404, "unknown_contribution": 404,
     "already_recorded": 409, "already_voted": 409, "idempotency_conflict": 409,
     "sentence_full": 409, "sentence_reported": 409, "language_closed": 409,
     "item_retired": 409, "recording_removed": 409,
+    "task_closed": 409, "item_full": 409, "item_reported": 409, "already_contributed": 409,
     "too_large": 413,
     "rate_limited": 429,
     "not_audio": 415, "unsupported_media_type": 415,
     "invalid_field": 422, "invalid_value": 422, "personal_data": 422, "note_required": 422,
     "too_short": 422, "too_long": 422, "silent": 422, "clipped": 422, "no_speech": 422,
     "not_listened": 422,
+    "empty_text": 422, "has_url": 422, "wrong_script": 422, "copy_of_source": 422,
+    "far_from_reference": 422, "no_corrections": 422, "correction_unchanged": 422,
     "internal_error": 500,
     "database_unavailable": 503, "storage_unavailable": 503, "storage_error": 503,
 }  # fmt: skip
 
 # The codes a request valid against the document can still meet: they depend on the state of
 # the data (an unknown id, a vote already cast, a clip not heard yet, a full sentence, a
-# limit reached) or on content no schema can judge (the audio; a display name that is contact
-# details or holds an unassigned character), never on the request's shape. Every other 4xx
-# code means the request broke the document. (tests/live/test_fuzz_api.py holds the server
-# to it.)
+# limit reached) or on content no schema can judge (the audio; a typed answer's script,
+# length or distance from its reference; a display name that is contact details or holds an
+# unassigned character), never on the request's shape. Every other 4xx code means the request
+# broke the document. (tests/live/test_fuzz_api.py holds the server to it.) One is neither
+# and still here: `source_required`, translate's `?from=`, required for one value of a path
+# parameter, which the document cannot say of a parameter.
 STATE_AND_CONTENT_CODES = frozenset({
     "invalid_session", "no_session", "link_expired", "own_recording",
     "unknown_language", "unknown_item", "unknown_recording", "object_not_found",
@@ -55,6 +63,10 @@ STATE_AND_CONTENT_CODES = frozenset({
     "sentence_reported", "language_closed", "item_retired", "recording_removed",
     "rate_limited", "empty_upload", "too_large", "not_audio", "too_short", "too_long", "silent",
     "clipped", "no_speech", "not_listened", "personal_data", "invalid_value",
+    "task_closed", "item_full", "item_reported", "already_contributed", "unknown_contribution",
+    "own_contribution", "own_item", "no_corrections", "correction_unchanged",
+    "far_from_reference", "empty_text", "has_url", "wrong_script", "copy_of_source",
+    "source_required",
 })  # fmt: skip
 # Body sizes the server reads: JSON bodies everywhere, the multipart form of an upload (the
 # audio at most MAX_UPLOAD_MB, 5 MB by default, plus 64 KiB for the rest of the form).
@@ -75,6 +87,7 @@ _SET_COOKIE = {
     }
 }
 _AUDIO_TYPES = ("audio/webm", "audio/ogg", "audio/mp4", "audio/wav", "audio/mpeg")
+_IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp")
 
 
 def _json(schema: str, description: str, *, headers: Obj | None = None) -> Obj:
@@ -232,6 +245,60 @@ _PRESIGNED = {
     "description": "A redirect to a short-lived presigned URL on S3/GCS.",
     "headers": {"Location": {"schema": {"type": "string", "format": "uri"}}},
 }
+# ---- transcribe, translate, label ----
+_TASK = _path(
+    "name",
+    {"type": "string", "enum": list(TYPED_TASK_NAMES)},
+    "The task. Speak has its own routes; another name answers 404 `unknown_task`.",
+)
+_FROM = {
+    **_param(
+        "from",
+        "query",
+        {"type": "string", "pattern": NO_NUL_PATTERN},
+        "Translate: the language to translate from (a language code). Required to pick "
+        "items (without it: 400 `source_required`; a language with no sentences to translate "
+        "into this one: 404 `unknown_language`); in the queue, only translations from it "
+        "(absent: from every language). Ignored by the other tasks.",
+        required=False,
+    ),
+    "allowEmptyValue": True,  # `?from=` is the same as no `from`
+}
+_TASK_ITEM = _path(
+    "item_id", {"type": "integer", "minimum": 0, "maximum": BIGINT_MAX}, "The item's id."
+)
+_MEDIA_TOKEN = _param(
+    "token",
+    "query",
+    {"type": "string", "pattern": "^[A-Za-z0-9_.=-]*$", "maxLength": 200},
+    "The signature in `media_url`; 403 when missing, wrong or expired (15 minutes by default).",
+    required=True,
+)
+_MEDIA = {
+    "description": "The clip or image, streamed by the app.",
+    "content": {
+        t: {"schema": {"type": "string", "format": "binary"}}
+        for t in (*_AUDIO_TYPES, *_IMAGE_TYPES)
+    },
+    "headers": {"Cache-Control": {"schema": {"type": "string"}}},
+}
+_CONTRIBUTION = _path(
+    "public_id", {"type": "string", "format": "uuid"}, "The contribution's id (any task's)."
+)
+# Why the write of a typed answer (or of a correction) refuses: the item's state, then the
+# text rules (app/tasks/text.py), in the order they are tried.
+_ITEM_STATE = ("unknown_item", "task_closed", "item_full", "item_reported", "unknown_language")
+_TEXT_RULES = ("empty_text", "has_url", "wrong_script", "copy_of_source", "too_short", "too_long")
+_ANSWER_REFUSALS = (
+    "missing_field", "invalid_field", *_ITEM_STATE, *_TEXT_RULES, "far_from_reference",
+    "already_contributed", "idempotency_conflict",
+)  # fmt: skip
+_TASK_VOTE_REFUSALS = (
+    *_VOTE_REFUSALS, "unknown_contribution", "own_contribution", "own_item", "no_corrections",
+    "correction_unchanged", *_ITEM_STATE, *_TEXT_RULES, "already_contributed",
+    "idempotency_conflict",
+)  # fmt: skip
+
 _UPLOAD = _body(
     "RecordingUpload",
     "multipart/form-data",
@@ -277,7 +344,7 @@ def _operations() -> list[tuple[str, str, Obj]]:
             "/profile/options, a display name with a character that cannot be shown (or, "
             "for a request outside this document, an unknown field or value)."),
         _op("GET /me/contributions", "contributors.contributions",
-            "The visitor's recordings and refused uploads, newest first",
+            "The visitor's contributions of every task and refused uploads, newest first",
             {200: _json("ContributionPage", "One page.")},
             params=(_PAGE, _PER_PAGE), errors=(*_DB, "invalid_field")),
         _op("GET /languages/{code}/sentences", "speak.sentences", "Sentences to read",
@@ -319,28 +386,107 @@ def _operations() -> list[tuple[str, str, Obj]]:
         _op("POST /recordings/{public_id}/skip", "validate.skipRecording", "Don't offer it again",
             {200: _json("Skipped", "Skipped (idempotent).")},
             params=(_RECORDING,), errors=(*_DB, "unknown_recording")),
-        _op("POST /reports", "reports.report", "Report a sentence or a recording as unfit",
+        _op("POST /reports", "reports.report",
+            "Report an item (a sentence, clip, image) or a contribution as unfit",
             {201: _json("Reported", "Reported; an operator reviews what enough trusted "
                         "reporters flag."),
              200: _json("Reported", "The visitor had already reported it.")},
             body=_body("Report"),
             errors=(*_DB, *_JSON_BODY, "missing_field", "invalid_field", "note_required",
-                    "unknown_item", "unknown_recording")),
+                    "unknown_item", "unknown_recording", "unknown_contribution")),
+        *_task_operations(),
+    ]  # fmt: skip
+
+
+def _task_operations() -> list[tuple[str, str, Obj]]:
+    """Transcribe, translate and label (ADR 0010 §10): items, answers, the queue, votes."""
+    return [
+        _op("GET /tasks", "tasks.list", "Where transcribe, translate and label are open",
+            {200: _json("OpenTaskList", "Each open task per language (translate: per source "
+                        "language) that has items, with how many are still under the cap.")},
+            errors=_DB),
+        _op("GET /tasks/{name}/languages/{code}/items", "tasks.items", "Items to work on",
+            {200: _json("TaskItemBatch", "Fewest answers first; never one the visitor "
+                        "answered or skipped, nor one at its cap or hidden by reports.")},
+            params=(_TASK, _LANGUAGE, _COUNT, _FROM),
+            errors=(*_DB, "unknown_task", "unknown_language", "task_closed", "invalid_field",
+                    "source_required"),
+            description="Translate's items are sentences of the `from` language to write in "
+            "`code`. A clip's or image's `media_url` is signed and expires. `409 task_closed`: "
+            "the task is not open in this language (or the language pair)."),
+        _op("GET /items/{item_id}/media", "tasks.itemMedia",
+            "An item's clip or image (follow an item's `media_url`)",
+            {200: _MEDIA, 302: _PRESIGNED},
+            params=(_TASK_ITEM, _MEDIA_TOKEN),
+            errors=(*_DB, "link_expired", "unknown_item", "object_not_found", *_STORAGE)),
+        _op("POST /tasks/{name}/contributions", "tasks.contribute", "Answer an item with text",
+            {201: _json("TextSaved", "Checked, stored and counted."),
+             200: _json("TextSaved", "This idempotency key was used before for this item: "
+                        "the first answer again, nothing new stored.")},
+            params=(_TASK,), body=_body("TextAnswer"),
+            errors=(*_DB, *_JSON_BODY, "unknown_task", *_ANSWER_REFUSALS),
+            description="The text is normalised, then checked: `422 empty_text` (no letter or "
+            "digit), `has_url` (a web or e-mail address), `wrong_script` (not in the "
+            "language's script), `copy_of_source` (translate: the sentence again), "
+            "`too_short` / `too_long` (for the clip's length, the sentence's, the image's "
+            "text; 2,000 characters at most). When the item has a reference text and the "
+            "answer is far from it, `422 far_from_reference` until it is sent again with "
+            "`confirmed: true`. The item's rules are checked as the answer is written: "
+            "`409 item_full`, `item_reported`, `task_closed`, `already_contributed` (one answer "
+            "per person per item), `idempotency_conflict` (this key was used for another "
+            "answer)."),
+        _op("POST /tasks/{name}/items/{item_id}/skip", "tasks.skipItem", "Don't offer it again",
+            {200: _json("Skipped", "Skipped (idempotent).")},
+            params=(_TASK, _TASK_ITEM), errors=(*_DB, "unknown_task", "unknown_item")),
+        _op("GET /tasks/{name}/languages/{code}/queue", "tasks.queue", "Answers to check",
+            {200: _json("TaskQueue", "Closest to a decision first, then oldest; empty when "
+                        "nothing is waiting.")},
+            params=(_TASK, _LANGUAGE, _COUNT, _FROM),
+            errors=(*_DB, "unknown_task", "unknown_language", "task_closed", "invalid_field"),
+            description="Never the visitor's own answers, nor answers on an item they answered "
+            "themselves, nor ones they voted on or skipped. Each answer handed out is "
+            "remembered: a vote counts only on an answer this session was handed (a clip to "
+            "transcribe: once most of its length has passed since). A new validator's first "
+            "answers are practice (`practice: true`), already decided."),
+        _op("POST /contributions/{public_id}/votes", "tasks.vote",
+            "Accept, reject, or correct any task's contribution",
+            {201: _json("TaskVoteCounted", "Recorded (with a change, the correction too)."),
+             200: _json("TaskVoteCounted", "The same vote again: nothing changes (a change "
+                        "again answers the correction stored the first time).")},
+            params=(_CONTRIBUTION,), body=_body("TaskVote"),
+            errors=(*_DB, *_JSON_BODY, *_TASK_VOTE_REFUSALS),
+            description="The rules of `POST /recordings/{public_id}/votes`, for every task "
+            "(a recording's own refusals keep speak's codes: `own_recording`, "
+            "`unknown_recording`). Typed tasks add `403 own_item` (the validator answered the "
+            "same item) and `change`: a reject and, in the same transaction, the corrected "
+            "text stored as a new answer linked to this one, which waits in the queue itself. "
+            "The corrected text meets the answer's rules (`422` text codes, `409` item codes) "
+            "and `422 correction_unchanged` (the same text); a refused correction stores no "
+            "vote either. `422 no_corrections`: a recording is not corrected."),
+        _op("POST /contributions/{public_id}/skip", "tasks.skipContribution",
+            "Don't offer it again",
+            {200: _json("Skipped", "Skipped (idempotent).")},
+            params=(_CONTRIBUTION,),
+            errors=(*_DB, "unknown_contribution", "unknown_recording")),
     ]  # fmt: skip
 
 
 _TAGS = {
     "speak": "Reading sentences aloud: what to read, uploads, skips.",
     "validate": "Checking other people's recordings: the queue, audio, votes, skips.",
+    "tasks": "Transcribe a clip, translate a sentence, label an image: where each is open, "
+    "items and their media, typed answers, skips; the queue of answers to check, votes and "
+    "corrections (on any task's contribution).",
     "contributors": "The visitor's profile, totals and contributions.",
-    "reports": "Flagging sentences and recordings as unfit.",
+    "reports": "Flagging items and contributions as unfit.",
     "reference": "Languages, profile choices and this document.",
     "health": "Probes for orchestrators.",
 }
 
 _DESCRIPTION = """\
-The contributor loop of Crowdsource: volunteers read sentences aloud and check each other's
-recordings. JSON in and out (uploads are `multipart/form-data`).
+The contributor loop of Crowdsource: volunteers read sentences aloud, transcribe clips,
+translate sentences and type the text in images, and check each other's work (with a
+correction, for typed work). JSON in and out (uploads are `multipart/form-data`).
 
 Every error is `{"error": {"code", "message"}}`; the codes each response can carry are listed
 with it (`x-error-codes`). A 503 tells the client to retry later. An unknown path answers

@@ -17,6 +17,8 @@ from typing import Any
 
 from app.contributors.service import AGE_GROUPS, GENDERS
 from app.reports.service import REASONS, TARGETS
+from app.tasks import TASKS, TYPED_TASKS
+from app.validate.corrections import ANSWERS
 from app.validate.service import VERDICTS
 
 Schema = dict[str, Any]
@@ -27,8 +29,13 @@ BIGINT_MAX = 2**63 - 1  # ids are PostgreSQL bigints
 # Free text: no NUL, the one character PostgreSQL text cannot hold.
 NO_NUL_PATTERN = "^[^\\x00]*$"
 # ...and with a character that is not white space (what "required" means for a note: the
-# server collapses white space first, as Python's str.split() sees it).
-NOT_BLANK_PATTERN = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+# server collapses white space first, as Python's str.split() sees it: not quite a regex's
+# \s, which leaves out the separators \x1c-\x1f and \x85 and takes in U+FEFF).
+PY_WHITESPACE = (
+    "\\t\\n\\x0b\\x0c\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f"
+    "\\u205f\\u3000"
+)
+NOT_BLANK_PATTERN = f"^[^\\x00]*[^{PY_WHITESPACE}\\x00][^\\x00]*$"
 # A display name: no control character but those str.split() takes for white space.
 NAME_PATTERN = "^[^\\x00-\\x08\\x0e-\\x1b\\x7f-\\x84\\x86-\\x9f]*$"
 
@@ -85,6 +92,8 @@ def item_id(**extra: Any) -> Schema:
 
 
 UUID = text(format="uuid")
+TASK_NAMES = tuple(task.name for task in TASKS)
+TYPED_TASK_NAMES = tuple(task.name for task in TYPED_TASKS)
 LANGUAGE_CODE_PATTERN = "^[a-z]{2,3}$"
 LANGUAGE_CODE = text(pattern=LANGUAGE_CODE_PATTERN, examples=["hi"])
 REGION_CODE_PATTERN = "^[A-Z]{2}$"
@@ -128,6 +137,29 @@ _PROFILE_CHANGES = {
 _IGNORED_FIELDS: Schema = {
     "propertyNames": {"pattern": NO_NUL_PATTERN},
     "additionalProperties": ref("JsonWithoutNul"),
+}
+
+_PRACTICE: Schema = {
+    **obj(
+        expected=enum(*VERDICTS, description="The settled answer of this clip."),
+        agreed={"type": "boolean"},
+    ),
+    "description": "Only after a practice clip (a new validator's warm-up).",
+}
+
+# What a page needs to show an item's clip or image; all null for a sentence to translate.
+_ITEM_MEDIA: dict[str, Schema] = {
+    "media_url": nullable(
+        text(
+            format="uri-reference",
+            description="The clip or image, behind a signed link "
+            "(GET /items/{item_id}/media?token=...) that expires (15 minutes by default).",
+        )
+    ),
+    "media_type": nullable(text(description="The MIME type of the clip or image.")),
+    "duration_ms": nullable(count(description="A clip's length.")),
+    "width": nullable(count(description="An image's width in pixels.")),
+    "height": nullable(count(description="An image's height in pixels.")),
 }
 
 SCHEMAS: dict[str, Schema] = {
@@ -210,9 +242,13 @@ SCHEMAS: dict[str, Schema] = {
     ),
     "Me": obj(profile=ref("Profile"), totals=ref("Totals")),
     "Contribution": obj(
-        id=text(description="The recording's UUID, or 'refused-<n>' for a refused upload."),
+        id=text(description="The contribution's UUID, or 'refused-<n>' for a refused upload."),
+        task=enum(*TASK_NAMES, description="Refused uploads are speak's."),
         language=LANGUAGE_CODE,
-        sentence=text(),
+        sentence=nullable(text(description="The sentence read (speak); null for typed work.")),
+        text=nullable(
+            text(description="The text typed (transcribe, translate, label); null for speak.")
+        ),
         status=enum(*STATUSES, "refused"),
         reason=nullable(text(description="Why the upload was refused (only for 'refused').")),
         duration_ms=nullable(count()),
@@ -268,15 +304,7 @@ SCHEMAS: dict[str, Schema] = {
         "description": "Other fields are ignored.",
     },
     "VoteCounted": obj(
-        ("practice",),
-        vote=obj(recording=UUID, verdict=enum(*VERDICTS)),
-        practice={
-            **obj(
-                expected=enum(*VERDICTS, description="The settled answer of this clip."),
-                agreed={"type": "boolean"},
-            ),
-            "description": "Only after a practice clip (a new validator's warm-up).",
-        },
+        ("practice",), vote=obj(recording=UUID, verdict=enum(*VERDICTS)), practice=_PRACTICE
     ),
     "Session": obj(
         session=obj(new={"type": "boolean", "description": "True when this request made it."})
@@ -285,13 +313,19 @@ SCHEMAS: dict[str, Schema] = {
         **obj(
             ("note",),
             closed=False,
-            target=enum(*TARGETS),
+            target=enum(
+                *TARGETS,
+                description="'sentence' and 'recording' are speak's names for 'item' and "
+                "'contribution'.",
+            ),
             id={
                 "oneOf": [item_id(), UUID],
-                "description": "A sentence id (integer) for 'sentence', a recording UUID for "
-                "'recording'; another id answers 404.",
+                "description": "An item id (integer) for 'sentence' (speak's name) or 'item' "
+                "(a sentence, clip, image or sentence to translate); a contribution's UUID for "
+                "'recording' (speak's name) or 'contribution' (any task's); another id "
+                "answers 404.",
             },
-            reason=enum(*REASONS),
+            reason=enum(*REASONS, description="Any task's reasons (each page offers its own)."),
             note=nullable(
                 text(
                     maxLength=500,
@@ -311,4 +345,164 @@ SCHEMAS: dict[str, Schema] = {
         },
     },
     "Reported": obj(reported={"const": True}),
+    # ---- transcribe, translate, label ----
+    "OpenTask": obj(
+        task=enum(*TYPED_TASK_NAMES),
+        language=LANGUAGE_CODE,
+        source_language=nullable(
+            {**LANGUAGE_CODE, "description": "Translate: the language translated from."}
+        ),
+        items_open=count(description="Active items still under the task's cap."),
+    ),
+    "OpenTaskList": obj(tasks=array(ref("OpenTask"))),
+    "TaskItem": object_of(
+        {
+            "id": item_id(),
+            "text": nullable(
+                text(
+                    description="Translate: the sentence to translate. Null for a clip or an "
+                    "image (a reference text an item may carry is never shown)."
+                )
+            ),
+            **_ITEM_MEDIA,
+        }
+    ),
+    "TaskItemBatch": obj(
+        task=enum(*TYPED_TASK_NAMES),
+        language=LANGUAGE_CODE,
+        source_language=nullable(
+            {**LANGUAGE_CODE, "description": "Translate: `from`; null for the other tasks."}
+        ),
+        items=array(ref("TaskItem")),
+        exhausted={"type": "boolean", "description": "True when the list is empty."},
+    ),
+    "TextAnswer": {
+        **obj(
+            ("confirmed",),
+            closed=False,
+            item_id=item_id(description="The item's id, from /items."),
+            idempotency_key=text(
+                pattern=IDEMPOTENCY_KEY_PATTERN,
+                description="Made by the client once per answer; sending it again returns the "
+                "first result.",
+            ),
+            text=text(
+                pattern=NO_NUL_PATTERN,
+                description="The answer. Stored normalised (NFC, runs of white space one "
+                "space, trimmed) and checked by the task's text rules (422 empty_text, has_url, "
+                "wrong_script, copy_of_source, too_short, too_long); at most 2,000 characters.",
+            ),
+            confirmed={
+                "type": "boolean",
+                "default": False,
+                "description": "True to keep a text far from the item's reference after a "
+                "422 far_from_reference.",
+            },
+        ),
+        **_IGNORED_FIELDS,
+        "description": "Other fields are ignored.",
+    },
+    "Reference": obj(
+        metric=enum("cer", "chrf", description="cer: transcribe and label; chrf: translate."),
+        score={
+            "type": "number",
+            "minimum": 0,
+            "description": "Character error rate (0 is the same text) or chrF (0-100, 100 "
+            "is the same text).",
+        },
+        past_threshold={
+            "type": "boolean",
+            "description": "Far from the reference (kept because the volunteer confirmed); "
+            "validators see a mark.",
+        },
+    ),
+    "TextContribution": obj(
+        id=UUID,
+        item_id=item_id(),
+        language=LANGUAGE_CODE,
+        task=enum(*TYPED_TASK_NAMES),
+        text=text(description="As stored (normalised)."),
+        status=enum(*STATUSES, description="'pending' when new."),
+        reference={
+            "oneOf": [ref("Reference"), {"type": "null"}],
+            "description": "The pre-check against the item's reference text; null when the "
+            "item has none.",
+        },
+    ),
+    "TextSaved": obj(contribution=ref("TextContribution")),
+    "QueuedItem": object_of(
+        {
+            "id": item_id(),
+            "text": nullable(
+                text(description="Translate: the source sentence; null for a clip or image.")
+            ),
+            "source_language": nullable(
+                {**LANGUAGE_CODE, "description": "Translate: the source sentence's language."}
+            ),
+            **_ITEM_MEDIA,
+        }
+    ),
+    "QueuedContribution": obj(
+        ("practice",),
+        id=UUID,
+        text=text(description="The answer to check."),
+        flagged={
+            "type": "boolean",
+            "description": "Far from the item's reference text (the volunteer confirmed it).",
+        },
+        item=ref("QueuedItem"),
+        practice={
+            "const": True,
+            "description": "Only during a new validator's warm-up: an answer already decided.",
+        },
+    ),
+    "TaskQueue": obj(
+        task=enum(*TYPED_TASK_NAMES),
+        language=LANGUAGE_CODE,
+        contributions=array(ref("QueuedContribution")),
+    ),
+    "TaskVote": {
+        **obj(
+            ("text", "idempotency_key"),
+            closed=False,
+            verdict=enum(
+                *ANSWERS,
+                description="'change' (\"needs a change\", transcribe, translate, label only) "
+                "stores a reject and the corrected `text` as a new answer.",
+            ),
+            text=nullable(
+                text(
+                    pattern=NO_NUL_PATTERN,
+                    description="The corrected text: required with 'change', null or absent "
+                    "otherwise. Checked by the same rules as an answer.",
+                )
+            ),
+            idempotency_key={
+                **ref("JsonWithoutNul"),
+                "description": "Read with 'change' only (the correction's key; by default one "
+                "made from the contribution and the validator); ignored otherwise.",
+            },
+        ),
+        **_IGNORED_FIELDS,
+        "description": "Other fields are ignored.",
+        "if": {"properties": {"verdict": {"const": "change"}}, "required": ["verdict"]},
+        "then": {
+            "properties": {
+                "text": text(pattern=NO_NUL_PATTERN),
+                "idempotency_key": nullable(text(pattern=IDEMPOTENCY_KEY_PATTERN)),
+            },
+            "required": ["text"],
+        },
+        "else": {"properties": {"text": {"type": "null"}}},
+    },
+    "TaskVoteCounted": obj(
+        ("practice",),
+        vote=obj(contribution=UUID, verdict=enum(*ANSWERS)),
+        correction={
+            "oneOf": [obj(id=UUID, text=text()), {"type": "null"}],
+            "description": "The correction stored with a 'change' (the same one when the "
+            "change is sent again); null otherwise.",
+        },
+        practice=_PRACTICE,
+    ),
 }
