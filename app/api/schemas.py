@@ -1,7 +1,8 @@
 """The JSON Schemas (2020-12, as OpenAPI 3.1 uses) of the API's bodies: components/schemas.
 
 Response objects are closed (`additionalProperties: false`), so a field added to a response
-without being documented here fails tests/api/test_openapi.py.
+without being documented here fails tests/api/test_openapi.py. Those of transcribe, translate
+and label are in app/api/task_schemas.py, over the helpers here.
 
 Request schemas state every limit the server enforces (lengths, patterns, ranges, enums), so
 that a request valid against them is never refused as malformed: what can still refuse one is
@@ -18,7 +19,6 @@ from typing import Any
 from app.contributors.service import AGE_GROUPS, GENDERS
 from app.reports.service import REASONS, TARGETS
 from app.tasks import TASKS, TYPED_TASKS
-from app.validate.corrections import ANSWERS
 from app.validate.service import VERDICTS
 
 Schema = dict[str, Any]
@@ -134,32 +134,17 @@ _PROFILE_CHANGES = {
 
 # The other fields a body may carry (and the server ignores): any JSON, but no NUL in a key or
 # a string at any depth (the server refuses one anywhere in a body, read or not).
-_IGNORED_FIELDS: Schema = {
+IGNORED_FIELDS: Schema = {
     "propertyNames": {"pattern": NO_NUL_PATTERN},
     "additionalProperties": ref("JsonWithoutNul"),
 }
 
-_PRACTICE: Schema = {
+PRACTICE: Schema = {
     **obj(
         expected=enum(*VERDICTS, description="The settled answer of this clip."),
         agreed={"type": "boolean"},
     ),
     "description": "Only after a practice clip (a new validator's warm-up).",
-}
-
-# What a page needs to show an item's clip or image; all null for a sentence to translate.
-_ITEM_MEDIA: dict[str, Schema] = {
-    "media_url": nullable(
-        text(
-            format="uri-reference",
-            description="The clip or image, behind a signed link "
-            "(GET /items/{item_id}/media?token=...) that expires (15 minutes by default).",
-        )
-    ),
-    "media_type": nullable(text(description="The MIME type of the clip or image.")),
-    "duration_ms": nullable(count(description="A clip's length.")),
-    "width": nullable(count(description="An image's width in pixels.")),
-    "height": nullable(count(description="An image's height in pixels.")),
 }
 
 SCHEMAS: dict[str, Schema] = {
@@ -169,7 +154,7 @@ SCHEMAS: dict[str, Schema] = {
             {"type": ["null", "boolean", "number"]},
             {"type": "string", "pattern": NO_NUL_PATTERN},
             {"type": "array", "items": ref("JsonWithoutNul")},
-            {"type": "object", **_IGNORED_FIELDS},
+            {"type": "object", **IGNORED_FIELDS},
         ],
     },
     "Error": obj(
@@ -300,11 +285,11 @@ SCHEMAS: dict[str, Schema] = {
     "ClipBatch": obj(language=LANGUAGE_CODE, clips=array(ref("Clip"))),
     "Vote": {
         **obj(closed=False, verdict=enum(*VERDICTS)),
-        **_IGNORED_FIELDS,
+        **IGNORED_FIELDS,
         "description": "Other fields are ignored.",
     },
     "VoteCounted": obj(
-        ("practice",), vote=obj(recording=UUID, verdict=enum(*VERDICTS)), practice=_PRACTICE
+        ("practice",), vote=obj(recording=UUID, verdict=enum(*VERDICTS)), practice=PRACTICE
     ),
     "Session": obj(
         session=obj(new={"type": "boolean", "description": "True when this request made it."})
@@ -335,7 +320,7 @@ SCHEMAS: dict[str, Schema] = {
                 )
             ),
         ),
-        **_IGNORED_FIELDS,
+        **IGNORED_FIELDS,
         "description": "Other fields are ignored.",
         # The reason 'other' needs a note that is not blank (422 note_required otherwise).
         "if": {"properties": {"reason": {"const": "other"}}, "required": ["reason"]},
@@ -345,164 +330,4 @@ SCHEMAS: dict[str, Schema] = {
         },
     },
     "Reported": obj(reported={"const": True}),
-    # ---- transcribe, translate, label ----
-    "OpenTask": obj(
-        task=enum(*TYPED_TASK_NAMES),
-        language=LANGUAGE_CODE,
-        source_language=nullable(
-            {**LANGUAGE_CODE, "description": "Translate: the language translated from."}
-        ),
-        items_open=count(description="Active items still under the task's cap."),
-    ),
-    "OpenTaskList": obj(tasks=array(ref("OpenTask"))),
-    "TaskItem": object_of(
-        {
-            "id": item_id(),
-            "text": nullable(
-                text(
-                    description="Translate: the sentence to translate. Null for a clip or an "
-                    "image (a reference text an item may carry is never shown)."
-                )
-            ),
-            **_ITEM_MEDIA,
-        }
-    ),
-    "TaskItemBatch": obj(
-        task=enum(*TYPED_TASK_NAMES),
-        language=LANGUAGE_CODE,
-        source_language=nullable(
-            {**LANGUAGE_CODE, "description": "Translate: `from`; null for the other tasks."}
-        ),
-        items=array(ref("TaskItem")),
-        exhausted={"type": "boolean", "description": "True when the list is empty."},
-    ),
-    "TextAnswer": {
-        **obj(
-            ("confirmed",),
-            closed=False,
-            item_id=item_id(description="The item's id, from /items."),
-            idempotency_key=text(
-                pattern=IDEMPOTENCY_KEY_PATTERN,
-                description="Made by the client once per answer; sending it again returns the "
-                "first result.",
-            ),
-            text=text(
-                pattern=NO_NUL_PATTERN,
-                description="The answer. Stored normalised (NFC, runs of white space one "
-                "space, trimmed) and checked by the task's text rules (422 empty_text, has_url, "
-                "wrong_script, copy_of_source, too_short, too_long); at most 2,000 characters.",
-            ),
-            confirmed={
-                "type": "boolean",
-                "default": False,
-                "description": "True to keep a text far from the item's reference after a "
-                "422 far_from_reference.",
-            },
-        ),
-        **_IGNORED_FIELDS,
-        "description": "Other fields are ignored.",
-    },
-    "Reference": obj(
-        metric=enum("cer", "chrf", description="cer: transcribe and label; chrf: translate."),
-        score={
-            "type": "number",
-            "minimum": 0,
-            "description": "Character error rate (0 is the same text) or chrF (0-100, 100 "
-            "is the same text).",
-        },
-        past_threshold={
-            "type": "boolean",
-            "description": "Far from the reference (kept because the volunteer confirmed); "
-            "validators see a mark.",
-        },
-    ),
-    "TextContribution": obj(
-        id=UUID,
-        item_id=item_id(),
-        language=LANGUAGE_CODE,
-        task=enum(*TYPED_TASK_NAMES),
-        text=text(description="As stored (normalised)."),
-        status=enum(*STATUSES, description="'pending' when new."),
-        reference={
-            "oneOf": [ref("Reference"), {"type": "null"}],
-            "description": "The pre-check against the item's reference text; null when the "
-            "item has none.",
-        },
-    ),
-    "TextSaved": obj(contribution=ref("TextContribution")),
-    "QueuedItem": object_of(
-        {
-            "id": item_id(),
-            "text": nullable(
-                text(description="Translate: the source sentence; null for a clip or image.")
-            ),
-            "source_language": nullable(
-                {**LANGUAGE_CODE, "description": "Translate: the source sentence's language."}
-            ),
-            **_ITEM_MEDIA,
-        }
-    ),
-    "QueuedContribution": obj(
-        ("practice",),
-        id=UUID,
-        text=text(description="The answer to check."),
-        flagged={
-            "type": "boolean",
-            "description": "Far from the item's reference text (the volunteer confirmed it).",
-        },
-        item=ref("QueuedItem"),
-        practice={
-            "const": True,
-            "description": "Only during a new validator's warm-up: an answer already decided.",
-        },
-    ),
-    "TaskQueue": obj(
-        task=enum(*TYPED_TASK_NAMES),
-        language=LANGUAGE_CODE,
-        contributions=array(ref("QueuedContribution")),
-    ),
-    "TaskVote": {
-        **obj(
-            ("text", "idempotency_key"),
-            closed=False,
-            verdict=enum(
-                *ANSWERS,
-                description="'change' (\"needs a change\", transcribe, translate, label only) "
-                "stores a reject and the corrected `text` as a new answer.",
-            ),
-            text=nullable(
-                text(
-                    pattern=NO_NUL_PATTERN,
-                    description="The corrected text: required with 'change', null or absent "
-                    "otherwise. Checked by the same rules as an answer.",
-                )
-            ),
-            idempotency_key={
-                **ref("JsonWithoutNul"),
-                "description": "Read with 'change' only (the correction's key; by default one "
-                "made from the contribution and the validator); ignored otherwise.",
-            },
-        ),
-        **_IGNORED_FIELDS,
-        "description": "Other fields are ignored.",
-        "if": {"properties": {"verdict": {"const": "change"}}, "required": ["verdict"]},
-        "then": {
-            "properties": {
-                "text": text(pattern=NO_NUL_PATTERN),
-                "idempotency_key": nullable(text(pattern=IDEMPOTENCY_KEY_PATTERN)),
-            },
-            "required": ["text"],
-        },
-        "else": {"properties": {"text": {"type": "null"}}},
-    },
-    "TaskVoteCounted": obj(
-        ("practice",),
-        vote=obj(contribution=UUID, verdict=enum(*ANSWERS)),
-        correction={
-            "oneOf": [obj(id=UUID, text=text()), {"type": "null"}],
-            "description": "The correction stored with a 'change' (the same one when the "
-            "change is sent again); null otherwise.",
-        },
-        practice=_PRACTICE,
-    ),
 }
