@@ -1,7 +1,8 @@
 """The JSON Schemas (2020-12, as OpenAPI 3.1 uses) of the API's bodies: components/schemas.
 
 Response objects are closed (`additionalProperties: false`), so a field added to a response
-without being documented here fails tests/api/test_openapi.py.
+without being documented here fails tests/api/test_openapi.py. Those of transcribe, translate
+and label are in app/api/task_schemas.py, over the helpers here.
 
 Request schemas state every limit the server enforces (lengths, patterns, ranges, enums), so
 that a request valid against them is never refused as malformed: what can still refuse one is
@@ -17,6 +18,7 @@ from typing import Any
 
 from app.contributors.service import AGE_GROUPS, GENDERS
 from app.reports.service import REASONS, TARGETS
+from app.tasks import TASKS, TYPED_TASKS
 from app.validate.service import VERDICTS
 
 Schema = dict[str, Any]
@@ -27,8 +29,13 @@ BIGINT_MAX = 2**63 - 1  # ids are PostgreSQL bigints
 # Free text: no NUL, the one character PostgreSQL text cannot hold.
 NO_NUL_PATTERN = "^[^\\x00]*$"
 # ...and with a character that is not white space (what "required" means for a note: the
-# server collapses white space first, as Python's str.split() sees it).
-NOT_BLANK_PATTERN = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+# server collapses white space first, as Python's str.split() sees it: not quite a regex's
+# \s, which leaves out the separators \x1c-\x1f and \x85 and takes in U+FEFF).
+PY_WHITESPACE = (
+    "\\t\\n\\x0b\\x0c\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f"
+    "\\u205f\\u3000"
+)
+NOT_BLANK_PATTERN = f"^[^\\x00]*[^{PY_WHITESPACE}\\x00][^\\x00]*$"
 # A display name: no control character but those str.split() takes for white space.
 NAME_PATTERN = "^[^\\x00-\\x08\\x0e-\\x1b\\x7f-\\x84\\x86-\\x9f]*$"
 
@@ -85,6 +92,8 @@ def item_id(**extra: Any) -> Schema:
 
 
 UUID = text(format="uuid")
+TASK_NAMES = tuple(task.name for task in TASKS)
+TYPED_TASK_NAMES = tuple(task.name for task in TYPED_TASKS)
 LANGUAGE_CODE_PATTERN = "^[a-z]{2,3}$"
 LANGUAGE_CODE = text(pattern=LANGUAGE_CODE_PATTERN, examples=["hi"])
 REGION_CODE_PATTERN = "^[A-Z]{2}$"
@@ -125,9 +134,17 @@ _PROFILE_CHANGES = {
 
 # The other fields a body may carry (and the server ignores): any JSON, but no NUL in a key or
 # a string at any depth (the server refuses one anywhere in a body, read or not).
-_IGNORED_FIELDS: Schema = {
+IGNORED_FIELDS: Schema = {
     "propertyNames": {"pattern": NO_NUL_PATTERN},
     "additionalProperties": ref("JsonWithoutNul"),
+}
+
+PRACTICE: Schema = {
+    **obj(
+        expected=enum(*VERDICTS, description="The settled answer of this clip."),
+        agreed={"type": "boolean"},
+    ),
+    "description": "Only after a practice clip (a new validator's warm-up).",
 }
 
 SCHEMAS: dict[str, Schema] = {
@@ -137,7 +154,7 @@ SCHEMAS: dict[str, Schema] = {
             {"type": ["null", "boolean", "number"]},
             {"type": "string", "pattern": NO_NUL_PATTERN},
             {"type": "array", "items": ref("JsonWithoutNul")},
-            {"type": "object", **_IGNORED_FIELDS},
+            {"type": "object", **IGNORED_FIELDS},
         ],
     },
     "Error": obj(
@@ -210,9 +227,13 @@ SCHEMAS: dict[str, Schema] = {
     ),
     "Me": obj(profile=ref("Profile"), totals=ref("Totals")),
     "Contribution": obj(
-        id=text(description="The recording's UUID, or 'refused-<n>' for a refused upload."),
+        id=text(description="The contribution's UUID, or 'refused-<n>' for a refused upload."),
+        task=enum(*TASK_NAMES, description="Refused uploads are speak's."),
         language=LANGUAGE_CODE,
-        sentence=text(),
+        sentence=nullable(text(description="The sentence read (speak); null for typed work.")),
+        text=nullable(
+            text(description="The text typed (transcribe, translate, label); null for speak.")
+        ),
         status=enum(*STATUSES, "refused"),
         reason=nullable(text(description="Why the upload was refused (only for 'refused').")),
         duration_ms=nullable(count()),
@@ -264,19 +285,11 @@ SCHEMAS: dict[str, Schema] = {
     "ClipBatch": obj(language=LANGUAGE_CODE, clips=array(ref("Clip"))),
     "Vote": {
         **obj(closed=False, verdict=enum(*VERDICTS)),
-        **_IGNORED_FIELDS,
+        **IGNORED_FIELDS,
         "description": "Other fields are ignored.",
     },
     "VoteCounted": obj(
-        ("practice",),
-        vote=obj(recording=UUID, verdict=enum(*VERDICTS)),
-        practice={
-            **obj(
-                expected=enum(*VERDICTS, description="The settled answer of this clip."),
-                agreed={"type": "boolean"},
-            ),
-            "description": "Only after a practice clip (a new validator's warm-up).",
-        },
+        ("practice",), vote=obj(recording=UUID, verdict=enum(*VERDICTS)), practice=PRACTICE
     ),
     "Session": obj(
         session=obj(new={"type": "boolean", "description": "True when this request made it."})
@@ -285,13 +298,19 @@ SCHEMAS: dict[str, Schema] = {
         **obj(
             ("note",),
             closed=False,
-            target=enum(*TARGETS),
+            target=enum(
+                *TARGETS,
+                description="'sentence' and 'recording' are speak's names for 'item' and "
+                "'contribution'.",
+            ),
             id={
                 "oneOf": [item_id(), UUID],
-                "description": "A sentence id (integer) for 'sentence', a recording UUID for "
-                "'recording'; another id answers 404.",
+                "description": "An item id (integer) for 'sentence' (speak's name) or 'item' "
+                "(a sentence, clip, image or sentence to translate); a contribution's UUID for "
+                "'recording' (speak's name) or 'contribution' (any task's); another id "
+                "answers 404.",
             },
-            reason=enum(*REASONS),
+            reason=enum(*REASONS, description="Any task's reasons (each page offers its own)."),
             note=nullable(
                 text(
                     maxLength=500,
@@ -301,7 +320,7 @@ SCHEMAS: dict[str, Schema] = {
                 )
             ),
         ),
-        **_IGNORED_FIELDS,
+        **IGNORED_FIELDS,
         "description": "Other fields are ignored.",
         # The reason 'other' needs a note that is not blank (422 note_required otherwise).
         "if": {"properties": {"reason": {"const": "other"}}, "required": ["reason"]},

@@ -16,19 +16,23 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any, ClassVar
 
+import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_spec
+from psycopg.types.json import Jsonb
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from app import create_app
 from app.api.openapi import ERROR_STATUS, openapi_document
+from app.contribute.opening import make_prompts, set_task
 from app.errors import CrowdsourceError
 from app.settings import Settings
+from app.tasks import LABEL, TRANSCRIBE, TRANSLATE
 from tests.api.conftest import Person, clip, error_of, record, silence, upload
 
 DOC = openapi_document()
@@ -179,8 +183,80 @@ def test_every_error_code_is_documented_with_the_status_the_code_sends(app: Flas
     assert listed == set(ERROR_STATUS)
 
 
+def add_media_items(
+    db: psycopg.Connection, kind: str, n: int, *, language: str = "hi",
+    reference: str | None = None, duration_ms: int = 3000,
+) -> list[int]:  # fmt: skip
+    """`n` clips (kind 'audio') or images of `language`, each with this reference text."""
+    ext = "png" if kind == "image" else "wav"
+    measures = Jsonb({"width": 320, "height": 80, "format": "png"}) if kind == "image" else None
+    ids = []
+    for _ in range(n):
+        row = db.execute(
+            "INSERT INTO dataset_rows (language_code, kind, text, media_key, media_duration_ms,"
+            " media_measures) VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+            (language, kind, reference, f"media/{language}/{uuid.uuid4().hex}.{ext}",
+             duration_ms if kind == "audio" else None, measures),
+        ).fetchone()  # fmt: skip
+        ids.append(row["id"])
+    return ids
+
+
+def answer(client: FlaskClient, task: str, item: int, text: str, **extra: Any) -> Any:
+    body = {"item_id": item, "idempotency_key": uuid.uuid4().hex, "text": text, **extra}
+    return client.post(f"/api/v1/tasks/{task}/contributions", json=body)
+
+
+def tour_the_tasks(app: Flask, db: psycopg.Connection, person: Callable[..., Person]) -> None:
+    """Label from both seats (an answer, a correction, skips, a report) and translate's pick."""
+    visitor, labeller, checker = person(session=False), person(), person()
+    set_task(db, LABEL, "hi", cap=2)
+    set_task(db, TRANSLATE, "hi")
+    images = add_media_items(db, "image", 2)
+    key = db.execute("SELECT media_key FROM dataset_rows WHERE id = %s", (images[0],)).fetchone()
+    app.extensions["crowdsource.storage"].put(
+        key["media_key"], b"\x89PNG fake", content_type="image/png"
+    )
+    db.execute("INSERT INTO dataset_rows (language_code, kind, text) VALUES ('en', 'sentence', "
+               "'Water is life.')")  # fmt: skip
+    make_prompts(db, "en", "hi")
+
+    listed = visitor.get("/api/v1/tasks").get_json()["tasks"]
+    assert {(t["task"], t["source_language"]) for t in listed} == {
+        ("label", None), ("translate", "en"),
+    }  # fmt: skip
+    picked = labeller.get("/api/v1/tasks/label/languages/hi/items?count=5").get_json()["items"]
+    shown = next(i for i in picked if i["id"] == images[0])
+    assert labeller.get(shown["media_url"]).data == b"\x89PNG fake"
+    translate = visitor.get("/api/v1/tasks/translate/languages/hi/items?from=en").get_json()
+    (prompt,) = translate["items"]
+    assert prompt["text"] == "Water is life."
+    body = {"item_id": images[0], "idempotency_key": uuid.uuid4().hex, "text": "गलत शब्द"}
+    first = labeller.post("/api/v1/tasks/label/contributions", json=body)
+    assert first.status_code == 201
+    assert labeller.post("/api/v1/tasks/label/contributions", json=body).status_code == 200
+    assert labeller.post(f"/api/v1/tasks/label/items/{images[1]}/skip").status_code == 200
+
+    (queued,) = checker.get("/api/v1/tasks/label/languages/hi/queue").get_json()["contributions"]
+    assert queued["id"] == first.get_json()["contribution"]["id"]
+    change = {"verdict": "change", "text": "सही शब्द"}
+    corrected = checker.post(f"/api/v1/contributions/{queued['id']}/votes", json=change)
+    assert corrected.status_code == 201
+    again = checker.post(f"/api/v1/contributions/{queued['id']}/votes", json=change)
+    assert again.status_code == 200
+    correction = corrected.get_json()["correction"]["id"]
+    assert labeller.post(f"/api/v1/contributions/{correction}/skip").status_code == 200
+    report = {"target": "contribution", "id": correction, "reason": "unreadable"}
+    assert labeller.post("/api/v1/reports", json=report).status_code == 201
+    report = {"target": "item", "id": images[1], "reason": "wrong_script"}
+    assert labeller.post("/api/v1/reports", json=report).status_code == 201
+    (mine,) = checker.get("/api/v1/me/contributions").get_json()["contributions"]
+    assert (mine["task"], mine["text"], mine["sentence"]) == ("label", "सही शब्द", None)
+
+
 def test_a_journey_through_the_api_matches_the_document(
     app: Flask,
+    db: psycopg.Connection,
     contract: Seen,
     person: Callable[..., Person],
     add_sentences: Callable[..., list[int]],
@@ -241,6 +317,7 @@ def test_a_journey_through_the_api_matches_the_document(
     assert validator.post("/api/v1/reports", json=report).status_code == 201
     assert validator.get("/api/v1/languages/hi/clips").get_json()["clips"] == []
     assert validator.get("/api/v1/me").get_json()["totals"]["validations"] == 1
+    tour_the_tasks(app, db, person)
 
     succeeded = {(path, method) for path, method, status in contract if status < 300}
     assert succeeded == documented_routes(app)
@@ -345,6 +422,109 @@ def test_errors_match_the_document(
     assert get(forger, "/openapi.json") == (401, "invalid_session")
 
     assert {status for _, _, status in contract} >= {400, 401, 403, 404, 409, 413, 415, 422}
+
+
+def test_task_errors_match_the_document(
+    contract: Seen,
+    db: psycopg.Connection,
+    person: Callable[..., Person],
+    add_sentences: Callable[..., list[int]],
+) -> None:
+    author, other, validator = person(), person(), person()
+    set_task(db, LABEL, "hi", cap=2)
+    plain, referenced, full, reported = add_media_items(db, "image", 4)
+    db.execute("UPDATE dataset_rows SET text = 'नमस्ते दुनिया' WHERE id = %s", (referenced,))
+    missing = uuid.uuid4()
+
+    def get(client: FlaskClient, path: str) -> tuple[int, str]:
+        return error_of(client.get(f"/api/v1{path}"))
+
+    def post(client: FlaskClient, path: str, **kwargs: Any) -> tuple[int, str]:
+        return error_of(client.post(f"/api/v1{path}", **kwargs))
+
+    def vote(client: FlaskClient, contribution: Any, body: Any, **kwargs: Any) -> tuple[int, str]:
+        return post(client, f"/contributions/{contribution}/votes", json=body, **kwargs)
+
+    # Picking and the queue.
+    assert get(author, "/tasks/paint/languages/hi/items") == (404, "unknown_task")
+    assert get(author, "/tasks/speak/languages/hi/queue") == (404, "unknown_task")
+    assert get(author, "/tasks/transcribe/languages/hi/items") == (409, "task_closed")
+    assert get(author, "/tasks/transcribe/languages/hi/queue") == (409, "task_closed")
+    assert get(author, "/tasks/label/languages/xx/items") == (404, "unknown_language")
+    assert get(author, "/tasks/label/languages/hi/items?count=21") == (422, "invalid_field")
+    assert get(author, "/tasks/label/languages/hi/queue?count=0") == (422, "invalid_field")
+    set_task(db, TRANSLATE, "mr")
+    assert get(author, "/tasks/translate/languages/mr/items") == (400, "source_required")
+    assert get(author, "/tasks/translate/languages/mr/items?from=ta") == (404, "unknown_language")
+    assert get(author, f"/items/{plain}/media") == (403, "link_expired")
+    assert get(author, f"/items/{plain}/media?token=forged") == (403, "link_expired")
+
+    # Answers: the text rules, the pre-check, the item's rules at the write.
+    assert error_of(answer(author, "label", plain, "  ...  ")) == (422, "empty_text")
+    assert error_of(answer(author, "label", plain, "देखें www.example.com")) == (422, "has_url")
+    assert error_of(answer(author, "label", plain, "plain english")) == (422, "wrong_script")
+    assert error_of(answer(author, "label", referenced, "क" * 50)) == (422, "too_long")
+    assert error_of(answer(author, "label", referenced, "बिलकुल अलग बात")) == (
+        422, "far_from_reference",
+    )  # fmt: skip
+    db.execute("INSERT INTO dataset_rows (language_code, kind, text) VALUES ('hi', 'sentence', "
+               "'पानी ही जीवन है।')")  # fmt: skip
+    make_prompts(db, "hi", "mr")
+    picked = author.get("/api/v1/tasks/translate/languages/mr/items?from=hi").get_json()
+    (prompt,) = picked["items"]
+    assert error_of(answer(author, "translate", prompt["id"], "पानी ही जीवन है।")) == (
+        422, "copy_of_source",
+    )  # fmt: skip
+    set_task(db, TRANSCRIBE, "hi")
+    (clip_item,) = add_media_items(db, "audio", 1, duration_ms=20_000)
+    assert error_of(answer(author, "transcribe", clip_item, "हाँ")) == (422, "too_short")
+    assert error_of(answer(author, "label", 424242, "शब्द")) == (404, "unknown_item")
+    assert error_of(answer(author, "label", plain, "शब्द", confirmed="yes")) == (
+        400, "invalid_input",
+    )  # fmt: skip
+    assert error_of(answer(author, "label", plain, 7)) == (400, "invalid_input")
+    key = uuid.uuid4().hex
+    mine = answer(author, "label", plain, "पहला", idempotency_key=key).get_json()
+    assert error_of(answer(author, "label", full, "पहला", idempotency_key=key)) == (
+        409, "idempotency_conflict",
+    )  # fmt: skip
+    assert error_of(answer(author, "label", plain, "दूसरा")) == (409, "already_contributed")
+    theirs = answer(other, "label", plain, "दूसरा").get_json()
+    assert error_of(answer(validator, "label", plain, "तीसरा")) == (409, "item_full")
+    db.execute("UPDATE dataset_rows SET report_count = 100 WHERE id = %s", (reported,))
+    assert error_of(answer(author, "label", reported, "शब्द")) == (409, "item_reported")
+    assert post(author, "/tasks/label/items/424242/skip") == (404, "unknown_item")
+    assert post(author, "/tasks/paint/items/1/skip") == (404, "unknown_task")
+    assert error_of(answer(person(session=False), "label", full, "शब्द")) == (401, "no_session")
+
+    # Votes and corrections.
+    first, second = mine["contribution"]["id"], theirs["contribution"]["id"]
+    assert vote(author, first, {"verdict": "accept"}) == (403, "own_contribution")
+    assert vote(author, second, {"verdict": "accept"}) == (403, "own_item")
+    assert vote(validator, first, {"verdict": "accept"}, listened=False) == (422, "not_listened")
+    assert vote(validator, first, {"verdict": "change"}) == (400, "invalid_input")
+    assert vote(validator, first, {"verdict": "accept", "text": "नया"}) == (400, "invalid_input")
+    assert vote(validator, first, {"verdict": "change", "text": "पहला"}) == (
+        422, "correction_unchanged",
+    )  # fmt: skip
+    assert vote(validator, first, {"verdict": "change", "text": "a@b.org"}) == (422, "has_url")
+    assert vote(validator, first, {"verdict": "maybe"}) == (422, "invalid_field")
+    rejected = validator.post(f"/api/v1/contributions/{first}/votes", json={"verdict": "reject"})
+    assert rejected.status_code == 201
+    assert vote(validator, first, {"verdict": "accept"}) == (409, "already_voted")
+    assert vote(validator, missing, {"verdict": "accept"}) == (404, "unknown_contribution")
+    assert vote(validator, "not-a-uuid", {"verdict": "accept"}) == (404, "unknown_contribution")
+    assert post(validator, f"/contributions/{missing}/skip") == (404, "unknown_contribution")
+    (sentence,) = add_sentences(1)
+    recording = record(author, sentence)
+    assert vote(validator, recording, {"verdict": "change", "text": "नया"}) == (
+        422, "no_corrections",
+    )  # fmt: skip
+    assert vote(author, recording, {"verdict": "accept"}) == (403, "own_recording")
+    set_task(db, LABEL, "hi", is_open=False)
+    assert get(author, "/tasks/label/languages/hi/items") == (409, "task_closed")
+    assert error_of(answer(validator, "label", full, "शब्द")) == (409, "task_closed")
+    assert vote(validator, second, {"verdict": "accept"}) == (409, "language_closed")
 
 
 def closed_port() -> int:

@@ -194,7 +194,9 @@ def test_a_translation_that_copies_its_source_is_refused(person, db) -> None:
 def test_translate_needs_a_source_language_with_prompts(person, db) -> None:
     open_task(db, TRANSLATE)
     me = person()
-    assert error_of(me.get("/api/v1/tasks/translate/languages/hi/items")) == (400, "invalid_input")
+    assert error_of(me.get("/api/v1/tasks/translate/languages/hi/items")) == (
+        400, "source_required",
+    )  # fmt: skip
     assert error_of(me.get("/api/v1/tasks/translate/languages/hi/items?from=ta")) == (
         404, "unknown_language",
     )  # fmt: skip
