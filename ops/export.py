@@ -181,11 +181,11 @@ def export(
         click.echo(
             f"crowdsource: warning: {len(result.left_out):,} "
             + (
-                "recording(s) had no readable audio"
+                "recording(s) had no readable audio and were left out"
                 if task == "speak"
-                else "media file(s) were unreadable"
+                else "media file(s) could not be read; their contributions were left out"
             )
-            + f" and were left out: {shown}",
+            + f": {shown}",
             err=True,
         )
     for note in result.notes:
@@ -208,12 +208,15 @@ def _summary(task: str, language: str, result: ExportResult, *, uploaded: bool) 
             f"{rows['pending.tsv']:,} pending"
         )
         what = f"{task} {language}"
+    media = {"translate": "", "label": "images"}.get(task, "clips")
     return (
         f"exported {what} to {result.out}: {files}; "
-        f"train {rows['train.tsv']:,}, dev {rows['dev.tsv']:,}, test {rows['test.tsv']:,}; "
-        f"{result.clips_written:,} "
-        + ("clips" if task != "label" else "images")
-        + f" written, {result.clips_reused:,} already there"
+        f"train {rows['train.tsv']:,}, dev {rows['dev.tsv']:,}, test {rows['test.tsv']:,}"
+        + (
+            f"; {result.clips_written:,} {media} written, {result.clips_reused:,} already there"
+            if media
+            else ""
+        )
         + (f"; {result.tarball}" if result.tarball else "")
         + (f"; {result.uploaded:,} objects uploaded" if uploaded else "")
     )

@@ -38,7 +38,7 @@ SELECT c.public_id, c.contributor_id, c.item_id, c.status, c.text,
 class Asr(TextTaskFormat):
     """Transcripts of clips, with the clips."""
 
-    task = "transcribe"
+    exporter = "asr"
     accepted_file = "transcripts.tsv"
     statement = _TRANSCRIPTS
     media_extensions = AUDIO_EXTENSIONS

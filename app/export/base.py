@@ -69,7 +69,7 @@ class Format(ABC):
     whose media could not be read, and returns their paths (for SHA256SUMS).
     """
 
-    task: ClassVar[str]
+    exporter: ClassVar[str]  # the name tasks give it (app/tasks: Task.exporter)
     media_folder: ClassVar[str] = "clips"  # where the copied media go
     audio: ClassVar[bool] = True  # does --audio (transcoding) apply to its media?
 

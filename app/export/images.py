@@ -41,7 +41,7 @@ SELECT c.public_id, c.contributor_id, c.item_id, c.status, c.text,
 class Images(TextTaskFormat):
     """Labels of images, with the images."""
 
-    task = "label"
+    exporter = "images"
     audio = False
     media_folder = "images"
     media_extensions = IMAGE_EXTENSIONS

@@ -56,7 +56,7 @@ SELECT c.public_id, c.contributor_id, c.item_id, c.status, c.text,
 class Parallel(TextTaskFormat):
     """Translations into the language, with their sources."""
 
-    task = "translate"
+    exporter = "parallel"
     audio = False
     accepted_file = "translations.tsv"
     statement = _TRANSLATIONS

@@ -29,15 +29,18 @@ from app.export.state import ExportError, ExportState
 from app.export.target import Target, finish, upload
 from app.export.writer import CHECKSUMS, checksum_lines, file_sha256, write_tarball, write_text
 from app.storage import Storage
+from app.tasks import TASKS as ALL_TASKS
 
 # on_progress(phase, done, total): phase is "clips", "tar" or "upload"; called with done=0
 # when a phase starts and after every item.
 OnProgress = Callable[[str, int, int], None]
 _LICENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+\-]{0,63}")
 FORMATS: dict[str, type[Format]] = {
-    format.task: format for format in (CommonVoice, Asr, Parallel, Images)
+    format.exporter: format for format in (CommonVoice, Asr, Parallel, Images)
 }
-TASKS = tuple(FORMATS)
+# Each task's format, by the task's name (a task naming no format fails here, at import).
+_FORMAT_OF = {task.name: FORMATS[task.exporter] for task in ALL_TASKS}
+TASKS = tuple(_FORMAT_OF)
 
 
 def export_language(
@@ -67,7 +70,7 @@ def export_language(
         kept["task"] = options.task
     state = ExportState.open(target.local_dir, kept)
     try:
-        dataset = FORMATS[options.task](Run(state, options, SpeakerIds(salt), dict(language)))
+        dataset = _FORMAT_OF[options.task](Run(state, options, SpeakerIds(salt), dict(language)))
         with snapshot(database_url) as conn:
             total = dataset.read(conn)
         result = ExportResult(out=target.url, rows={})
@@ -98,11 +101,11 @@ def export_language(
 
 
 def _check_options(options: ExportOptions) -> None:
-    if options.task not in FORMATS:
+    if options.task not in _FORMAT_OF:
         raise ExportError(f"--task must be one of {', '.join(TASKS)}")
     if options.audio not in AUDIO_MODES:
         raise ExportError(f"--audio must be one of {', '.join(AUDIO_MODES)}")
-    if options.audio != "original" and not FORMATS[options.task].audio:
+    if options.audio != "original" and not _FORMAT_OF[options.task].audio:
         raise ExportError(f"--audio {options.audio}: the {options.task} task has no audio")
     if options.max_per_sentence < 1:
         raise ExportError("--max-per-sentence must be at least 1")

@@ -56,7 +56,7 @@ from app.stats.agreement import NO_VOTES, Agreement, language_agreement
 class CommonVoice(Format):
     """Speak's recordings as Common Voice's clip TSVs, our extra columns apart."""
 
-    task = "speak"
+    exporter = "commonvoice"
 
     def __init__(self, run: Run) -> None:
         super().__init__(run)

@@ -11,6 +11,7 @@ which rows (its SQL), what keeps a split's groups together and which media are c
 from __future__ import annotations
 
 import sys
+from abc import abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +27,6 @@ from app.export.rows import FETCH_ROWS
 from app.export.splits import SPLITS, Candidate, SplitPlan, plan_splits
 from app.export.writer import README, read_rows, tsv, write_text
 
-STATUSES = ("accepted", "rejected", "pending")
 # What the part files hold after the published columns: never published.
 HIDDEN = ("key", "group", "item", "held_out")  # key: the contribution's public id
 
@@ -52,10 +52,10 @@ class TextTaskFormat(Format):
         super().__init__(run)
         self.media: dict[str, tuple[str, int]] = {}  # path -> (media key, duration in ms)
 
+    @abstractmethod
     def published(self, row: Mapping[str, Any], path: str) -> list[str]:
         """A row of the statement as the published columns (in `columns` order); `path` is
         where its item's media goes in the export ("" without media)."""
-        raise NotImplementedError
 
     def group(self, row: Mapping[str, Any]) -> str:
         """What must stay on one side of the splits (splits.py): by default the item."""
@@ -82,7 +82,7 @@ class TextTaskFormat(Format):
             tsv(parts / "accepted.tsv", header) as accepted,
             tsv(parts / "rejected.tsv", header) as rejected,
             tsv(parts / "pending.tsv", header) as pending,
-            conn.cursor(name=f"export_{self.task}", row_factory=dict_row) as cursor,
+            conn.cursor(name=f"export_{self.exporter}", row_factory=dict_row) as cursor,
         ):
             writers = {"accepted": accepted, "rejected": rejected, "pending": pending}
             cursor.itersize = FETCH_ROWS

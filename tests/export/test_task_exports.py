@@ -435,3 +435,22 @@ def test_the_cli_exports_a_task_and_names_the_folder_after_it(
         **env,
     )
     assert refused.returncode != 0 and "the label task has no audio" in refused.stderr
+
+
+def test_a_clip_missing_from_storage_takes_its_transcripts_out_of_every_file(
+    build: Builder, app, run_export, tmp_path
+):
+    b = build
+    kept, lost = (b.store("audio", "hi", clip(name), "wav") for name in ("hi_1.wav", "hi_2.wav"))
+    for n, key in enumerate((kept, lost)):
+        item = b.item("audio", "hi", media_key=key, media_duration_ms=2000)
+        b.contribute(f"t{n}", by="P1", item=item, language="hi", kind="transcription",
+                     text=f"पाठ {n}", votes="aa", status="accepted")  # fmt: skip
+    app.extensions["crowdsource.storage"].delete(lost)
+    root = tmp_path / "asr"
+    result = run_export(root, task="transcribe")
+
+    assert len(result.left_out) == 1 and result.rows["transcripts.tsv"] == 1
+    assert list(read(root / "transcripts.tsv")["id"]) == [b.made.public["t0"]]
+    assert "1 clip(s) could not be read" in (root / "README.md").read_text(encoding="utf-8")
+    assert sum(name.startswith("clips/") for name in check_sums(root)) == 1
