@@ -1,5 +1,6 @@
-"""`crowdsource validators list | distrust | trust`: validators' standing per language and the
-operator's word on it (app/validate/trust.py, ADR 0009).
+"""`crowdsource validators list | distrust | trust`: validators' standing per language and task
+(speak unless `--task` says otherwise) and the operator's word on it (app/validate/trust.py,
+ADR 0009, ADR 0010).
 
 Validators are anonymous: they are shown by their contributor id (the random id in their
 signed cookie), never by a display name.
@@ -15,8 +16,14 @@ import click
 from app.db import Conn
 from app.errors import NotFound
 from app.settings import Settings
+from app.tasks import TASKS, Task, task
 from app.validate.trust import STATES, distrust, restore_trust, standing
 from ops.operator import language_code, plural, printable, transaction
+
+_TASK = click.option(
+    "--task", "task_name", type=click.Choice([t.name for t in TASKS]), default="speak",
+    show_default=True, help="The task whose standing it is.",
+)  # fmt: skip
 
 
 @click.group()
@@ -33,9 +40,10 @@ SELECT s.validator_id::text AS id, s.state, s.practice_answered, s.practice_agre
       SELECT count(*) AS votes, count(*) FILTER (WHERE x.counted) AS counted
         FROM validations x JOIN contributions c ON c.id = x.contribution_id
        WHERE x.validator_id = s.validator_id AND x.role = 'vote'
-         AND c.language_code = s.language_code
+         AND c.language_code = s.language_code AND c.kind = %(kind)s
   ) v ON true
- WHERE s.language_code = %(language)s AND (%(state)s::text IS NULL OR s.state = %(state)s)
+ WHERE s.language_code = %(language)s AND s.task = %(task)s
+   AND (%(state)s::text IS NULL OR s.state = %(state)s)
  ORDER BY array_position(%(states)s, s.state), s.changed_at DESC, s.validator_id
  LIMIT %(limit)s
 """
@@ -45,14 +53,18 @@ SELECT s.validator_id::text AS id, s.state, s.practice_answered, s.practice_agre
 @click.option("--language", required=True, help="Language code, e.g. hi.")
 @click.option("--state", type=click.Choice(STATES), help="Only validators in this state.")
 @click.option("--limit", type=click.IntRange(1, 100_000), default=100, show_default=True)
-def list_(language: str, state: str | None, limit: int) -> None:
+@_TASK
+def list_(language: str, state: str | None, limit: int, task_name: str) -> None:
     """Validators of a language: state, practice and check answers (agreed of answered),
     their votes (counted of cast) and why their state last changed."""
     with transaction() as (conn, _settings):
         code = language_code(conn, language)
+        chosen = task(task_name)
         rows = conn.execute(
-            _LIST, {"language": code, "state": state, "limit": limit, "states": list(STATES)}
-        ).fetchall()
+            _LIST,
+            {"language": code, "state": state, "limit": limit, "states": list(STATES),
+             "task": chosen.name, "kind": chosen.contribution_kind},
+        ).fetchall()  # fmt: skip
     if not rows:
         click.echo(f"no validators in {code}" + (f" in state {state}" if state else ""))
         return
@@ -79,15 +91,17 @@ def _agreement(row: dict[str, Any]) -> str:
 @click.option("--language", required=True, help="Language code, e.g. hi.")
 @click.option("--reason", default="distrusted by an operator", show_default=True,
               help="Why (kept with the standing, at most 200 characters).")  # fmt: skip
-def distrust_(validator_id: str, language: str, reason: str) -> None:
+@_TASK
+def distrust_(validator_id: str, language: str, reason: str, task_name: str) -> None:
     """Stop counting a validator's votes in a language: the votes are kept, marked not
     counted, and every verdict they touched is recomputed."""
     with transaction() as (conn, settings):
         rules = settings
-        me, code = _validator(conn, validator_id, language, rules)
-        before = _verdicts(conn, me, code, counted=True)
-        distrust(conn, me, code, reason, rules)
-        changed = _changed(before, _verdicts(conn, me, code, counted=None))
+        chosen = task(task_name)
+        me, code = _validator(conn, validator_id, language, rules, chosen)
+        before = _verdicts(conn, me, code, chosen, counted=True)
+        distrust(conn, me, code, reason, rules, chosen)
+        changed = _changed(before, _verdicts(conn, me, code, chosen, counted=None))
     click.echo(f"validator {me} in {code}: distrusted; {plural(len(before), 'verdict')} "
                f"recomputed, {changed} changed")  # fmt: skip
 
@@ -95,15 +109,17 @@ def distrust_(validator_id: str, language: str, reason: str) -> None:
 @validators.command("trust")
 @click.argument("validator_id", metavar="ID")
 @click.option("--language", required=True, help="Language code, e.g. hi.")
-def trust(validator_id: str, language: str) -> None:
+@_TASK
+def trust(validator_id: str, language: str, task_name: str) -> None:
     """Count a validator's votes in a language again (an operator's word): every vote they
     cast there counts, and the verdicts they touch are recomputed."""
     with transaction() as (conn, settings):
         rules = settings
-        me, code = _validator(conn, validator_id, language, rules)
-        before = _verdicts(conn, me, code, counted=False)
-        restore_trust(conn, me, code, rules)
-        changed = _changed(before, _verdicts(conn, me, code, counted=None))
+        chosen = task(task_name)
+        me, code = _validator(conn, validator_id, language, rules, chosen)
+        before = _verdicts(conn, me, code, chosen, counted=False)
+        restore_trust(conn, me, code, rules, chosen)
+        changed = _changed(before, _verdicts(conn, me, code, chosen, counted=None))
     click.echo(f"validator {me} in {code}: counting; {plural(len(before), 'verdict')} "
                f"recomputed, {changed} changed")  # fmt: skip
 
@@ -114,13 +130,15 @@ def trust(validator_id: str, language: str) -> None:
 _VERDICTS = """
 SELECT c.id, c.status FROM validations v JOIN contributions c ON c.id = v.contribution_id
  WHERE v.validator_id = %(me)s AND v.role = 'vote' AND c.language_code = %(language)s
-   AND c.status <> 'removed' AND (%(counted)s::boolean IS NULL OR v.counted = %(counted)s)
+   AND c.kind = %(kind)s AND c.status <> 'removed'
+   AND (%(counted)s::boolean IS NULL OR v.counted = %(counted)s)
 """
 
 
-def _verdicts(conn: Conn, me: uuid.UUID, language: str, *, counted: bool | None
+def _verdicts(conn: Conn, me: uuid.UUID, language: str, chosen: Task, *, counted: bool | None
               ) -> dict[int, str]:  # fmt: skip
-    params = {"me": me, "language": language, "counted": counted}
+    params = {"me": me, "language": language, "counted": counted,
+              "kind": chosen.contribution_kind}  # fmt: skip
     rows = conn.execute(_VERDICTS, params).fetchall()
     return {int(row["id"]): str(row["status"]) for row in rows}
 
@@ -129,7 +147,7 @@ def _changed(before: dict[int, str], after: dict[int, str]) -> int:
     return sum(after.get(key) != status for key, status in before.items())
 
 
-def _validator(conn: Conn, text: str, language: str, rules: Settings
+def _validator(conn: Conn, text: str, language: str, rules: Settings, chosen: Task
                ) -> tuple[uuid.UUID, str]:  # fmt: skip
     """The validator's id and the language, both checked: a validator is someone with a
     standing in the language (made when they are first handed a clip there), or with votes
@@ -139,20 +157,25 @@ def _validator(conn: Conn, text: str, language: str, rules: Settings
         me = uuid.UUID(text)
     except ValueError:
         raise NotFound(f"there is no validator with id {text!r}") from None
-    row = conn.execute(_KNOWN_VALIDATOR, {"me": me, "language": code}).fetchone()
+    row = conn.execute(
+        _KNOWN_VALIDATOR,
+        {"me": me, "language": code, "task": chosen.name, "kind": chosen.contribution_kind},
+    ).fetchone()
     if row is None or not (row["standing"] or row["voted"]):
         raise NotFound(
             f"there is no validator {me} in {code} (see `crowdsource validators list "
             f"--language {code}`)"
         )
     if not row["standing"]:
-        standing(conn, me, code, rules)
+        standing(conn, me, code, rules, chosen)
     return me, code
 
 
 _KNOWN_VALIDATOR = """
 SELECT EXISTS (SELECT 1 FROM validator_standing
-                WHERE validator_id = %(me)s AND language_code = %(language)s) AS standing,
+                WHERE validator_id = %(me)s AND language_code = %(language)s
+                  AND task = %(task)s) AS standing,
        EXISTS (SELECT 1 FROM validations v JOIN contributions c ON c.id = v.contribution_id
-                WHERE v.validator_id = %(me)s AND c.language_code = %(language)s) AS voted
+                WHERE v.validator_id = %(me)s AND c.language_code = %(language)s
+                  AND c.kind = %(kind)s) AS voted
 """

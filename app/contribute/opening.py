@@ -133,3 +133,15 @@ def items_from_recordings(conn: Conn, language: str) -> int:
     """Transcribe items made from the accepted recordings of `language` not made into one yet
     (the recording's object, its duration, its sentence as the reference). Returns how many."""
     return conn.execute(_FROM_RECORDINGS, {"language": language}).rowcount
+
+
+def made_from_recordings(conn: Conn) -> int:
+    """For every language whose transcribe task takes recordings (and is open): the clips of
+    the recordings accepted since the last run. Run by the dashboard refresh."""
+    made = 0
+    for row in conn.execute(
+        "SELECT language_code FROM language_tasks"
+        " WHERE task = 'transcribe' AND from_recordings AND is_open ORDER BY language_code"
+    ).fetchall():
+        made += items_from_recordings(conn, row["language_code"])
+    return made

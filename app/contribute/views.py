@@ -10,7 +10,7 @@ from __future__ import annotations
 import mimetypes
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, redirect, request
+from flask import Blueprint, Response, jsonify, request
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app import deps
@@ -40,7 +40,7 @@ from app.metrics import vote_counted
 from app.speak.views import _browser, _device
 from app.tasks import TYPED_TASKS, Task, UnknownTask, task_for_contribution
 from app.validate.corrections import ANSWERS, vote_or_correct
-from app.validate.links import check_item_token, item_media_url
+from app.validate.links import check_item_token, item_media_url, stored_object_response
 from app.validate.service import UnknownContribution, pick_to_validate, skip_clip
 
 bp = Blueprint("contribute", __name__, url_prefix="/api/v1")
@@ -127,15 +127,7 @@ def item_media(item_id: int) -> WerkzeugResponse:
         ).fetchone()
     if row is None:
         raise UnknownItem(f"There is no clip or image with id {item_id}.")
-    storage = deps.storage()
-    presigned = storage.url(row["media_key"], expires_in=ttl)
-    if presigned is not None:
-        return redirect(presigned, code=302)
-    stored = storage.open(row["media_key"])
-    response = Response(stored.chunks, mimetype=stored.content_type, direct_passthrough=True)
-    response.headers["Content-Length"] = str(stored.size)
-    response.headers["Cache-Control"] = f"private, max-age={ttl}"
-    return response
+    return stored_object_response(row["media_key"], ttl)
 
 
 @bp.post("/tasks/<name>/contributions")

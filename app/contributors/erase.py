@@ -15,6 +15,9 @@ What goes and what stays, and why:
 - **Their reports are kept the same way** (an item's report_count counts distinct reporters,
   and an operator's review needs the report); a free-text note could name them, so it is
   cleared (a note is required only for reason 'other', whose note becomes '(erased)').
+- **Clips to transcribe made from their recordings** (ADR 0010) are deleted, with the
+  transcripts other people typed of them: those are the person's voice written down, tied to
+  the audio that goes.
 - **Deleted outright**: their profile (the contributors row), skips, upload refusals, clip
   servings and validator standing. Feedback keeps its message with contributor_id set to NULL
   (the foreign key's ON DELETE SET NULL).
@@ -37,6 +40,9 @@ SELECT id, item_id, media_key FROM contributions
  WHERE contributor_id = %(who)s ORDER BY id FOR UPDATE
 """
 
+_THEIR_VOICE_ITEMS = """SELECT d.id FROM dataset_rows d
+  JOIN contributions c ON c.id = d.source_contribution_id WHERE c.contributor_id = %(who)s"""
+
 _STATEMENTS = (
     # The anonymous holder of their votes and reports: no profile, a fresh id.
     "INSERT INTO contributors (id, created_at, updated_at) VALUES (%(heir)s, now(), now())",
@@ -45,6 +51,14 @@ _STATEMENTS = (
               note = CASE WHEN note IS NULL THEN NULL
                           WHEN reason = 'other' THEN '(erased)' END
         WHERE reporter_id = %(who)s""",
+    # Clips to transcribe made from their recordings are their voice too: they go, with the
+    # transcripts others typed of them and what hangs on those items (no cascade can: a
+    # contribution's item has none, on purpose).
+    *(
+        f"DELETE FROM {table} WHERE item_id IN ({_THEIR_VOICE_ITEMS})"
+        for table in ("skips", "reports", "upload_refusals", "contributions")
+    ),
+    f"DELETE FROM dataset_rows WHERE id IN ({_THEIR_VOICE_ITEMS})",
     # Items lose the contributions that go.
     """UPDATE dataset_rows d SET contribution_count = greatest(d.contribution_count - n.n, 0)
          FROM (SELECT item_id, count(*) AS n FROM contributions

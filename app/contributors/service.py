@@ -174,17 +174,21 @@ def contributor_totals(conn: Conn, contributor_id: uuid.UUID | None) -> dict[str
 
 
 _MY_CONTRIBUTIONS = """
-SELECT id, language, sentence, status, reason, duration_ms, accept_count, reject_count, created_at,
-       count(*) OVER () AS total
+SELECT id, task, language, sentence, text, status, reason, duration_ms, accept_count,
+       reject_count, created_at, count(*) OVER () AS total
   FROM (
-    SELECT c.public_id::text AS id, c.language_code AS language, d.text AS sentence, c.status,
+    SELECT c.public_id::text AS id,
+           CASE c.kind WHEN 'recording' THEN 'speak' WHEN 'transcription' THEN 'transcribe'
+                       WHEN 'translation' THEN 'translate' ELSE 'label' END AS task,
+           c.language_code AS language,
+           CASE WHEN c.kind = 'recording' THEN d.text END AS sentence, c.text, c.status,
            NULL::text AS reason, c.duration_ms, c.accept_count::int, c.reject_count::int,
            c.created_at
       FROM contributions c JOIN dataset_rows d ON d.id = c.item_id
      WHERE c.contributor_id = %(id)s
     UNION ALL
-    SELECT 'refused-' || r.id, r.language_code, d.text, 'refused', r.message, NULL, 0, 0,
-           r.created_at
+    SELECT 'refused-' || r.id, 'speak', r.language_code, d.text, NULL, 'refused', r.message,
+           NULL, 0, 0, r.created_at
       FROM upload_refusals r JOIN dataset_rows d ON d.id = r.item_id
      WHERE r.contributor_id = %(id)s
   ) mine
@@ -196,7 +200,8 @@ SELECT id, language, sentence, status, reason, duration_ms, accept_count, reject
 def my_contributions(
     conn: Conn, contributor_id: uuid.UUID | None, *, page: int, per_page: int
 ) -> dict[str, Any]:
-    """One page of the person's recordings and refused uploads, newest first."""
+    """One page of the person's contributions of every task (each with its `task`; a typed
+    one with its `text`, a recording with its `sentence`) and refused uploads, newest first."""
     rows: list[dict[str, Any]] = []
     if contributor_id is not None:
         rows = conn.execute(

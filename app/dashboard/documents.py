@@ -30,6 +30,7 @@ def build_documents(
         "timeseries": _timeseries(conn),
         "demographics": _demographics(conn),
         "leaderboard": _leaderboard(conn, [language["code"] for language in summary["languages"]]),
+        "tasks": _tasks(conn),
     }
 
 
@@ -193,3 +194,69 @@ def _leaderboard(conn: Conn, languages: list[str]) -> dict[str, Any]:
     for code in languages:  # languages where nobody named contributed have no rows
         boards.setdefault(code, {"shown": False, "contributors": []})
     return {"minimum_people": LEADERBOARD_MINIMUM_PEOPLE, "languages": boards}
+
+
+# The original platform's goals per language, where the language's task row names none:
+# hours of audio for transcribe, items for the others (language_tasks.goal overrides).
+DEFAULT_GOAL_MS = {"transcribe": 5 * 3_600_000}
+DEFAULT_GOAL_ITEMS = 5_000
+
+_TASKS = """
+SELECT t.language_code, t.task, t.source_language_code, l.name, l.native_name, l.direction,
+       t.items, t.items_contributed, t.items_validated, t.contributions, t.accepted,
+       t.rejected, t.pending, t.corrections, t.ms_contributed, t.ms_validated,
+       lt.goal, coalesce(lt.is_open AND l.is_active, false) AS is_open
+  FROM dashboard_tasks t
+  JOIN languages l ON l.code = t.language_code
+  LEFT JOIN language_tasks lt ON lt.language_code = t.language_code AND lt.task = t.task
+ ORDER BY t.task, t.language_code, t.source_language_code
+"""
+
+
+def _tasks(conn: Conn) -> dict[str, Any]:
+    """transcribe, translate and label per language (translate: per language pair): items,
+    answers and their verdicts, corrections, and progress toward the goal, in hours of audio
+    validated (transcribe, each clip once) or items validated (the others)."""
+    rows = []
+    for row in conn.execute(_TASKS).fetchall():
+        in_hours = row["task"] in DEFAULT_GOAL_MS
+        if in_hours:
+            goal = {
+                "unit": "hours",
+                "target": hours(row["goal"] or DEFAULT_GOAL_MS[row["task"]]),
+                "done": hours(row["ms_validated"]),
+            }
+        else:
+            goal = {
+                "unit": "items",
+                "target": int(row["goal"] or DEFAULT_GOAL_ITEMS),
+                "done": int(row["items_validated"]),
+            }
+        rows.append(
+            {
+                "task": row["task"],
+                "language": row["language_code"],
+                "source_language": row["source_language_code"] or None,
+                "name": row["name"],
+                "native_name": row["native_name"],
+                "direction": row["direction"],
+                "open": row["is_open"],
+                **{
+                    key: int(row[key])
+                    for key in (
+                        "items",
+                        "items_contributed",
+                        "items_validated",
+                        "contributions",
+                        "accepted",
+                        "rejected",
+                        "pending",
+                        "corrections",
+                    )
+                },
+                "hours_contributed": hours(row["ms_contributed"]) if in_hours else None,
+                "hours_validated": hours(row["ms_validated"]) if in_hours else None,
+                "goal": goal,
+            }
+        )
+    return {"tasks": rows}

@@ -17,6 +17,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from app.contribute.opening import made_from_recordings
 from app.dashboard.documents import build_documents
 from app.dashboard.publish import prune_old_versions, publish
 from app.db import Conn, describe_db_error
@@ -34,6 +35,7 @@ VIEWS = (
     "dashboard_overall",
     "dashboard_demographics",
     "dashboard_leaderboard",
+    "dashboard_tasks",
 )
 ADVISORY_LOCK_KEY = 0x63726F7764_02  # "crowd", lock #2 (#1 is migrations)
 
@@ -112,6 +114,11 @@ def _run(conn: Conn, storage: Storage, report: Callable[[str], None]) -> Refresh
             step = view
             with _timed(result, view, report):
                 conn.execute(f"REFRESH MATERIALIZED VIEW CONCURRENTLY {view}")  # names are ours
+        # Where a language asks for it, the recordings accepted since become clips to
+        # transcribe (the views count them from the next refresh).
+        step = "clips from recordings"
+        with _timed(result, step, report):
+            made_from_recordings(conn)
         with conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             # Read from the votes themselves (no view holds them), in the snapshot the views

@@ -130,6 +130,7 @@ def restore(
         # the verdict an operator's known answer gives it (which the recount keeps).
         conn.execute(_UNREMOVE, {"id": item["row_id"]})
         recompute_verdicts(conn, [item["row_id"]], votes_to_decide=votes_to_decide)
+        conn.execute(_FOLLOWING_ITEM, {"id": item["row_id"], "active": True})
     elif was_removed:
         conn.execute("UPDATE dataset_rows SET is_active = true WHERE id = %(id)s",
                      {"id": item["row_id"]})  # fmt: skip
@@ -159,6 +160,7 @@ def remove(
             " WHERE id = %(id)s AND status <> 'removed'",
             {"id": item["row_id"]},
         )
+        conn.execute(_FOLLOWING_ITEM, {"id": item["row_id"], "active": False})
     else:
         conn.execute("UPDATE dataset_rows SET is_active = false WHERE id = %(id)s AND is_active",
                      {"id": item["row_id"]})  # fmt: skip
@@ -166,6 +168,13 @@ def remove(
     status = "removed" if target == "recording" else "inactive"
     return Decision(target, item["id"], item["language"], "removed", changed, closed, status)
 
+
+# A clip to transcribe made from the recording (ADR 0010) leaves the queues with it, and comes
+# back with it.
+_FOLLOWING_ITEM = """
+UPDATE dataset_rows SET is_active = %(active)s
+ WHERE source_contribution_id = %(id)s AND is_active <> %(active)s
+"""
 
 _UNREMOVE = """
 UPDATE contributions

@@ -1,4 +1,5 @@
-"""Reports: a sentence or a recording flagged as unfit; enough trusted reporters hide it.
+"""Reports: an item (a sentence, a clip, an image, a prompt) or a contribution (a recording,
+a transcript, a translation, a label) flagged as unfit; enough trusted reporters hide it.
 
 A report counts toward hiding only when its reporter has a track record (`has_track_record`):
 a script's fresh sessions can report all they like, the reports are kept for an operator
@@ -14,10 +15,14 @@ from typing import Any
 from app.contributors.service import ensure_contributor
 from app.db import Conn
 from app.errors import CrowdsourceError, NotFound
-from app.tasks import SPEAK
+from app.tasks import TASKS
 
-REASONS = SPEAK.report_reasons  # the reasons a report may give (migration 0002's CHECK)
-TARGETS = ("sentence", "recording")
+# The reasons a report may give: every task's (migrations 0002 and 0010 CHECK the same).
+REASONS = tuple(dict.fromkeys(reason for task in TASKS for reason in task.report_reasons))
+# What may be reported: speak's names, and the general ones of every task (an item to work on,
+# a contribution to check) that name the same rows.
+TARGETS = ("sentence", "recording", "item", "contribution")
+_ITEM_TARGETS = ("sentence", "item")
 
 
 class NoteRequired(CrowdsourceError):
@@ -43,10 +48,11 @@ def file_report(
     if reason == "other" and not note:
         raise NoteRequired("Please tell us briefly what is wrong.", field="note")
     ensure_contributor(conn, reporter_id)
-    if target == "sentence":
-        column, table, row_id = "item_id", "dataset_rows", _sentence_id(conn, target_id)
+    if target in _ITEM_TARGETS:
+        column, table, row_id = "item_id", "dataset_rows", _sentence_id(conn, target_id, target)
     else:
-        column, table, row_id = "contribution_id", "contributions", _recording_id(conn, target_id)
+        column, table = "contribution_id", "contributions"
+        row_id = _recording_id(conn, target_id, target)
     counted = has_track_record(conn, reporter_id)
     inserted = conn.execute(
         f"INSERT INTO reports (reporter_id, {column}, reason, note, counted)"
@@ -81,23 +87,22 @@ def has_track_record(conn: Conn, contributor_id: uuid.UUID) -> bool:
     return bool(row and row["known"])
 
 
-def _sentence_id(conn: Conn, value: Any) -> int:
+def _sentence_id(conn: Conn, value: Any, target: str = "sentence") -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
-        raise NotFound(f"There is no sentence with id {value!r}.", code="unknown_item")
+        raise NotFound(f"There is no {target} with id {value!r}.", code="unknown_item")
     row = conn.execute("SELECT id FROM dataset_rows WHERE id = %s", (value,)).fetchone()
     if row is None:
-        raise NotFound(f"There is no sentence with id {value}.", code="unknown_item")
+        raise NotFound(f"There is no {target} with id {value}.", code="unknown_item")
     return int(row["id"])
 
 
-def _recording_id(conn: Conn, value: Any) -> int:
+def _recording_id(conn: Conn, value: Any, target: str = "recording") -> int:
+    code = "unknown_recording" if target == "recording" else "unknown_contribution"
     try:
         public_id = uuid.UUID(str(value))
     except ValueError:
-        raise NotFound(
-            f"There is no recording with id {value!r}.", code="unknown_recording"
-        ) from None
+        raise NotFound(f"There is no {target} with id {value!r}.", code=code) from None
     row = conn.execute("SELECT id FROM contributions WHERE public_id = %s", (public_id,)).fetchone()
     if row is None:
-        raise NotFound(f"There is no recording with id {value}.", code="unknown_recording")
+        raise NotFound(f"There is no {target} with id {value}.", code=code)
     return int(row["id"])

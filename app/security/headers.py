@@ -41,8 +41,9 @@ def origin_of(url: str | None) -> str | None:
 
 
 def storage_media_origin(storage: Storage) -> str | None:
-    """Where the browser fetches recordings from when storage hands out signed links (S3,
-    GCS with a signing key): the origin of a link made for a probe key, made locally."""
+    """Where the browser fetches recordings, clips and images from when storage hands out
+    signed links (S3, GCS with a signing key): the origin of a link made for a probe key,
+    made locally."""
     try:
         return origin_of(storage.url("security/probe.webm", expires_in=60))
     except CrowdsourceError:  # no credentials to sign with: the app streams audio itself
@@ -57,7 +58,8 @@ def content_security_policy(settings: Settings, storage: Storage) -> str:
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        # images to label come from storage's signed links too, as clips do
+        "img-src": ["'self'", "data:", *([media] if media else [])],
         "font-src": ["'self'"],
         "connect-src": ["'self'", *([cdn] if cdn else [])],
         "media-src": ["'self'", "blob:", *([media] if media else [])],

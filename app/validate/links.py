@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import uuid
 
-from flask import current_app, url_for
+from flask import Response, current_app, redirect, url_for
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
+from werkzeug.wrappers import Response as WerkzeugResponse
 
+from app import deps
 from app.errors import CrowdsourceError
 
 
@@ -16,49 +18,60 @@ class LinkExpired(CrowdsourceError):
     http_status = 403
 
 
-def _signer() -> TimestampSigner:
-    return TimestampSigner(current_app.config["SECRET_KEY"], salt="crowdsource.audio")
+_AUDIO_SALT = "crowdsource.audio"
+_ITEM_SALT = "crowdsource.item-media"
+
+
+def _signer(salt: str) -> TimestampSigner:
+    return TimestampSigner(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def _check(salt: str, subject: str, token: str | None, max_age: int, what: str) -> None:
+    """Raise LinkExpired unless `token` was signed with `salt` for `subject` within max_age
+    seconds; the messages name `what` the link is for."""
+    if not token:
+        raise LinkExpired(f"This {what} is incomplete. Please reload the page.")
+    try:
+        signed = _signer(salt).unsign(token, max_age=max_age).decode()
+    except SignatureExpired:
+        raise LinkExpired(f"This {what} has expired. Please reload the page.") from None
+    except BadSignature:
+        raise LinkExpired(f"This {what} is not valid. Please reload the page.") from None
+    if signed != subject:
+        raise LinkExpired(f"This {what} is not valid. Please reload the page.")
 
 
 def audio_url(public_id: str) -> str:
     """A URL for the recording's audio, valid for AUDIO_URL_TTL seconds."""
-    token = _signer().sign(public_id).decode()
+    token = _signer(_AUDIO_SALT).sign(public_id).decode()
     return url_for("validate.audio", public_id=public_id, token=token)
 
 
 def check_audio_token(public_id: uuid.UUID, token: str | None, *, max_age: int) -> None:
     """Raise LinkExpired unless `token` was signed by us for this recording within max_age s."""
-    if not token:
-        raise LinkExpired("This audio link is incomplete. Please reload the page.")
-    try:
-        signed = _signer().unsign(token, max_age=max_age).decode()
-    except SignatureExpired:
-        raise LinkExpired("This audio link has expired. Please reload the page.") from None
-    except BadSignature:
-        raise LinkExpired("This audio link is not valid. Please reload the page.") from None
-    if signed != str(public_id):
-        raise LinkExpired("This audio link is not valid. Please reload the page.")
-
-
-def _item_signer() -> TimestampSigner:
-    return TimestampSigner(current_app.config["SECRET_KEY"], salt="crowdsource.item-media")
+    _check(_AUDIO_SALT, str(public_id), token, max_age, "audio link")
 
 
 def item_media_url(item_id: int) -> str:
     """A URL for an item's clip or image, valid for AUDIO_URL_TTL seconds."""
-    token = _item_signer().sign(str(item_id)).decode()
+    token = _signer(_ITEM_SALT).sign(str(item_id)).decode()
     return url_for("contribute.item_media", item_id=item_id, token=token)
 
 
 def check_item_token(item_id: int, token: str | None, *, max_age: int) -> None:
     """Raise LinkExpired unless `token` was signed by us for this item within max_age s."""
-    if not token:
-        raise LinkExpired("This link is incomplete. Please reload the page.")
-    try:
-        signed = _item_signer().unsign(token, max_age=max_age).decode()
-    except SignatureExpired:
-        raise LinkExpired("This link has expired. Please reload the page.") from None
-    except BadSignature:
-        raise LinkExpired("This link is not valid. Please reload the page.") from None
-    if signed != str(item_id):
-        raise LinkExpired("This link is not valid. Please reload the page.")
+    _check(_ITEM_SALT, str(item_id), token, max_age, "link")
+
+
+def stored_object_response(key: str, ttl: int) -> WerkzeugResponse:
+    """An object's bytes for a signed link: a redirect to a presigned URL where the backend
+    makes one, otherwise streamed by the app, cacheable privately for the link's life."""
+    storage = deps.storage()
+    presigned = storage.url(key, expires_in=ttl)
+    if presigned is not None:
+        return redirect(presigned, code=302)
+    stored = storage.open(key)
+    response = Response(stored.chunks, mimetype=stored.content_type, direct_passthrough=True)
+    response.headers["Content-Length"] = str(stored.size)
+    response.headers["Cache-Control"] = f"private, max-age={ttl}"
+    return response

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, redirect, request
+from flask import Blueprint, Response, jsonify, request
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app import deps
@@ -10,7 +10,7 @@ from app.contributors.identity import current_contributor_id, require_session
 from app.inputs import json_body, parse_uuid, query_int, required_choice
 from app.metrics import vote_counted
 from app.speak.service import get_language
-from app.validate.links import audio_url, check_audio_token
+from app.validate.links import audio_url, check_audio_token, stored_object_response
 from app.validate.service import (
     VERDICTS,
     cast_vote,
@@ -49,15 +49,7 @@ def audio(public_id: str) -> WerkzeugResponse:
     check_audio_token(recording_id, request.args.get("token"), max_age=ttl)
     with deps.database().connection() as conn:
         recording = get_recording(conn, recording_id)
-    storage = deps.storage()
-    presigned = storage.url(recording["media_key"], expires_in=ttl)
-    if presigned is not None:
-        return redirect(presigned, code=302)
-    stored = storage.open(recording["media_key"])
-    response = Response(stored.chunks, mimetype=stored.content_type, direct_passthrough=True)
-    response.headers["Content-Length"] = str(stored.size)
-    response.headers["Cache-Control"] = f"private, max-age={ttl}"
-    return response
+    return stored_object_response(recording["media_key"], ttl)
 
 
 @bp.post("/recordings/<public_id>/votes")

@@ -154,3 +154,19 @@ def test_json_routes_take_small_bodies_and_no_forms(person, add_sentences):
         content_type="multipart/form-data",
     )
     assert error_of(form) == (415, "unsupported_media_type")
+
+
+def test_signed_links_storage_is_allowed_for_clips_and_images(settings: Settings, monkeypatch):
+    """With S3 the audio, clips and images to label come from the bucket's host (a presigned
+    link, made locally without a request), so both media-src and img-src name it."""
+    from app.security.headers import content_security_policy
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    s3 = Settings(**{
+        **settings.__dict__, "storage_backend": "s3", "bucket_name": "crowd",
+        "s3_endpoint_url": "http://127.0.0.1:9", "aws_region": "us-east-1",
+    })  # fmt: skip
+    policy = content_security_policy(s3, make_storage(s3))
+    assert "media-src 'self' blob: http://127.0.0.1:9;" in policy
+    assert "img-src 'self' data: http://127.0.0.1:9;" in policy
