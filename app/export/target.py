@@ -39,6 +39,12 @@ CONTENT_TYPES = {
     "mp4": "audio/mp4",
     "m4a": "audio/mp4",
     "mp3": "audio/mpeg",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "webp": "image/webp",
+    "jsonl": "application/jsonl; charset=utf-8",
+    "tmx": "application/x-tmx+xml; charset=utf-8",
 }
 
 

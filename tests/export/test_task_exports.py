@@ -172,17 +172,21 @@ def test_transcripts_export_as_an_asr_dataset_with_their_clips(
     assert_no_raw_ids(root, list(made.people.values()))
 
 
-def test_all_transcripts_of_one_clip_share_a_split(build: Builder, run_export, tmp_path):
+def test_all_transcripts_of_one_clip_share_a_split_and_a_speaker_s_clips_too(
+    build: Builder, add_sentences, run_export, tmp_path
+):
     b = build
-    clips = [
-        b.item(
-            "audio",
-            "hi",
-            media_key=b.store("audio", "hi", clip("hi_1.wav"), "wav"),
-            media_duration_ms=2000,
-        )
-        for _ in range(6)
-    ]
+    sentences = iter(add_sentences(3))
+    clips = []
+    for n in range(9):  # every third clip cut from speaker S's recordings, the others ingested
+        if n % 3:
+            key = b.store("audio", "hi", clip("hi_1.wav"), "wav")
+            clips.append(b.item("audio", "hi", media_key=key, media_duration_ms=2000))
+            continue
+        recording = b.recording("S", next(sentences), "hi", clip("hi_2.wav"))
+        key = b.db.execute("SELECT media_key FROM contributions WHERE id = %s", (recording,))
+        clips.append(b.item("audio", "hi", media_key=key.fetchone()["media_key"],
+                            media_duration_ms=2000, source_contribution_id=recording))  # fmt: skip
     for n, item in enumerate(clips):
         for who in range(3):
             b.contribute(
@@ -199,8 +203,10 @@ def test_all_transcripts_of_one_clip_share_a_split(build: Builder, run_export, t
     run_export(root, task="transcribe", max_per_sentence=3)
 
     in_splits = pd.concat([read(root / f"{split}.tsv").assign(split=split) for split in SPLITS])
-    assert len(in_splits) == 18 and set(in_splits["split"]) == set(SPLITS)
+    assert len(in_splits) == 27 and set(in_splits["split"]) == set(SPLITS)
     assert (in_splits.groupby("clip_id")["split"].nunique() == 1).all()
+    spoken = in_splits[in_splits["speaker_id"] != ""]
+    assert len(spoken) == 9 and spoken["split"].nunique() == 1
 
 
 @pytest.fixture
@@ -444,8 +450,16 @@ def test_a_clip_missing_from_storage_takes_its_transcripts_out_of_every_file(
     kept, lost = (b.store("audio", "hi", clip(name), "wav") for name in ("hi_1.wav", "hi_2.wav"))
     for n, key in enumerate((kept, lost)):
         item = b.item("audio", "hi", media_key=key, media_duration_ms=2000)
-        b.contribute(f"t{n}", by="P1", item=item, language="hi", kind="transcription",
-                     text=f"पाठ {n}", votes="aa", status="accepted")  # fmt: skip
+        b.contribute(
+            f"t{n}",
+            by="P1",
+            item=item,
+            language="hi",
+            kind="transcription",
+            text=f"पाठ {n}",
+            votes="aa",
+            status="accepted",
+        )
     app.extensions["crowdsource.storage"].delete(lost)
     root = tmp_path / "asr"
     result = run_export(root, task="transcribe")
