@@ -23,6 +23,7 @@ from app.api.schemas import (
     ref,
     text,
 )
+from app.contribute.items import MEDIA_TYPES
 from app.validate.corrections import ANSWERS
 
 # What a page needs to show an item's clip or image; all null for a sentence to translate.
@@ -34,7 +35,12 @@ _ITEM_MEDIA: dict[str, Schema] = {
             "(GET /items/{item_id}/media?token=...) that expires (15 minutes by default).",
         )
     ),
-    "media_type": nullable(text(description="The MIME type of the clip or image.")),
+    "media_type": nullable(
+        enum(
+            *sorted(set(MEDIA_TYPES.values())),
+            description="The MIME type of the clip or image (null: an unknown extension).",
+        )
+    ),
     "duration_ms": nullable(count(description="A clip's length.")),
     "width": nullable(count(description="An image's width in pixels.")),
     "height": nullable(count(description="An image's height in pixels.")),

@@ -14,6 +14,14 @@ from app.db import Conn
 from app.tasks import Task
 from app.tasks.statements import MAX_PICK
 
+# What an item's media is, by the extension its key was stored under (app/ingest/media.py
+# names keys by what it decoded), the same on every machine (mimetypes reads the host's).
+MEDIA_TYPES = {
+    "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp",
+    "ogg": "audio/ogg", "opus": "audio/ogg", "wav": "audio/wav", "webm": "audio/webm",
+    "mp3": "audio/mpeg", "m4a": "audio/mp4", "mp4": "audio/mp4", "flac": "audio/flac",
+}  # fmt: skip
+
 
 def pick_items(
     conn: Conn,

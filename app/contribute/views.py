@@ -7,14 +7,13 @@ the votes and skips under /api/v1/contributions/<id>/ take a contribution of any
 
 from __future__ import annotations
 
-import mimetypes
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app import deps
-from app.contribute.items import pick_items, read_item, skip_item
+from app.contribute.items import MEDIA_TYPES, pick_items, read_item, skip_item
 from app.contribute.save import (
     NewText,
     UnknownItem,
@@ -74,7 +73,7 @@ def _media(item: dict[str, Any]) -> dict[str, Any]:
     measures = item.get("media_measures") or {}
     return {
         "media_url": item_media_url(item["id"]) if key else None,
-        "media_type": (mimetypes.guess_type(key)[0] if key else None),
+        "media_type": MEDIA_TYPES.get(key.rsplit(".", 1)[-1].lower()) if key else None,
         "duration_ms": item.get("media_duration_ms"),
         "width": measures.get("width"),
         "height": measures.get("height"),
