@@ -3,6 +3,7 @@
 // The choice lives in the address (?language=hi), so a filtered view can be shared.
 
 import { dataTable, horizontalBars, languageName, mountChart, showEmpty, stepLines } from "./charts.js";
+import { loadTasks, showTasks } from "./dashboard-tasks.js";
 import { NotPublishedYet, count, dateTime, hours, loadPublished, percent, relativeTime } from "./published.js";
 import { announce, byId, showAlert } from "./ui.js";
 
@@ -18,7 +19,7 @@ const HOURS_SERIES = [
   { key: "validated", name: "Hours validated" },
 ];
 
-let published = null; // {manifest, summary, timeseries, demographics, leaderboard}
+let published = null; // {manifest, summary, timeseries, demographics, leaderboard, tasks}
 let languages = new Map(); // code -> the language's entry in summary.json
 
 /** The language in the address, if it is one we know; "" means all languages. */
@@ -404,6 +405,12 @@ function show() {
   showDemographics(code);
   showGoals(code);
   showLeaders(code);
+  showTasks(byId("tasks"), byId("tasks-note"), {
+    tasks: published.tasks,
+    code,
+    scope: scopeText(code),
+    languages,
+  });
 }
 
 function onLanguageChosen(event) {
@@ -418,6 +425,9 @@ function onLanguageChosen(event) {
 async function load() {
   try {
     published = await loadPublished(base, DOCUMENTS);
+    // tasks.json is read apart: a set published before it existed names none, and a failure
+    // to read it leaves the rest of the page as it is (the section says why).
+    published.tasks = await loadTasks(base, published.manifest).catch((error) => error);
     languages = new Map(published.summary.languages.map((language) => [language.code, language]));
     showFilter();
     showUpdated();
