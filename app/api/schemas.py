@@ -225,7 +225,25 @@ SCHEMAS: dict[str, Schema] = {
         validations=count(description="Votes cast on other people's recordings."),
         seconds_recorded={"type": "number", "minimum": 0},
     ),
-    "Me": obj(profile=ref("Profile"), totals=ref("Totals")),
+    "Me": obj(
+        profile=ref("Profile"),
+        totals=ref("Totals"),
+        tasks=object_of(
+            {
+                name: {
+                    **obj(
+                        answers=count(),
+                        accepted=count(),
+                        pending=count(),
+                        corrections=count(description="Answers that corrected another's."),
+                        validations=count(description="Votes cast on others' answers."),
+                    ),
+                    "description": f"The visitor's {name} answers and votes.",
+                }
+                for name in TYPED_TASK_NAMES
+            }
+        ),
+    ),
     "Contribution": obj(
         id=text(description="The contribution's UUID, or 'refused-<n>' for a refused upload."),
         task=enum(*TASK_NAMES, description="Refused uploads are speak's."),

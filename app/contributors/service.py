@@ -9,6 +9,7 @@ from typing import Any
 
 from app.db import Conn
 from app.errors import CrowdsourceError
+from app.tasks import TYPED_TASKS
 
 AGE_GROUPS = {
     "teens": "Under 20",
@@ -171,6 +172,45 @@ def contributor_totals(conn: Conn, contributor_id: uuid.UUID | None) -> dict[str
         row = dict(conn.execute(_TOTALS, {"id": contributor_id}).fetchone() or {})
     ms = int(row.pop("ms_recorded") or 0)
     return {**{k: int(v) for k, v in row.items()}, "seconds_recorded": round(ms / 1000, 1)}
+
+
+# The typed tasks' answers of a person, by task and verdict (a correction is an answer too),
+# and the votes cast on each task's answers; read by GET /api/v1/me only (an upload's answer
+# carries speak's totals, not these).
+_TASK_TOTALS = """
+SELECT t.task,
+       (SELECT count(*) FROM contributions c
+         WHERE c.contributor_id = %(id)s AND c.kind = t.kind) AS answers,
+       (SELECT count(*) FROM contributions c
+         WHERE c.contributor_id = %(id)s AND c.kind = t.kind AND c.status = 'accepted')
+           AS accepted,
+       (SELECT count(*) FROM contributions c
+         WHERE c.contributor_id = %(id)s AND c.kind = t.kind AND c.status = 'pending')
+           AS pending,
+       (SELECT count(*) FROM contributions c
+         WHERE c.contributor_id = %(id)s AND c.kind = t.kind AND c.corrects_id IS NOT NULL)
+           AS corrections,
+       (SELECT count(*) FROM validations v JOIN contributions c ON c.id = v.contribution_id
+         WHERE v.validator_id = %(id)s AND c.kind = t.kind) AS validations
+  FROM unnest(%(tasks)s::text[], %(kinds)s::text[]) AS t(task, kind)
+"""
+
+
+def task_totals(conn: Conn, contributor_id: uuid.UUID | None) -> dict[str, dict[str, int]]:
+    """Per typed task: the person's answers (accepted, pending, corrections among them) and
+    the votes they cast on others' answers. Zeros for a visitor without a session."""
+    fields = ("answers", "accepted", "pending", "corrections", "validations")
+    if contributor_id is None:
+        return {t.name: dict.fromkeys(fields, 0) for t in TYPED_TASKS}
+    rows = conn.execute(
+        _TASK_TOTALS,
+        {
+            "id": contributor_id,
+            "tasks": [t.name for t in TYPED_TASKS],
+            "kinds": [t.contribution_kind for t in TYPED_TASKS],
+        },
+    ).fetchall()
+    return {row["task"]: {f: int(row[f]) for f in fields} for row in rows}
 
 
 _MY_CONTRIBUTIONS = """

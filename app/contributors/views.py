@@ -11,6 +11,7 @@ from app.contributors.service import (
     get_profile,
     my_contributions,
     profile_options,
+    task_totals,
     update_profile,
 )
 from app.errors_http import error_response
@@ -50,6 +51,7 @@ def me() -> Response:
             {
                 "profile": get_profile(conn, contributor_id),
                 "totals": contributor_totals(conn, contributor_id),
+                "tasks": task_totals(conn, contributor_id),
             }
         )
 

@@ -446,3 +446,26 @@ def test_open_tasks_are_listed_per_language_and_pair(person, db) -> None:
         {"task": "label", "language": "hi", "source_language": None, "items_open": 2},
         {"task": "translate", "language": "hi", "source_language": "en", "items_open": 1},
     ]
+
+
+def test_me_counts_each_tasks_answers_and_votes(person, db) -> None:
+    open_task(db, LABEL, votes_to_decide=1)
+    items = add_items(db, "image", 2)
+    author, checker = person(), person()
+    for item in items:
+        assert answer(author, "label", item, HINDI).status_code == 201
+    first, second = queue(checker, "label")
+    assert vote(checker, first["id"], "accept").status_code == 201
+    assert vote(checker, second["id"], "change", text="यह एक बड़ा वाक्य है").status_code == 201
+
+    mine = author.get("/api/v1/me").get_json()["tasks"]
+    theirs = checker.get("/api/v1/me").get_json()["tasks"]
+
+    assert mine["label"] == {
+        "answers": 2, "accepted": 1, "pending": 0, "corrections": 0, "validations": 0,
+    }  # fmt: skip
+    assert theirs["label"] == {
+        "answers": 1, "accepted": 0, "pending": 1, "corrections": 1, "validations": 2,
+    }  # fmt: skip
+    assert mine["transcribe"] == dict.fromkeys(mine["transcribe"], 0)
+    assert author.get("/api/v1/me").get_json()["totals"]["recordings"] == 0  # speak's own

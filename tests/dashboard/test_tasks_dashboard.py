@@ -39,8 +39,10 @@ def _history(person: Any, db: psycopg.Connection) -> None:
     set_task(db, TRANSLATE, "hi", votes_to_decide=1)
     images = add_items(db, "image", 4)
     clips = add_items(db, "audio", 3, duration_ms=4_000)
-    db.execute("INSERT INTO dataset_rows (language_code, kind, text) VALUES"
-               " ('en', 'sentence', 'Good morning.'), ('en', 'sentence', 'Thank you.')")  # fmt: skip
+    db.execute(
+        "INSERT INTO dataset_rows (language_code, kind, text)"
+        " VALUES ('en', 'sentence', 'Good morning.'), ('en', 'sentence', 'Thank you.')"
+    )
     make_prompts(db, "en", "hi")
     prompts = [r["id"] for r in db.execute("SELECT id FROM dataset_rows WHERE kind = 'prompt'")]
     text = "यह एक छोटा वाक्य है"
