@@ -88,4 +88,6 @@ def test_tasks_json_equals_independent_sql(app, person, db, refresh) -> None:
     assert by_key == {}
     label = next(r for r in published_rows if r["task"] == "label")
     assert (label["contributions"], label["corrections"], label["accepted"]) == (4, 1, 1)
-    assert published(app)["summary"]["totals"]["recordings"] == 0  # speak's own numbers
+    summary = published(app)["summary"]  # speak's own numbers: no recording, no vote on one
+    assert (summary["totals"]["recordings"], summary["totals"]["validators"]) == (0, 0)
+    assert all(language["validators"] == 0 for language in summary["languages"])
