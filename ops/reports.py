@@ -36,7 +36,7 @@ def list_(everything: bool, as_json: bool) -> None:
         click.echo("nothing waiting for review")
         return
     click.echo(f"{'target':<9}  {'id':<36}  {'lang':<4}  {'state':<7}  {'reports':>7}  "
-               f"{'counted':>7}  {'notes':>5}  reasons / sentence")  # fmt: skip
+               f"{'counted':>7}  {'notes':>5}  reasons / text")  # fmt: skip
     for row in rows:
         reasons = ", ".join(f"{reason} {n}" for reason, n in row["reasons"].items())
         click.echo(
@@ -69,7 +69,8 @@ _TARGET = click.Choice(TARGETS)
 @click.argument("item_id", metavar="ID")
 def restore_(target: str, item_id: str) -> None:
     """The reports were wrong: dismiss them and put the item back in the queues (a removed
-    item comes back too)."""
+    item comes back too). TARGET: recording or contribution (by public id), sentence or item
+    (by id)."""
     with transaction() as (conn, settings):
         decision = restore(conn, target, item_id, settings.votes_to_decide)
     _echo(decision)
@@ -79,8 +80,10 @@ def restore_(target: str, item_id: str) -> None:
 @click.argument("target", type=_TARGET)
 @click.argument("item_id", metavar="ID")
 def remove_(target: str, item_id: str) -> None:
-    """The reports were right: take the item out for good (a recording out of every queue,
-    verdict and export; a sentence inactive) and resolve its reports."""
+    """The reports were right: take the item out for good (a recording or a typed
+    contribution out of every queue, verdict and export; a sentence or other item inactive)
+    and resolve its reports. TARGET: recording or contribution (by public id), sentence or
+    item (by id)."""
     with transaction() as (conn, settings):
         decision = remove(conn, target, item_id, settings.votes_to_decide)
     _echo(decision)

@@ -22,7 +22,7 @@ REASONS = tuple(dict.fromkeys(reason for task in TASKS for reason in task.report
 # What may be reported: speak's names, and the general ones of every task (an item to work on,
 # a contribution to check) that name the same rows.
 TARGETS = ("sentence", "recording", "item", "contribution")
-_ITEM_TARGETS = ("sentence", "item")
+ITEM_TARGETS = ("sentence", "item")
 
 
 class NoteRequired(CrowdsourceError):
@@ -48,7 +48,7 @@ def file_report(
     if reason == "other" and not note:
         raise NoteRequired("Please tell us briefly what is wrong.", field="note")
     ensure_contributor(conn, reporter_id)
-    if target in _ITEM_TARGETS:
+    if target in ITEM_TARGETS:
         column, table, row_id = "item_id", "dataset_rows", _sentence_id(conn, target_id, target)
     else:
         column, table = "contribution_id", "contributions"

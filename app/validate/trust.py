@@ -247,13 +247,18 @@ def count_votes(
 def votes_to_decide(conn: Conn, task: Task, language: str, rules: Settings) -> int:
     """How many counted votes decide a contribution of `task` in `language`: the setting, or
     the language's own number for the task (language_tasks.votes_to_decide)."""
+    return task_votes_to_decide(conn, task, language, rules.votes_to_decide)
+
+
+def task_votes_to_decide(conn: Conn, task: Task, language: str, default: int) -> int:
+    """`votes_to_decide` with the setting's value given as `default`."""
     if task.home == "languages":
-        return rules.votes_to_decide
+        return default
     row = conn.execute(
         "SELECT votes_to_decide FROM language_tasks WHERE language_code = %s AND task = %s",
         (language, task.name),
     ).fetchone()
-    return int(row["votes_to_decide"]) if row and row["votes_to_decide"] else rules.votes_to_decide
+    return int(row["votes_to_decide"]) if row and row["votes_to_decide"] else default
 
 
 # The verdict from the counted votes: Common Voice's rule, contribution_verdict (migration 0009).

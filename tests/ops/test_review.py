@@ -10,8 +10,11 @@ from typing import Any
 import psycopg
 from flask import Flask
 
+from app.contribute.opening import set_task
 from app.reports.review import remove, restore, review_queue
+from app.tasks import LABEL
 from tests.api.conftest import error_of, new_person, record
+from tests.api.test_tasks import HINDI, add_items, answer, vote
 from tests.conftest import CLI
 from tests.ops.trust_helpers import (
     add_sentences,
@@ -247,3 +250,44 @@ def test_a_removed_recording_is_left_out_of_the_export(
     assert exported.returncode == 0, exported.stderr
     everything = "".join(path.read_text() for path in out.glob("*.tsv"))
     assert kept in everything and removed not in everything
+
+
+def test_a_reported_label_and_image_are_reviewed_with_their_own_targets(
+    app, db, cli: CLI, base_env
+) -> None:
+    """Issue #18: a typed answer is reviewed as a 'contribution' (its text shown), a clip, image
+    or prompt as an 'item'; a restored answer is recounted with its task's number of votes."""
+    set_task(db, LABEL, "hi", votes_to_decide=1)
+    image, other = add_items(db, "image", 2)
+    label = answer(new_person(app), "label", image, HINDI).get_json()["contribution"]["id"]
+    for reason in ("unreadable", "unreadable", "wrong_script"):
+        report(app, db, "contribution", label, trusted=True, reason=reason)
+        report(app, db, "item", other, trusted=True, reason=reason)
+
+    listed = cli.run("reports", "list", **base_env)
+    assert listed.returncode == 0, listed.stderr
+    lines = {row.split()[0]: row for row in listed.stdout.splitlines()[1:-1]}
+    assert lines["contribution"].split()[1:4] == [label, "hi", "hidden"]
+    assert lines["contribution"].endswith(HINDI)
+    assert lines["item"].split()[1:4] == [str(other), "hi", "hidden"]
+    assert cli.run("reports", "remove", "recording", label, **base_env).returncode != 0
+
+    removed = cli.run("reports", "remove", "contribution", label, **base_env)
+    assert removed.returncode == 0, removed.stderr
+    assert "3 reports resolved, out of the queues for good (removed)" in removed.stdout
+    assert cli.run("reports", "remove", "item", str(other), **base_env).returncode == 0
+    assert db.execute("SELECT is_active FROM dataset_rows WHERE id = %s", (other,)).fetchone() == {
+        "is_active": False
+    }
+    checker = new_person(app)
+    assert error_of(vote(checker, label, "accept")) == (409, "recording_removed")
+
+    db.execute(
+        "INSERT INTO validations (contribution_id, validator_id, verdict)"
+        " SELECT c.id, p.id, 'accept' FROM contributions c, contributors p"
+        " WHERE c.public_id = %s AND p.id <> c.contributor_id LIMIT 1",
+        (label,),
+    )
+    restored = cli.run("reports", "restore", "contribution", label, **base_env)
+    assert restored.returncode == 0, restored.stderr
+    assert "back in the queues (accepted)" in restored.stdout  # one vote decides label in hi
