@@ -256,9 +256,15 @@ def test_three_answers_checked_by_two_people_one_corrected(
     expect(
         rows.filter(has_text=original_text).locator(".badge", has_text="Waiting for checks")
     ).to_have_count(1)
+    totals = a.locator(f"#task-totals tr[data-task='{task}']")
+    for field, expected in (("answers", 3), ("accepted", 2), ("pending", 1), ("corrections", 0)):
+        expect(totals.locator(f"[data-field='{field}']")).to_have_text(str(expected))
     a.screenshot(path=screenshots / f"contributions-{task}-phone.png", full_page=True)
 
     # C's own page: the correction, waiting for checks.
     c.goto(f"{base}/me/contributions")
     expect(c.locator(".contribution")).to_have_count(1)
     expect(c.locator(".contribution .sentence-small")).to_have_text(correction_text)
+    expect(
+        c.locator(f"#task-totals tr[data-task='{task}'] [data-field='corrections']")
+    ).to_have_text("1")

@@ -31,6 +31,31 @@ function showTotals(totals) {
   byId("total-seconds").textContent = seconds((totals.seconds_recorded || 0) * 1000);
 }
 
+const TASK_TOTALS = ["answers", "accepted", "pending", "corrections", "validations"];
+
+// A row per typed task the person answered or checked; the section stays hidden for someone
+// who only recorded.
+function showTaskTotals(tasks) {
+  const rows = Object.entries(tasks || {})
+    .filter(([, counts]) => counts.answers > 0 || counts.validations > 0)
+    .map(([task, counts]) => {
+      const row = document.createElement("tr");
+      row.dataset.task = task;
+      const name = document.createElement("th");
+      name.scope = "row";
+      name.textContent = TASK_LABELS[task] || task;
+      row.append(name);
+      for (const field of TASK_TOTALS) {
+        const cell = row.insertCell();
+        cell.dataset.field = field;
+        cell.textContent = String(counts[field] ?? 0);
+      }
+      return row;
+    });
+  byId("task-totals-body").replaceChildren(...rows);
+  byId("task-totals").hidden = rows.length === 0;
+}
+
 function renderItem(template, item, languageNames) {
   const node = template.content.firstElementChild.cloneNode(true);
   const field = (name) => node.querySelector(`[data-field="${name}"]`);
@@ -95,6 +120,7 @@ async function load() {
       languages,
     ]);
     showTotals(me.totals);
+    showTaskTotals(me.tasks);
     const names = new Map(known.map((language) => [language.code, language.name]));
     const template = byId("item-template");
     byId("list").replaceChildren(...list.contributions.map((item) => renderItem(template, item, names)));
