@@ -12,6 +12,7 @@ from flask import Flask
 from app import errors_http, logs, metrics, security
 from app.contributors import identity
 from app.db import Database, resolve_database_url
+from app.i18n import runtime as i18n_runtime
 from app.security import limits
 from app.settings import Settings, load_settings
 from app.storage import Storage, make_dashboard_storage, make_storage
@@ -44,6 +45,7 @@ def create_app(
     errors_http.init_app(app)
     security.init_app(app, settings, storage)
     identity.init_app(app)
+    i18n_runtime.init_app(app)
 
     from app.api.views import bp as api_bp
     from app.contribute.views import bp as contribute_bp

@@ -11,6 +11,8 @@ from werkzeug.exceptions import HTTPException
 
 from app import inputs
 from app.errors import CrowdsourceError, ServiceUnavailable
+from app.i18n.runtime import translate
+from app.i18n.text import Text
 from app.logs import current_request_id, where
 
 log = logging.getLogger(__name__)
@@ -20,19 +22,29 @@ RETRY_AFTER_SECONDS = ServiceUnavailable.retry_after_seconds
 # What a client is told when a dependency fails; the details (hosts, buckets, paths) go to the
 # log only.
 _PUBLIC_5XX_MESSAGES = {
-    "database_unavailable": "The database is not answering right now. Please try again shortly.",
-    "storage_unavailable": "Storage is not reachable right now. Please try again shortly.",
-    "storage_error": "Storage could not complete the request. Please try again shortly.",
+    "database_unavailable": Text(
+        "The database is not answering right now. Please try again shortly."
+    ),
+    "storage_unavailable": Text("Storage is not reachable right now. Please try again shortly."),
+    "storage_error": Text("Storage could not complete the request. Please try again shortly."),
 }
 _HTTP_CODES = {413: "too_large"}
-_HTTP_MESSAGES = {413: "The request is larger than this endpoint accepts."}
+# Werkzeug's own descriptions are English only; the ones a client meets most are ours.
+_HTTP_MESSAGES = {
+    404: Text("There is nothing at this address."),
+    405: Text("This address does not accept this method."),
+    413: Text("The request is larger than this endpoint accepts."),
+}
+_INTERNAL = Text("Something went wrong on our side.")
+_INVALID_INPUT = Text("Some of the input is not valid.")
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None) -> Response:
     """The one shape of every error answer (`field` names the input at fault, when there is
-    one); 503s carry Retry-After."""
+    one); 503s carry Retry-After. A `Text` message is given in the request's language."""
     if has_request_context():
         g.error_code = code  # for the metrics of refused uploads
+        message = translate(message)
     body: dict[str, str] = {"code": code, "message": _printable(message)}
     if field is not None:
         body["field"] = _printable(field)
@@ -74,7 +86,7 @@ def init_app(app: Flask) -> None:
         message = exc.message
         if exc.http_status >= 500:
             log.warning("%s: %s", exc.code, exc.message)
-            message = _PUBLIC_5XX_MESSAGES.get(exc.code, "Something went wrong on our side.")
+            message = _PUBLIC_5XX_MESSAGES.get(exc.code, _INTERNAL)
         return error_response(exc.http_status, exc.code, message, exc.field)
 
     @app.errorhandler(HTTPException)
@@ -93,17 +105,17 @@ def init_app(app: Flask) -> None:
         # Input the database cannot hold (a NUL character, a number out of range) that slipped
         # past the checks in the routes: the client's fault, not ours.
         log.info("input refused by the database: %s", type(exc).__name__)
-        return error_response(400, "invalid_input", "Some of the input is not valid.")
+        return error_response(400, "invalid_input", _INVALID_INPUT)
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception) -> Response:
         if isinstance(exc, UnicodeEncodeError) and _raised_by_database_driver(exc.__traceback__):
             # Text psycopg cannot encode (an unpaired surrogate) that slipped past app.inputs.
             log.info("input refused by the database driver: %s", type(exc).__name__)
-            return error_response(400, "invalid_input", "Some of the input is not valid.")
+            return error_response(400, "invalid_input", _INVALID_INPUT)
         if _is_malformed_body(exc):
             log.info("malformed request body: %s", type(exc).__name__)
-            return error_response(400, "invalid_input", "The request body could not be read.")
+            return error_response(400, "invalid_input", Text("The request body could not be read."))
         # Type and place only: the message and traceback may hold SQL, values or secrets
         # (the JSON log adds the traceback at LOG_LEVEL=DEBUG).
         log.error(
@@ -113,4 +125,4 @@ def init_app(app: Flask) -> None:
             exc_info=exc,
             extra={"request_id": current_request_id()},
         )
-        return error_response(500, "internal_error", "Something went wrong on our side.")
+        return error_response(500, "internal_error", _INTERNAL)

@@ -19,6 +19,7 @@ from ops.db import db
 from ops.export import export
 from ops.functional import functional_test
 from ops.generate import generate
+from ops.i18n import i18n
 from ops.ingest import ingest
 from ops.k8s import k8s
 from ops.known_answers import known_answers
@@ -118,6 +119,7 @@ cli.add_command(restore)
 cli.add_command(reports)
 cli.add_command(known_answers)
 cli.add_command(validators)
+cli.add_command(i18n)
 
 
 def _quiet_closed_pipe() -> None:

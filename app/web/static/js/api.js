@@ -2,9 +2,11 @@
 // ApiError carrying the server's volunteer-readable message, plus a retry loop for the
 // failures that are worth retrying (the network dropped, the server said 503).
 
+import { locale, t } from "./i18n.js";
+
 export const API = "/api/v1";
 
-const NETWORK_MESSAGE = "We could not reach the server. Check your connection and try again.";
+const NETWORK_MESSAGE = () => t("We could not reach the server. Check your connection and try again.");
 
 export class ApiError extends Error {
   /**
@@ -45,7 +47,9 @@ export async function api(path, options = {}) {
 }
 
 async function send(path, { method = "GET", json, form, signal } = {}) {
-  const init = { method, signal, credentials: "same-origin", headers: { Accept: "application/json" } };
+  // The page's language, so that error messages come in it (the API follows Accept-Language).
+  const headers = { Accept: "application/json", "Accept-Language": locale };
+  const init = { method, signal, credentials: "same-origin", headers };
   if (json !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(json);
@@ -57,7 +61,7 @@ async function send(path, { method = "GET", json, form, signal } = {}) {
     response = await fetch(path.startsWith("/") ? path : `${API}/${path}`, init);
   } catch (error) {
     if (error.name === "AbortError") throw error;
-    throw new ApiError(0, "network", NETWORK_MESSAGE);
+    throw new ApiError(0, "network", NETWORK_MESSAGE());
   }
   let body = null;
   try {

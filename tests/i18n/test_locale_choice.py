@@ -1,0 +1,109 @@
+"""Which interface language a request gets (issue #19): Accept-Language on a first visit, the
+switcher's choice after (cookie and profile), the API's errors in the language asked for, the
+scripts' catalog under its hash; bad input answered in JSON."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.i18n import LOCALES, Text
+from app.i18n.catalogs import loaded
+from app.i18n.text import render
+from tests.api.conftest import error_of, new_person
+
+
+def html_tag(page: str) -> str:
+    found = re.search(r"<html[^>]*>", page)
+    assert found is not None
+    return found.group(0)
+
+
+@pytest.mark.parametrize("locale", LOCALES, ids=lambda locale: locale.code)
+def test_accept_language_sets_lang_and_direction(app, locale) -> None:
+    page = app.test_client().get("/", headers={"Accept-Language": f"{locale.code}-IN,en;q=0.5"})
+    assert page.status_code == 200
+    assert html_tag(page.text) == f'<html lang="{locale.code}" dir="{locale.direction}">'
+    switcher = re.search(r'<select id="locale-select".*?</select>', page.text, re.S)
+    assert switcher is not None
+    assert re.findall(r'value="([a-z]+)"', switcher.group(0)) == [x.code for x in LOCALES]
+    assert f'value="{locale.code}" lang="{locale.code}" dir="{locale.direction}" selected' in (
+        switcher.group(0)
+    )
+
+
+def test_urdu_is_right_to_left_and_an_unknown_language_is_english(app) -> None:
+    client = app.test_client()
+    assert 'dir="rtl"' in html_tag(client.get("/", headers={"Accept-Language": "ur"}).text)
+    english = client.get("/", headers={"Accept-Language": "fr-FR, de;q=0.8"})
+    assert html_tag(english.text) == '<html lang="en" dir="ltr">'
+
+
+def test_the_switcher_choice_persists_in_cookie_and_profile(app, db) -> None:
+    person = new_person(app)
+    assert person.get("/").status_code == 200
+
+    chosen = person.post("/language", data={"locale": "ta", "next": "/dashboard"})
+
+    assert chosen.status_code == 303 and chosen.headers["Location"] == "/dashboard"
+    assert "cs_locale=ta" in chosen.headers["Set-Cookie"]
+    page = person.get("/", headers={"Accept-Language": "hi"})  # the choice beats the browser
+    assert html_tag(page.text).startswith('<html lang="ta"')
+    row = db.execute(
+        "SELECT interface_locale FROM contributors WHERE id = %s", (person.contributor_id(),)
+    ).fetchone()
+    assert row == {"interface_locale": "ta"}
+    # a cleared cookie: the profile still knows
+    person.delete_cookie("cs_locale")
+    assert html_tag(person.get("/").text).startswith('<html lang="ta"')
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil", ""])
+def test_the_switcher_goes_back_only_to_this_site(app, target) -> None:
+    answer = app.test_client().post("/language", data={"locale": "hi", "next": target})
+    assert answer.status_code == 303 and answer.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("value", ["xx", "", "hi-IN", "<script>", "h" * 500])
+def test_an_unknown_locale_is_a_json_400_and_sets_nothing(app, value) -> None:
+    answer = app.test_client().post("/language", data={"locale": value})
+    assert error_of(answer) == (400, "unknown_locale")
+    assert "Set-Cookie" not in answer.headers or "cs_locale" not in answer.headers["Set-Cookie"]
+
+
+def test_the_scripts_catalog_is_immutable_under_its_hash(app) -> None:
+    client = app.test_client()
+    current = loaded("hi").script_hash
+    fresh = client.get(f"/i18n/hi.json?v={current}")
+    assert fresh.status_code == 200 and fresh.get_json()["locale"] == "hi"
+    assert fresh.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    stale = client.get("/i18n/hi.json?v=old")
+    assert stale.headers["Cache-Control"] == "no-cache"
+    assert client.get("/i18n/hi.json", headers={"If-None-Match": f'"{current}"'}).status_code == 304
+    assert error_of(client.get("/i18n/xx.json")) == (404, "not_found")
+    page = client.get("/", headers={"Accept-Language": "hi"}).text
+    assert f'content="/i18n/hi.json?v={current}"' in page
+
+
+def test_api_errors_keep_their_code_in_every_language(app) -> None:
+    for locale in LOCALES:
+        answer = app.test_client().get(
+            "/api/v1/languages/zz/sentences", headers={"Accept-Language": locale.code}
+        )
+        assert answer.status_code == 404
+        assert answer.get_json()["error"]["code"] == "unknown_language"
+        assert answer.get_json()["error"]["message"]
+
+
+def test_text_renders_through_a_catalog_and_falls_back_to_english() -> None:
+    message = Text("There is no sentence with id {id}.", id=7)
+    assert str(message) == "There is no sentence with id 7."
+    catalog = {"There is no sentence with id {id}.": "आईडी {id} का कोई वाक्य नहीं है।"}
+    assert render(message, lambda m: catalog.get(m, m)) == "आईडी 7 का कोई वाक्य नहीं है।"
+    broken = {"There is no sentence with id {id}.": "आईडी {number} का कोई वाक्य नहीं है।"}
+    assert render(message, lambda m: broken.get(m, m)) == "There is no sentence with id 7."
+    nested = Text("Refused: {reason}", reason=Text("too quiet"))
+    assert render(nested, {"Refused: {reason}": "Nein: {reason}", "too quiet": "leise"}.get) == (
+        "Nein: leise"
+    )
