@@ -47,8 +47,11 @@ FACES = (
     Face("Noto Sans Kannada", "NotoSansKannada", ((0x0C80, 0x0CFF),)),
     Face("Noto Sans Malayalam", "NotoSansMalayalam", ((0x0D00, 0x0D7F),)),
     # Urdu: Naskh, which phones lacking Nastaliq show well at interface sizes.
-    Face("Noto Naskh Arabic", "NotoNaskhArabic",
-         ((0x0600, 0x06FF), (0x0750, 0x077F), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))),  # fmt: skip
+    Face(
+        "Noto Naskh Arabic",
+        "NotoNaskhArabic",
+        ((0x0600, 0x06FF), (0x0750, 0x077F), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF)),
+    ),
 )
 WEIGHTS = {400: "Regular", 700: "Bold"}
 
@@ -91,7 +94,8 @@ def css() -> str:
                 "@font-face {",
                 f'  font-family: "{face.family}"; font-style: normal; font-weight: {weight};',
                 "  font-display: swap;",
-                f'  src: local("{face.family}"), url("{slug(face)}-{weight}.woff2") format("woff2");',
+                f'  src: local("{face.family}"),'
+                f' url("{slug(face)}-{weight}.woff2") format("woff2");',
                 f"  unicode-range: {unicode_range(list(face.ranges))};",
                 "}",
             ]
