@@ -190,8 +190,9 @@ def test_tasks_are_found_by_name_and_by_contribution_kind() -> None:
     assert task_for_contribution("recording") is SPEAK
     with pytest.raises(UnknownTask):
         task("dance")
+    assert task_for_contribution("transcription") is task("transcribe")
     with pytest.raises(UnknownTask):
-        task_for_contribution("transcription")  # not a task yet
+        task_for_contribution("dance")
 
 
 def test_a_task_refuses_a_kind_that_is_not_a_plain_name() -> None:

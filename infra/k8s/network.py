@@ -22,7 +22,12 @@ PUBLIC_PATHS: tuple[tuple[str, str], ...] = (
     ("/static", "Prefix"),  # CSS, scripts, icons
     ("/public", "Prefix"),  # published dashboard JSON when no CDN serves it
     ("/speak", "Prefix"),
-    ("/validate", "Prefix"),
+    ("/validate", "Prefix"),  # and /validate/<task>/<language> for the typed tasks
+    ("/transcribe", "Prefix"),
+    ("/translate", "Prefix"),
+    ("/label", "Prefix"),
+    ("/language", "Exact"),  # the interface-language switcher's form
+    ("/i18n", "Prefix"),  # the page scripts' message catalogs
     ("/dashboard", "Prefix"),
     ("/profile", "Prefix"),
     ("/me", "Prefix"),  # the contributor's own pages

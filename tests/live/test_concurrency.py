@@ -101,9 +101,10 @@ def test_fifty_retries_of_one_upload_at_once_store_one_recording(
         count = conn.execute(
             "SELECT contribution_count FROM dataset_rows WHERE id = %s", (item,)
         ).fetchone()[0]
-    # The local backend keeps each object's content type in a dotted sidecar file.
+    # The local backend keeps each object's content type in a dotted sidecar file; the demo's
+    # clips and images to transcribe and label live under media/, not recordings/.
     stored = [
-        p for p in (tmp_path / "live" / "storage").rglob("*")
+        p for p in (tmp_path / "live" / "storage" / "recordings").rglob("*")
         if p.is_file() and not p.name.startswith(".")
     ]  # fmt: skip
     assert len(rows) == 1 and count == 1
