@@ -16,7 +16,7 @@ import math
 import re
 import uuid
 from collections.abc import Iterable
-from typing import IO, Any
+from typing import IO, Any, Literal
 from urllib.parse import parse_qsl
 
 from flask import Flask, Request, request
@@ -24,6 +24,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.formparser import FormDataParser, MultiPartParser
 
 from app.errors import BadRequest, CrowdsourceError
+from app.i18n.text import Text
 
 _IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_-]{8,100}")
 # NUL (PostgreSQL text cannot hold it) and UTF-16 surrogates: a JSON "\ud800" escape decodes to
@@ -51,23 +52,53 @@ def has_forbidden_text(value: str) -> bool:
     return _FORBIDDEN.search(value) is not None
 
 
-def _refuse(field: str | None, where: str) -> InvalidInput:
-    """The error for forbidden text in `field` (None when the field's own name is at fault)."""
-    named = f"'{field}'" if field is not None else where
-    return InvalidInput(
-        f"{named[0].upper()}{named[1:]} contains a character that is not allowed "
+def _refuse(field: str | None, unnamed: Text) -> InvalidInput:
+    """The error for forbidden text in `field`; `unnamed` is the message when there is no
+    field to name (the field's own name is at fault, or the path, or a header)."""
+    if field is None:
+        return InvalidInput(unnamed)
+    # Translators: {field} is the name of the input field at fault (e.g. 'item_id').
+    message = Text(
+        "'{field}' contains a character that is not allowed "
         "(a NUL character, an unpaired surrogate or bytes that are not UTF-8).",
         field=field,
     )
+    return InvalidInput(message, field=field)
 
 
-def check_pairs(pairs: Iterable[tuple[str, str]], where: str) -> None:
+def _field_names_in(where: Literal["form", "query string"]) -> Text:
+    if where == "form":
+        return Text(
+            "A field name in the form contains a character that is not allowed "
+            "(a NUL character, an unpaired surrogate or bytes that are not UTF-8)."
+        )
+    return Text(
+        "A field name in the query string contains a character that is not allowed "
+        "(a NUL character, an unpaired surrogate or bytes that are not UTF-8)."
+    )
+
+
+_IN_BODY = Text(
+    "The body contains a character that is not allowed "
+    "(a NUL character, an unpaired surrogate or bytes that are not UTF-8)."
+)
+_IN_BODY_KEY = Text(
+    "A key in the body contains a character that is not allowed "
+    "(a NUL character, an unpaired surrogate or bytes that are not UTF-8)."
+)
+_IN_PATH = Text(
+    "The path contains a character that is not allowed "
+    "(a NUL character, an unpaired surrogate or bytes that are not UTF-8)."
+)
+
+
+def check_pairs(pairs: Iterable[tuple[str, str]], where: Literal["form", "query string"]) -> None:
     """Raises InvalidInput for the first name or value in `pairs` holding forbidden text."""
     for name, value in pairs:
         if has_forbidden_text(name):
-            raise _refuse(None, f"a field name in the {where}")
+            raise _refuse(None, _field_names_in(where))
         if has_forbidden_text(value):
-            raise _refuse(name, where)
+            raise _refuse(name, _field_names_in(where))
 
 
 def _check_json_strings(body: dict[str, Any]) -> None:
@@ -77,11 +108,11 @@ def _check_json_strings(body: dict[str, Any]) -> None:
         field, value = stack.pop()
         if isinstance(value, str):
             if has_forbidden_text(value):
-                raise _refuse(field, "the body")
+                raise _refuse(field, _IN_BODY)
         elif isinstance(value, dict):
             for key, item in value.items():
                 if has_forbidden_text(key):
-                    raise _refuse(field, "a key in the body")
+                    raise _refuse(field, _IN_BODY_KEY)
                 stack.append((field or key, item))
         elif isinstance(value, list):
             stack.extend((field, item) for item in value)
@@ -102,17 +133,19 @@ def json_body() -> dict[str, Any]:
     """The request's JSON object; raises BadRequest when the body is not a JSON object of text
     PostgreSQL can hold (UTF-8, no NUL, no unpaired surrogate)."""
     if not request.is_json:
-        raise BadRequest("Send a JSON body with Content-Type: application/json.", code="not_json")
+        raise BadRequest(
+            Text("Send a JSON body with Content-Type: application/json."), code="not_json"
+        )
     try:
         text = request.get_data(cache=True).decode("utf-8")  # RFC 8259: JSON travels as UTF-8
     except UnicodeDecodeError:
-        raise InvalidInput("The request body is not valid UTF-8 text.") from None
+        raise InvalidInput(Text("The request body is not valid UTF-8 text.")) from None
     try:
         body = json.loads(text, parse_float=_finite, parse_constant=_no_constants)
     except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
         body = None
     if not isinstance(body, dict):
-        raise BadRequest("The request body must be a JSON object.", code="invalid_json")
+        raise BadRequest(Text("The request body must be a JSON object."), code="invalid_json")
     _check_json_strings(body)
     return body
 
@@ -125,57 +158,81 @@ def query_int(name: str, *, default: int, minimum: int, maximum: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise InvalidField(f"'{name}' must be a whole number.", field=name) from None
+        raise InvalidField(_not_whole(name), field=name) from None
     if not minimum <= value <= maximum:
-        raise InvalidField(f"'{name}' must be between {minimum} and {maximum}.", field=name)
+        # Translators: {name} is a query parameter's name; {minimum} and {maximum} numbers.
+        message = Text(
+            "'{name}' must be between {minimum} and {maximum}.",
+            name=name,
+            minimum=minimum,
+            maximum=maximum,
+        )
+        raise InvalidField(message, field=name)
     return value
 
 
 def required_int(value: Any, name: str) -> int:
     """`value` as a positive integer id (from JSON or a form field)."""
     if value is None or value == "":
-        raise MissingField(f"'{name}' is required.", field=name)
+        raise MissingField(_required(name), field=name)
     if isinstance(value, bool):
-        raise InvalidField(f"'{name}' must be a whole number.", field=name)
+        raise InvalidField(_not_whole(name), field=name)
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise InvalidField(f"'{name}' must be a whole number.", field=name) from None
+        raise InvalidField(_not_whole(name), field=name) from None
     if isinstance(value, float) and value != number:
-        raise InvalidField(f"'{name}' must be a whole number.", field=name)
+        raise InvalidField(_not_whole(name), field=name)
     if not 1 <= number <= 2**63 - 1:
-        raise InvalidField(f"'{name}' is out of range.", field=name)
+        raise InvalidField(Text("'{name}' is out of range.", name=name), field=name)
     return number
+
+
+def _required(name: str) -> Text:
+    # Translators: {name} is the name of an input field, e.g. 'item_id'.
+    return Text("'{name}' is required.", name=name)
+
+
+def _not_whole(name: str) -> Text:
+    # Translators: {name} is the name of an input field, e.g. 'item_id'.
+    return Text("'{name}' must be a whole number.", name=name)
 
 
 def required_choice(value: Any, name: str, choices: tuple[str, ...]) -> str:
     """`value` if it is one of `choices`."""
     if value is None or value == "":
-        raise MissingField(f"'{name}' is required.", field=name)
+        raise MissingField(_required(name), field=name)
     if value not in choices:
-        raise InvalidField(f"'{name}' must be one of: {', '.join(choices)}.", field=name)
+        # Translators: {name} is an input field's name; {choices} its accepted values.
+        message = Text("'{name}' must be one of: {choices}.", name=name, choices=", ".join(choices))
+        raise InvalidField(message, field=name)
     return str(value)
 
 
 def idempotency_key(value: Any) -> str:
     """A client-made idempotency key: 8-100 characters of letters, digits, '-' and '_'."""
     if value is None or value == "":
-        raise MissingField("'idempotency_key' is required.", field="idempotency_key")
+        raise MissingField(_required("idempotency_key"), field="idempotency_key")
     if not isinstance(value, str) or not _IDEMPOTENCY_KEY.fullmatch(value):
         raise InvalidField(
-            "'idempotency_key' must be 8-100 letters, digits, '-' or '_'.", field="idempotency_key"
+            Text("'idempotency_key' must be 8-100 letters, digits, '-' or '_'."),
+            field="idempotency_key",
         )
     return value
 
 
-def parse_uuid(value: str, what: str) -> uuid.UUID:
+def parse_uuid(value: str, what: Literal["recording", "contribution"]) -> uuid.UUID:
     """A UUID from a path or body; an unparsable one is simply not found."""
     from app.errors import NotFound
 
     try:
         return uuid.UUID(str(value))
     except ValueError:
-        raise NotFound(f"No {what} with id '{value}'.", code=f"unknown_{what}") from None
+        if what == "recording":
+            message = Text("No recording with id '{id}'.", id=value)
+        else:
+            message = Text("No contribution with id '{id}'.", id=value)
+        raise NotFound(message, code=f"unknown_{what}") from None
 
 
 # Form fields: werkzeug decodes each part's bytes with errors="replace", which would turn bytes
@@ -266,7 +323,7 @@ def refuse_hostile_request() -> None:
     path = _raw(request.environ.get("PATH_INFO", ""))
     if has_forbidden_text(path):
         field = _path_field(path)
-        raise _refuse(field, "the path")
+        raise _refuse(field, _IN_PATH)
     query = _raw(request.environ.get("QUERY_STRING", ""))
     check_pairs(
         parse_qsl(query, keep_blank_values=True, encoding="utf-8", errors="surrogateescape"),
@@ -274,7 +331,13 @@ def refuse_hostile_request() -> None:
     )
     for name, value in request.headers.items():
         if "\x00" in value:
-            raise _refuse(None, f"the {name} header")
+            # Translators: {header} is the name of an HTTP header, e.g. User-Agent.
+            message = Text(
+                "The {header} header contains a character that is not allowed "
+                "(a NUL character, an unpaired surrogate or bytes that are not UTF-8).",
+                header=name,
+            )
+            raise _refuse(None, message)
 
 
 def init_app(app: Flask) -> None:

@@ -8,6 +8,7 @@ from app.audio.analysis import (
     RecordingRefused,
     analyse_recording,
     sniff_mime_type,
+    stored_refusal,
 )
 from app.audio.snr import wada_snr
 
@@ -19,5 +20,6 @@ __all__ = [
     "RecordingRefused",
     "analyse_recording",
     "sniff_mime_type",
+    "stored_refusal",
     "wada_snr",
 ]

@@ -7,12 +7,20 @@ speaks (a voice-activity detector, `app.audio.vad`, tells speech from noise, ton
 hum and clicks). The upload comes
 from the internet, so decoding is bounded (demuxers allow-listed, packets capped, decoding
 stops just past the length limit) and every PyAV/FFmpeg failure becomes `NotAudio`.
+
+A refusal's message is a `Text` (app/i18n/text.py): the upload's 415/422 answer gives it in the
+volunteer's language. The refusal is also kept (upload_refusals: its code and the English
+message) for "my contributions"; that list is read later, maybe in another language, so
+`stored_refusal` maps a kept English message back to its `Text` when GET /me/contributions
+reads it (app/contributors/views.py). Nothing stored changes; a message this code no longer
+makes (an older wording) is shown as it was kept.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,16 +31,37 @@ from app.audio.decode import DecodedAudio, Undecodable, decode_audio
 from app.audio.snr import wada_snr
 from app.audio.vad import speech_frames
 from app.errors import CrowdsourceError
+from app.i18n.text import Text
 
 DBFS_FLOOR = -120.0
 
 _NOT_AUDIO_MESSAGES = {
-    "unreadable": "We couldn't read your upload as a sound recording. "
-    "Please record again with the Record button and try once more.",
-    "no_audio": "We couldn't find any sound in your upload. "
-    "Please record again with the Record button and try once more.",
-    "video": "Your upload contains video. Please send a sound recording only.",
+    "unreadable": Text(
+        "We couldn't read your upload as a sound recording. "
+        "Please record again with the Record button and try once more."
+    ),
+    "no_audio": Text(
+        "We couldn't find any sound in your upload. "
+        "Please record again with the Record button and try once more."
+    ),
+    "video": Text("Your upload contains video. Please send a sound recording only."),
 }
+_UNACCEPTED_FORMAT = Text(
+    "We can't use this kind of audio file. Please record in the browser with the Record "
+    "button (or upload WebM, Ogg, MP4, WAV or MP3)."
+)
+_SILENT = Text(
+    "We couldn't hear anything in your recording. Please check your microphone is on "
+    "and not muted, then try again."
+)
+_CLIPPED = Text(
+    "Your recording sounds distorted because the microphone level is too high. Please "
+    "move a little further from the microphone and try again."
+)
+_NO_SPEECH = Text(
+    "We couldn't hear anyone speaking in your recording, only other sounds. Please "
+    "read the sentence aloud, close to the microphone, and try again."
+)
 
 
 class NotAudio(CrowdsourceError):
@@ -156,10 +185,7 @@ def sniff_mime_type(container: str, codec: str) -> tuple[str, str]:
             if codec in accepted.codecs or (accepted.any_pcm and codec.startswith("pcm_")):
                 return accepted.mime_type, accepted.extension
             break
-    raise NotAudio(
-        "We can't use this kind of audio file. Please record in the browser with the Record "
-        "button (or upload WebM, Ogg, MP4, WAV or MP3)."
-    )
+    raise NotAudio(_UNACCEPTED_FORMAT)
 
 
 def analyse_recording(data: bytes, limits: AudioLimits = DEFAULT_LIMITS) -> AudioReport:
@@ -220,9 +246,10 @@ def _dbfs(amplitude: float) -> float:
 def _check_levels(report: AudioReport, limits: AudioLimits) -> None:
     if report.duration_ms < limits.min_ms:
         raise RecordingRefused(
-            f"Your recording is only {_seconds(report.duration_ms, math.floor)} long. Please "
-            f"read the whole sentence; recordings must be at least "
-            f"{_seconds(limits.min_ms, math.floor)}.",
+            _too_short_message(
+                length=_seconds(report.duration_ms, math.floor),
+                minimum=_seconds(limits.min_ms, math.floor),
+            ),
             code="too_short",
             report=report,
         )
@@ -230,15 +257,13 @@ def _check_levels(report: AudioReport, limits: AudioLimits) -> None:
         raise _too_long(limits, report.duration_ms / 1000, report=report)
     if report.rms_dbfs < limits.silence_rms_dbfs:
         raise RecordingRefused(
-            "We couldn't hear anything in your recording. Please check your microphone is on "
-            "and not muted, then try again.",
+            _SILENT,
             code="silent",
             report=report,
         )
     if report.clipping_ratio > limits.max_clipping_ratio:
         raise RecordingRefused(
-            "Your recording sounds distorted because the microphone level is too high. Please "
-            "move a little further from the microphone and try again.",
+            _CLIPPED,
             code="clipped",
             report=report,
         )
@@ -250,8 +275,7 @@ def _check_speech(report: AudioReport, limits: AudioLimits) -> None:
         or report.speech_ratio < limits.min_speech_ratio
     ):
         raise RecordingRefused(
-            "We couldn't hear anyone speaking in your recording, only other sounds. Please "
-            "read the sentence aloud, close to the microphone, and try again.",
+            _NO_SPEECH,
             code="no_speech",
             report=report,
         )
@@ -269,21 +293,111 @@ def _too_long(
     false) only the container's claim is left; it goes into the message if plausible, never
     into a decision."""
     length = _seconds(seconds * 1000, math.ceil)
+    limit = _seconds(limits.max_ms, math.floor)
+    message = _too_long_message(length=length, limit=limit)
     if not complete:
         if claimed_us is not None and seconds < claimed_us / 10**6 <= 3600:
-            length = _seconds(claimed_us / 1000, math.ceil)
+            message = _too_long_message(length=_seconds(claimed_us / 1000, math.ceil), limit=limit)
         else:
-            length = "more than " + _seconds(seconds * 1000, math.floor)
-    return RecordingRefused(
-        f"Your recording is {length} long; the limit is {_seconds(limits.max_ms, math.floor)}. "
-        "Please read just the sentence shown.",
-        code="too_long",
-        report=report,
+            length = _seconds(seconds * 1000, math.floor)
+            message = _longer_than_message(length=length, limit=limit)
+    return RecordingRefused(message, code="too_long", report=report)
+
+
+# The refusals that say how long: `length`, `minimum` and `limit` are durations (`_seconds`).
+def _too_short_message(*, length: str, minimum: str) -> Text:
+    # Translators: {length} and {minimum} are durations such as "0.4 seconds" or "1 second".
+    return Text(
+        "Your recording is only {length} long. Please read the whole sentence; recordings "
+        "must be at least {minimum}.",
+        length=length,
+        minimum=minimum,
     )
 
 
-def _seconds(ms: float, rounding: Callable[[float], int]) -> str:
+def _too_long_message(*, length: str, limit: str) -> Text:
+    # Translators: {length} and {limit} are durations such as "20 seconds".
+    return Text(
+        "Your recording is {length} long; the limit is {limit}. "
+        "Please read just the sentence shown.",
+        length=length,
+        limit=limit,
+    )
+
+
+def _longer_than_message(*, length: str, limit: str) -> Text:
+    # Translators: {length} and {limit} are durations such as "16 seconds"; the recording is
+    # longer than {length} (how much longer is not known).
+    return Text(
+        "Your recording is more than {length} long; the limit is {limit}. "
+        "Please read just the sentence shown.",
+        length=length,
+        limit=limit,
+    )
+
+
+def _seconds(ms: float, rounding: Callable[[float], int]) -> Text:
     """`ms` as "0.4 seconds", "1 second", "21 seconds", tenths rounded with `rounding`."""
     tenths = rounding(round(ms / 100, 6))
     text = str(tenths // 10) if tenths % 10 == 0 else f"{tenths / 10:.1f}"
-    return f"{text} second" if text == "1" else f"{text} seconds"
+    return _duration(text)
+
+
+def _duration(count: str) -> Text:
+    if count == "1":
+        return Text("1 second")
+    # Translators: a duration; {count} is a number of seconds such as 0.4, 2 or 15.5.
+    return Text("{count} seconds", count=count)
+
+
+_FIXED_REFUSALS = {
+    str(message): message
+    for message in (
+        *_NOT_AUDIO_MESSAGES.values(),
+        _UNACCEPTED_FORMAT,
+        _SILENT,
+        _CLIPPED,
+        _NO_SPEECH,
+    )
+}
+_DURATION = re.compile(r"(?P<count>\d+(?:\.\d)?) seconds?")
+
+
+def _pattern(make: Callable[..., Text], *names: str) -> tuple[re.Pattern[str], Callable[..., Text]]:
+    """A regular expression matching what `make` says, its durations captured by name."""
+    msgid = make(**{name: f"{{{name}}}" for name in names}).msgid
+    parts = re.split(r"\{(\w+)\}", msgid)
+    regex = "".join(
+        re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)
+    )
+    return re.compile(regex), make
+
+
+_DURATION_REFUSALS = (
+    _pattern(_too_short_message, "length", "minimum"),
+    _pattern(_too_long_message, "length", "limit"),
+    _pattern(_longer_than_message, "length", "limit"),
+)
+
+
+def stored_refusal(message: str) -> str:
+    """A refusal's message as upload_refusals keeps it (English) back as the `Text` that made
+    it, so it can be shown in the reader's language; an unknown message is returned as it is."""
+    fixed = _FIXED_REFUSALS.get(message)
+    if fixed is not None:
+        return fixed
+    for pattern, make in _DURATION_REFUSALS:
+        found = pattern.fullmatch(message)
+        if found is None:
+            continue
+        durations = {}
+        for name, value in found.groupdict().items():
+            duration = _DURATION.fullmatch(value)
+            if duration is None:
+                break
+            durations[name] = _duration(duration["count"])
+        else:
+            made = make(**durations)
+            if made == message:
+                return made
+    return message

@@ -20,6 +20,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from app.contributors.service import ensure_contributor
 from app.db import Conn
 from app.errors import CrowdsourceError
+from app.i18n.text import Text
 
 COOKIE_NAME = "cs_id"
 COOKIE_MAX_AGE = 2 * 365 * 24 * 3600
@@ -51,8 +52,10 @@ def require_session() -> uuid.UUID:
     contributor_id = current_contributor_id()
     if contributor_id is None:
         raise NoSession(
-            "Your browser has no session with us yet. Please reload the page "
-            "(or POST /api/v1/session) and try again."
+            Text(
+                "Your browser has no session with us yet. Please reload the page "
+                "(or POST /api/v1/session) and try again."
+            )
         )
     return contributor_id
 
@@ -78,7 +81,7 @@ def _read_cookie() -> None:
         g.clear_contributor_cookie = True
         if request.path.startswith("/api/"):
             raise InvalidSession(
-                "Your session cookie is not valid, so it has been cleared. Please try again."
+                Text("Your session cookie is not valid, so it has been cleared. Please try again.")
             ) from None
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from app.db import Conn
 from app.errors import CrowdsourceError
+from app.i18n.text import Text
 from app.tasks import TYPED_TASKS
 
 AGE_GROUPS = {
@@ -96,12 +97,16 @@ def _check_profile_changes(conn: Conn, changes: dict[str, Any]) -> dict[str, Any
     clean: dict[str, Any] = {}
     for field, value in changes.items():
         if field not in PROFILE_FIELDS:
-            raise InvalidProfileValue(f"Unknown profile field '{field}'.", field=field)
+            raise InvalidProfileValue(
+                Text("Unknown profile field '{field}'.", field=field), field=field
+            )
         if value is None or value == "":
             clean[field] = None
             continue
         if not isinstance(value, str):
-            raise InvalidProfileValue(f"'{field}' must be text or null.", field=field)
+            raise InvalidProfileValue(
+                Text("'{field}' must be text or null.", field=field), field=field
+            )
         clean[field] = _check_value(conn, field, value)
     return clean
 
@@ -119,7 +124,9 @@ def _check_value(conn: Conn, field: str, value: str) -> str | None:
         value == "other" or _exists(conn, "SELECT 1 FROM languages WHERE code = %s", value)
     ):
         return value
-    raise InvalidProfileValue(f"'{value}' is not one of the choices for '{field}'.", field=field)
+    # Translators: {value} is what was sent; {field} the name of a profile field (age_group...).
+    message = Text("'{value}' is not one of the choices for '{field}'.", value=value, field=field)
+    raise InvalidProfileValue(message, field=field)
 
 
 def check_display_name(value: str) -> str | None:
@@ -129,16 +136,20 @@ def check_display_name(value: str) -> str | None:
         return None
     if any(unicodedata.category(ch).startswith("C") for ch in name):
         raise InvalidProfileValue(
-            "The display name contains characters that cannot be shown.", field="display_name"
+            Text("The display name contains characters that cannot be shown."),
+            field="display_name",
         )
     if len(name) > 30:
         raise InvalidProfileValue(
-            "The display name can be at most 30 characters long.", field="display_name"
+            Text("The display name can be at most {limit} characters long.", limit=30),
+            field="display_name",
         )
     if _EMAIL.search(name) or _PHONE.search(name):
         raise PersonalData(
-            "Please don't use an e-mail address or phone number as your display name: "
-            "it is shown publicly on leaderboards.",
+            Text(
+                "Please don't use an e-mail address or phone number as your display name: "
+                "it is shown publicly on leaderboards."
+            ),
             field="display_name",
         )
     return name

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 
 from app import deps
+from app.audio import stored_refusal
 from app.contributors.identity import current_contributor_id, issue_session, require_session
 from app.contributors.service import (
     contributor_totals,
@@ -15,6 +16,7 @@ from app.contributors.service import (
     update_profile,
 )
 from app.errors_http import error_response
+from app.i18n.runtime import translate
 from app.inputs import json_body, query_int
 from app.security.limits import TOO_MANY, new_session_allowed
 
@@ -69,6 +71,8 @@ def contributions() -> Response:
     page = query_int("page", default=1, minimum=1, maximum=10_000)
     per_page = query_int("per_page", default=20, minimum=1, maximum=100)
     with deps.database().connection() as conn:
-        return jsonify(
-            my_contributions(conn, current_contributor_id(), page=page, per_page=per_page)
-        )
+        mine = my_contributions(conn, current_contributor_id(), page=page, per_page=per_page)
+    for row in mine["contributions"]:
+        if row["reason"]:  # a refused upload's reason, kept in English: in the reader's language
+            row["reason"] = translate(stored_refusal(row["reason"]))
+    return jsonify(mine)

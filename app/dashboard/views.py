@@ -7,6 +7,7 @@ from flask import Blueprint, Response
 
 from app import deps
 from app.errors import InvalidKey, NotFound, ObjectNotFound
+from app.i18n.text import Text
 from app.storage.base import validate_key
 
 bp = Blueprint("dashboard_files", __name__)
@@ -20,7 +21,9 @@ def public_file(name: str) -> Response:
         validate_key(key)
         stored = deps.dashboard_storage().open(key)
     except (InvalidKey, ObjectNotFound):
-        raise NotFound(f"There is no published file '{name[:100]}'.", code="not_found") from None
+        raise NotFound(
+            Text("There is no published file '{name}'.", name=name[:100]), code="not_found"
+        ) from None
     response = Response(stored.chunks, mimetype=stored.content_type, direct_passthrough=True)
     response.headers["Content-Length"] = str(stored.size)
     response.headers["Cache-Control"] = stored.cache_control or "public, max-age=60"

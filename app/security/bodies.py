@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Flask, request
 
 from app.errors import CrowdsourceError
+from app.i18n.text import Text
 
 UPLOAD_ENDPOINTS = frozenset({"speak.upload_recording"})
 SMALL_BODY_BYTES = 64 * 1024
@@ -28,7 +29,7 @@ def limit_body() -> None:
         return
     request.max_content_length = SMALL_BODY_BYTES
     if request.method not in ("GET", "HEAD", "OPTIONS") and request.mimetype in _FILE_TYPES:
-        raise UnexpectedUpload("This endpoint takes JSON, not a file upload.")
+        raise UnexpectedUpload(Text("This endpoint takes JSON, not a file upload."))
 
 
 def init_app(app: Flask) -> None:

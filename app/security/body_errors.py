@@ -19,8 +19,9 @@ from flask import Flask
 from werkzeug.exceptions import HTTPException
 
 from app.errors import CrowdsourceError
+from app.i18n.text import Text
 
-MESSAGE = "The request body could not be read."
+MESSAGE = Text("The request body could not be read.")
 _OTHER_READS = frozenset({"readinto", "read1", "readinto1", "readall"})
 
 

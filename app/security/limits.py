@@ -54,12 +54,13 @@ from flask import Flask, Response, current_app, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.errors_http import error_response
+from app.i18n.text import Text
 from app.security.counters import Count, Counters, PostgresCounters, RedisCounters, Window
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
 
-TOO_MANY = "Too many requests in a short time. Please wait a moment and try again."
+TOO_MANY = Text("Too many requests in a short time. Please wait a moment and try again.")
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from flask import Flask, request
 
 from app.errors import CrowdsourceError
+from app.i18n.text import Text
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
@@ -44,8 +45,10 @@ def check_same_origin() -> None:
         cross_site = request.headers.get("Sec-Fetch-Site") == "cross-site"
     if cross_site:
         raise CrossSiteRequest(
-            "This request came from another site's page, so it was refused. "
-            "Please use the Crowdsource pages."
+            Text(
+                "This request came from another site's page, so it was refused. "
+                "Please use the Crowdsource pages."
+            )
         )
 
 

@@ -15,6 +15,7 @@ from app.contribute.items import pick_items, read_item, skip_item
 from app.contributors.service import ensure_contributor
 from app.db import Conn
 from app.errors import Conflict, NotFound
+from app.i18n.text import Text
 from app.languages.service import LanguageClosed
 from app.storage import Storage
 from app.storage.keys import recording_key
@@ -35,18 +36,26 @@ class AlreadyRecorded(Conflict):
     code = "already_recorded"
 
 
+_ALREADY_RECORDED = Text("You have already recorded this sentence. Thank you!")
+
+
 def get_language(conn: Conn, code: str) -> dict[str, Any]:
     """The active language `code`; raises UnknownLanguage."""
     if not _LANGUAGE_CODE.fullmatch(code):
-        raise UnknownLanguage(f"There is no language with code {code[:20]!r}.")
+        raise UnknownLanguage(_no_language(code))
     row = conn.execute(
         "SELECT code, name, native_name, script, direction, max_recordings_per_item"
         " FROM languages WHERE code = %s AND is_active",
         (code,),
     ).fetchone()
     if row is None:
-        raise UnknownLanguage(f"There is no language with code '{code[:20]}'.")
+        raise UnknownLanguage(_no_language(code))
     return row
+
+
+def _no_language(code: str) -> Text:
+    # Translators: {code} is the code asked for, in quotes (e.g. 'xx').
+    return Text("There is no language with code {code}.", code=repr(code[:20]))
 
 
 # Speak's statements are built from the task templates (app/tasks/statements.py, where the
@@ -105,22 +114,22 @@ def check_sentence_open(
 ) -> None:
     """Raise the refusal that applies to this sentence row (see `get_sentence`), if any."""
     if row is None or not row["is_active"]:
-        raise UnknownItem(f"There is no sentence with id {item_id} to record.")
+        raise UnknownItem(Text("There is no sentence with id {id} to record.", id=item_id))
     if not row["language_open"]:
-        raise LanguageClosed("This language is not taking new recordings at the moment.")
+        raise LanguageClosed(Text("This language is not taking new recordings at the moment."))
     if row["contribution_count"] >= row["cap"]:
         raise SentenceFull(
-            "This sentence has all the recordings it needs. Please record another one."
+            Text("This sentence has all the recordings it needs. Please record another one.")
         )
     if report_limit is not None and row["report_count"] >= report_limit:
-        raise SentenceReported("This sentence is being reviewed. Please record another one.")
+        raise SentenceReported(Text("This sentence is being reviewed. Please record another one."))
 
 
 def skip_sentence(conn: Conn, contributor_id: uuid.UUID, item_id: int) -> None:
     """Remember that this person does not want to record `item_id` (idempotent); raises
     UnknownItem."""
     if not skip_item(conn, SPEAK, contributor_id, item_id):
-        raise UnknownItem(f"There is no sentence with id {item_id} to skip.")
+        raise UnknownItem(Text("There is no sentence with id {id} to skip.", id=item_id))
 
 
 def find_recording_by_key(
@@ -131,8 +140,10 @@ def find_recording_by_key(
     row = conn.execute(_FIND_BY_KEY, (contributor_id, key)).fetchone()
     if row is not None and item_id is not None and row["item_id"] != item_id:
         raise IdempotencyConflict(
-            "This upload's idempotency key was already used for another sentence. "
-            "Use a new key for each recording."
+            Text(
+                "This upload's idempotency key was already used for another sentence. "
+                "Use a new key for each recording."
+            )
         )
     return row
 
@@ -141,7 +152,7 @@ def check_not_recorded(conn: Conn, contributor_id: uuid.UUID, item_id: int) -> N
     """Raise AlreadyRecorded if this person has a recording of `item_id`."""
     row = conn.execute(_RECORDED_BY, (contributor_id, item_id)).fetchone()
     if row is not None:
-        raise AlreadyRecorded("You have already recorded this sentence. Thank you!")
+        raise AlreadyRecorded(_ALREADY_RECORDED)
 
 
 _RECORDING_COLUMNS = """
@@ -191,7 +202,7 @@ def save_recording(conn: Conn, storage: Storage, new: NewRecording) -> tuple[dic
             if counted is None:
                 now = read_item(conn, SPEAK, new.sentence["id"])
                 check_sentence_open(now, new.sentence["id"], report_limit=new.report_limit)
-                raise SentenceFull("This sentence has all the recordings it needs.")  # a race
+                raise SentenceFull(Text("This sentence has all the recordings it needs."))  # a race
             ensure_contributor(conn, new.contributor_id)
             row = conn.execute(
                 _INSERT_RECORDING,
@@ -218,7 +229,7 @@ def save_recording(conn: Conn, storage: Storage, new: NewRecording) -> tuple[dic
         )
         if existing is not None:
             return existing, False
-        raise AlreadyRecorded("You have already recorded this sentence. Thank you!") from exc
+        raise AlreadyRecorded(_ALREADY_RECORDED) from exc
     except BaseException:
         storage.delete(key)
         raise

@@ -11,6 +11,7 @@ from app.contributors.identity import current_contributor_id, require_session
 from app.contributors.service import contributor_totals
 from app.errors import BadRequest, CrowdsourceError
 from app.errors_http import error_response
+from app.i18n.text import Text
 from app.inputs import MissingField, idempotency_key, query_int, required_int
 from app.speak.service import (
     AlreadyRecorded,
@@ -65,12 +66,14 @@ def upload_recording() -> tuple[Response, int]:
     key = idempotency_key(request.form.get("idempotency_key"))
     upload = request.files.get("audio")
     if upload is None:
-        raise MissingField("'audio' is required: attach the recording as a file.", field="audio")
+        raise MissingField(
+            Text("'audio' is required: attach the recording as a file."), field="audio"
+        )
     data = upload.read(settings.max_upload_bytes + 1)
     if len(data) > settings.max_upload_bytes:
         raise TooLarge(_too_large_message(settings.max_upload_bytes))
     if not data:
-        raise BadRequest("The recording is empty. Please record again.", code="empty_upload")
+        raise BadRequest(Text("The recording is empty. Please record again."), code="empty_upload")
 
     database = deps.database()
     with database.connection() as conn:
@@ -127,10 +130,12 @@ def skip(item_id: int) -> Response:
     return jsonify({"skipped": True})
 
 
-def _too_large_message(limit: int) -> str:
-    return (
-        f"The recording is larger than the {limit // (1024 * 1024)} MB limit. "
-        "Please record just the sentence shown."
+def _too_large_message(limit: int) -> Text:
+    # Translators: {megabytes} is a whole number of megabytes (MB).
+    return Text(
+        "The recording is larger than the {megabytes} MB limit. "
+        "Please record just the sentence shown.",
+        megabytes=limit // (1024 * 1024),
     )
 
 
