@@ -243,6 +243,11 @@ SCHEMAS: dict[str, Schema] = {
                 for name in TYPED_TASK_NAMES
             }
         ),
+        interface_locale={
+            **nullable(text(minLength=2, maxLength=3)),
+            "description": "The interface language chosen with the switcher (POST /language), "
+            "or null.",
+        },
     ),
     "Contribution": obj(
         id=text(description="The contribution's UUID, or 'refused-<n>' for a refused upload."),

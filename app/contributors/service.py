@@ -74,6 +74,16 @@ def get_profile(conn: Conn, contributor_id: uuid.UUID | None) -> dict[str, Any]:
     return dict(row) if row else dict.fromkeys(PROFILE_FIELDS)
 
 
+def interface_locale(conn: Conn, contributor_id: uuid.UUID | None) -> str | None:
+    """The interface language the person chose with the switcher (app/i18n), if any."""
+    if contributor_id is None:
+        return None
+    row = conn.execute(
+        "SELECT interface_locale FROM contributors WHERE id = %s", (contributor_id,)
+    ).fetchone()
+    return row["interface_locale"] if row else None
+
+
 def update_profile(
     conn: Conn, contributor_id: uuid.UUID, changes: dict[str, Any]
 ) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from app.contributors.identity import current_contributor_id, issue_session, req
 from app.contributors.service import (
     contributor_totals,
     get_profile,
+    interface_locale,
     my_contributions,
     profile_options,
     task_totals,
@@ -54,6 +55,7 @@ def me() -> Response:
                 "profile": get_profile(conn, contributor_id),
                 "totals": contributor_totals(conn, contributor_id),
                 "tasks": task_totals(conn, contributor_id),
+                "interface_locale": interface_locale(conn, contributor_id),
             }
         )
 

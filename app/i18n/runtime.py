@@ -1,7 +1,10 @@
 """The interface language of each request, and the translations it reads.
 
-Which locale: a page follows the volunteer's choice (the `cs_locale` cookie the switcher sets,
-else the one saved in their profile), then the browser's `Accept-Language`, then English. The
+Which locale: a page follows the volunteer's choice (the `cs_locale` cookie the switcher sets),
+then the browser's `Accept-Language`, then English. The choice is saved in the profile too
+(`contributors.interface_locale`, shown by GET /api/v1/me) but never read on a page view: pages
+cost the database nothing (tests/dashboard/test_publishing.py); a session restored on another
+device brings it back with it. The
 API follows `Accept-Language` first (the page scripts send the page's own language in it;
 another client says what it wants), then the cookie. Error codes never change; messages do.
 
@@ -44,25 +47,11 @@ def _from_cookie() -> Locale | None:
     return BY_CODE.get(request.cookies.get(COOKIE_NAME, ""))
 
 
-def _from_profile() -> Locale | None:
-    from app import deps
-    from app.contributors.identity import current_contributor_id
-
-    contributor = current_contributor_id()
-    if contributor is None:
-        return None
-    with deps.database().connection() as conn:
-        row = conn.execute(
-            "SELECT interface_locale FROM contributors WHERE id = %s", (contributor,)
-        ).fetchone()
-    return BY_CODE.get(row["interface_locale"] or "") if row else None
-
-
 def negotiate() -> Locale:
     """The locale of this request (see the module's docstring)."""
     if request.path.startswith("/api/"):
         return _from_accept_language() or _from_cookie() or DEFAULT_LOCALE
-    return _from_cookie() or _from_profile() or _from_accept_language() or DEFAULT_LOCALE
+    return _from_cookie() or _from_accept_language() or DEFAULT_LOCALE
 
 
 def current_locale() -> Locale:
