@@ -1,6 +1,7 @@
 """Opening a typed task in a language, and making its items where they come from other rows:
 translate's prompts (one per source sentence and target language) and transcribe's clips
-made from accepted recordings (ADR 0010 §2). Run by `crowdsource tasks` and the demo."""
+made from accepted recordings (ADR 0010 §2). Run by `crowdsource tasks` and the demo, never by
+a request: its messages are for operators, in English (not `Text`)."""
 
 from __future__ import annotations
 

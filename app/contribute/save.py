@@ -6,6 +6,10 @@ row that checks active, open, under the cap and not hidden, and takes the row lo
 concurrent submissions for the last slot store one. A correction (a validator's "needs a
 change") goes through the same checks and the same write, without the cap. Speak's audio
 write stays in app/speak (it stores an object first); both refuse in the same words.
+
+Refusals are `Text` (app/i18n/text.py), given in the reader's language by the HTTP layer; a
+refusal that names the item is written out for each task (a clip, a sentence, an image), so
+that each is a whole sentence to translate (`task_message`). Nothing refused here is stored.
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ from app.contribute.items import read_item
 from app.contributors.service import ensure_contributor
 from app.db import Conn
 from app.errors import Conflict, CrowdsourceError, NotFound
+from app.i18n.text import Text
 from app.settings import Settings
-from app.tasks import Task, precheck
+from app.tasks import Task, precheck, task_message
 from app.tasks.text import check_text
 
 
@@ -57,12 +62,51 @@ class FarFromReference(CrowdsourceError):
     http_status = 422
 
 
-_WHAT = {"transcribe": "clip", "translate": "sentence", "label": "image"}
-
-
-def what(task: Task) -> str:
-    """What a volunteer calls an item of `task`: clip, sentence, image."""
-    return _WHAT.get(task.name, "item")
+# The refusals that name the item, per typed task: transcribe's items are clips, translate's
+# sentences, label's images ({id} is the item's number).
+NO_ITEM_TO_WORK_ON = {
+    "transcribe": Text("There is no clip with id {id} to work on."),
+    "translate": Text("There is no sentence with id {id} to work on."),
+    "label": Text("There is no image with id {id} to work on."),
+}
+NO_ITEM_TO_SKIP = {
+    "transcribe": Text("There is no clip with id {id} to skip."),
+    "translate": Text("There is no sentence with id {id} to skip."),
+    "label": Text("There is no image with id {id} to skip."),
+}
+_FULL = {
+    "transcribe": Text("This clip has all the answers it needs. Please take another one."),
+    "translate": Text("This sentence has all the answers it needs. Please take another one."),
+    "label": Text("This image has all the answers it needs. Please take another one."),
+}
+_REPORTED = {
+    "transcribe": Text("This clip is being reviewed. Please take another one."),
+    "translate": Text("This sentence is being reviewed. Please take another one."),
+    "label": Text("This image is being reviewed. Please take another one."),
+}
+_ALREADY = {
+    "transcribe": Text("You have already answered this clip. Thank you!"),
+    "translate": Text("You have already answered this sentence. Thank you!"),
+    "label": Text("You have already answered this image. Thank you!"),
+}
+# Far from the reference: transcripts and labels are scored by characters ({share} of every
+# 100 differ), translations by chrF (app/tasks/precheck.py).
+_FAR = {
+    # Translators: {share} is a whole number from 0 to 100 (or more).
+    "transcribe": Text(
+        "This differs from what we expected for this clip (about {share} in 100 characters"
+        " differ). Please check it again; if you are sure, submit it anyway."
+    ),
+    # Translators: {share} is a whole number from 0 to 100 (or more).
+    "label": Text(
+        "This differs from what we expected for this image (about {share} in 100 characters"
+        " differ). Please check it again; if you are sure, submit it anyway."
+    ),
+    "translate": Text(
+        "This translation is far from what we expected for this sentence. Please read it"
+        " again; if you are sure, submit it anyway."
+    ),
+}
 
 
 def check_item_open(
@@ -71,15 +115,14 @@ def check_item_open(
 ) -> dict[str, Any]:  # fmt: skip
     """The item row if it may be contributed to now; else the refusal that applies. A
     correction is not held to the cap."""
-    thing = what(task)
     if row is None or not row["is_active"]:
-        raise UnknownItem(f"There is no {thing} with id {item_id} to work on.")
+        raise UnknownItem(task_message(NO_ITEM_TO_WORK_ON, task, id=item_id))
     if not row["language_open"]:
-        raise TaskClosed("This task is not open in this language at the moment.")
+        raise TaskClosed(Text("This task is not open in this language at the moment."))
     if not correction and row["contribution_count"] >= row["cap"]:
-        raise ItemFull(f"This {thing} has all the answers it needs. Please take another one.")
+        raise ItemFull(task_message(_FULL, task))
     if report_limit is not None and row["report_count"] >= report_limit:
-        raise ItemReported(f"This {thing} is being reviewed. Please take another one.")
+        raise ItemReported(task_message(_REPORTED, task))
     return row
 
 
@@ -114,17 +157,8 @@ def check_answer(
 
 def refuse_far(task: Task, score: precheck.Score) -> FarFromReference:
     """The refusal of a text far from the reference, in words (the page offers to confirm)."""
-    thing = what(task)
-    if score.metric == "cer":
-        share = round(score.value * 100)
-        return FarFromReference(
-            f"This differs from what we expected for this {thing} (about {share} in 100"
-            " characters differ). Please check it again; if you are sure, submit it anyway."
-        )
-    return FarFromReference(
-        f"This translation is far from what we expected for this {thing}. Please read it"
-        " again; if you are sure, submit it anyway."
-    )
+    share = round(score.value * 100) if score.metric == "cer" else None
+    return FarFromReference(task_message(_FAR, task, share=share))
 
 
 @dataclass(frozen=True)
@@ -157,8 +191,10 @@ def find_text_by_key(
     row = conn.execute(_FIND_BY_KEY, (contributor_id, key)).fetchone()
     if row is not None and (row["item_id"] != item_id or row["kind"] != task.contribution_kind):
         raise IdempotencyConflict(
-            "This idempotency key was already used for another answer. "
-            "Use a new key for each answer."
+            Text(
+                "This idempotency key was already used for another answer. "
+                "Use a new key for each answer."
+            )
         )
     return row
 
@@ -188,7 +224,7 @@ def save_text(conn: Conn, task: Task, new: NewText) -> tuple[dict[str, Any], boo
                 now = read_item(conn, task, item_id)
                 check_item_open(task, now, item_id, report_limit=new.report_limit,
                                 correction=correction)  # fmt: skip
-                raise ItemFull(f"This {what(task)} has all the answers it needs.")  # a race
+                raise ItemFull(task_message(_FULL, task))  # a race
             ensure_contributor(conn, new.contributor_id)
             row = conn.execute(
                 task.sql.insert_text,
@@ -211,9 +247,7 @@ def save_text(conn: Conn, task: Task, new: NewText) -> tuple[dict[str, Any], boo
         existing = find_text_by_key(conn, task, new.contributor_id, new.idempotency_key, item_id)
         if existing is not None:
             return existing, False
-        raise AlreadyContributed(
-            f"You have already answered this {what(task)}. Thank you!"
-        ) from exc
+        raise AlreadyContributed(task_message(_ALREADY, task)) from exc
     assert row is not None
     row["kind"] = task.contribution_kind
     return row, True

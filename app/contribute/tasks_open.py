@@ -1,5 +1,7 @@
 """Where each typed task is offered: a language's `language_tasks` row (migration 0010), and
-for translate the pairs that have prompts. Speak's openness stays on `languages`."""
+for translate the pairs that have prompts. Speak's openness stays on `languages`. The
+refusals are `Text`, answered in the reader's language (a language's name in them is its
+`languages.name`, as stored)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import Any
 from app.contribute.save import TaskClosed
 from app.db import Conn
 from app.errors import BadRequest
+from app.i18n.text import Text
 from app.speak.service import UnknownLanguage
 from app.tasks import Task
 
@@ -43,25 +46,41 @@ def get_task_language(
     UnknownLanguage, TaskClosed (no row, or closed); translate, when `picking`, needs a
     `source` with prompts into this language (else UnknownLanguage names the pair)."""
     if not _LANGUAGE_CODE.fullmatch(code):
-        raise UnknownLanguage(f"There is no language with code {code[:20]!r}.")
+        raise UnknownLanguage(_no_language(code))
     row = conn.execute(_TASK_LANGUAGE, {"code": code, "task": task.name}).fetchone()
     if row is None:
-        raise UnknownLanguage(f"There is no language with code '{code}'.")
+        raise UnknownLanguage(_no_language(code))
     if not row["is_open"]:
-        raise TaskClosed(f"{row['name']} is not open for this task at the moment.")
+        raise TaskClosed(
+            # Translators: {language} is a language's name.
+            Text("{language} is not open for this task at the moment.", language=row["name"])
+        )
     if task.by_source and picking:
         if source is None:
             raise SourceRequired(
-                "Say which language to translate from: ?from=<code>.", field="from"
+                # Translators: "?from=hi" is part of an address; keep it as it is.
+                Text("Say which language to translate from, for example ?from=hi."),
+                field="from",
             )
         if (
             not _LANGUAGE_CODE.fullmatch(source)
             or conn.execute(_HAS_PAIR, {"code": code, "source": source}).fetchone() is None
         ):
             raise UnknownLanguage(
-                f"There are no sentences to translate from {source[:20]!r} into {row['name']}."
+                # Translators: {source} is the language code given, quoted; {language} the
+                # name of the language to translate into.
+                Text(
+                    "There are no sentences to translate from {source} into {language}.",
+                    source=repr(source[:20]),
+                    language=row["name"],
+                )
             )
     return row
+
+
+def _no_language(code: str) -> Text:
+    # Translators: {code} is the language code given, quoted.
+    return Text("There is no language with code {code}.", code=repr(code[:20]))
 
 
 _OPEN_TASKS = """

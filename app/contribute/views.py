@@ -3,6 +3,7 @@ answers, skips; the queue of answers to check, votes and corrections (ADR 0010 Â
 
 Speak keeps its own routes (/api/v1/languages/<code>/sentences, /api/v1/recordings, ...);
 the votes and skips under /api/v1/contributions/<id>/ take a contribution of any task.
+Every message a client reads is a `Text`, answered in the request's language.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from app import deps
 from app.contribute.items import MEDIA_TYPES, pick_items, read_item, skip_item
 from app.contribute.save import (
+    NO_ITEM_TO_SKIP,
     NewText,
     UnknownItem,
     check_answer,
@@ -22,10 +24,10 @@ from app.contribute.save import (
     find_text_by_key,
     refuse_far,
     save_text,
-    what,
 )
 from app.contribute.tasks_open import get_task_language, open_tasks
 from app.contributors.identity import current_contributor_id, require_session
+from app.i18n.text import Text
 from app.inputs import (
     InvalidInput,
     idempotency_key,
@@ -37,7 +39,7 @@ from app.inputs import (
 )
 from app.metrics import vote_counted
 from app.speak.views import _browser, _device
-from app.tasks import TYPED_TASKS, Task, UnknownTask, task_for_contribution
+from app.tasks import TYPED_TASKS, Task, UnknownTask, task_for_contribution, task_message
 from app.validate.corrections import ANSWERS, vote_or_correct
 from app.validate.links import check_item_token, item_media_url, stored_object_response
 from app.validate.service import UnknownContribution, pick_to_validate, skip_clip
@@ -56,9 +58,14 @@ def _typed(name: str) -> Task:
             return candidate
     if name == "speak":
         raise UnknownTask(
-            "Speak has its own routes: /api/v1/languages/<code>/sentences and /api/v1/recordings."
+            # Translators: {code} stands for a language code in the address; keep it as it is.
+            Text(
+                "Speak has its own routes: /api/v1/languages/{code}/sentences and"
+                " /api/v1/recordings."
+            )
         )
-    raise UnknownTask(f"There is no task called {name[:20]!r}.")
+    # Translators: {name} is the task name given, quoted.
+    raise UnknownTask(Text("There is no task called {name}.", name=repr(name[:20])))
 
 
 def _source(task: Task) -> str | None:
@@ -125,7 +132,7 @@ def item_media(item_id: int) -> WerkzeugResponse:
             (item_id,),
         ).fetchone()
     if row is None:
-        raise UnknownItem(f"There is no clip or image with id {item_id}.")
+        raise UnknownItem(Text("There is no clip or image with id {id}.", id=item_id))
     return stored_object_response(row["media_key"], ttl)
 
 
@@ -141,10 +148,10 @@ def contribute(name: str) -> tuple[Response, int]:
     key = idempotency_key(body.get("idempotency_key"))
     raw = body.get("text")
     if not isinstance(raw, str):
-        raise InvalidInput("text must be a string.", field="text")
+        raise InvalidInput(Text("text must be a string."), field="text")
     confirmed = body.get("confirmed", False)
     if not isinstance(confirmed, bool):
-        raise InvalidInput("confirmed must be true or false.", field="confirmed")
+        raise InvalidInput(Text("confirmed must be true or false."), field="confirmed")
     settings = deps.settings()
     with deps.database().connection() as conn:
         existing = find_text_by_key(conn, task, contributor, key, item_id)
@@ -201,7 +208,7 @@ def skip(name: str, item_id: int) -> Response:
     contributor = require_session()
     with deps.database().connection() as conn:
         if not skip_item(conn, task, contributor, item_id):
-            raise UnknownItem(f"There is no {what(task)} with id {item_id} to skip.")
+            raise UnknownItem(task_message(NO_ITEM_TO_SKIP, task, id=item_id))
     return jsonify({"skipped": True})
 
 
@@ -244,7 +251,9 @@ def queue(name: str, code: str) -> Response:
 def _task_of(conn: Any, public_id: Any) -> Task:
     row = conn.execute(_CONTRIBUTION_KIND, (public_id,)).fetchone()
     if row is None:
-        raise UnknownContribution(f"There is no contribution with id '{public_id}'.")
+        raise UnknownContribution(
+            Text("There is no contribution with id '{id}'.", id=str(public_id))
+        )
     return task_for_contribution(row["kind"])
 
 

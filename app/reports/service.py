@@ -5,6 +5,10 @@ A report counts toward hiding only when its reporter has a track record (`has_tr
 a script's fresh sessions can report all they like, the reports are kept for an operator
 to read (`crowdsource reports list --all`) and hide nothing. What enough counted reports hid
 waits in the review queue until an operator restores or removes it (app/reports/review.py).
+
+What a reporter is told is a `Text`, answered in their language; a report's `reason` is stored
+as its code (offensive, mismatch...) and never as words, so nothing stored needs translating.
+The operator's side (app/reports/review.py, `crowdsource reports`) speaks English.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any
 from app.contributors.service import ensure_contributor
 from app.db import Conn
 from app.errors import CrowdsourceError, NotFound
+from app.i18n.text import Text
 from app.tasks import TASKS
 
 # The reasons a report may give: every task's (migrations 0002 and 0010 CHECK the same).
@@ -28,6 +33,19 @@ ITEM_TARGETS = ("sentence", "item")
 class NoteRequired(CrowdsourceError):
     code = "note_required"
     http_status = 422
+
+
+# "There is no ... with id ...", per target ({id} is the id given, quoted when it is not one).
+_NO_TARGET = {
+    "sentence": Text("There is no sentence with id {id}."),
+    "item": Text("There is no item with id {id}."),
+    "recording": Text("There is no recording with id {id}."),
+    "contribution": Text("There is no contribution with id {id}."),
+}
+
+
+def _not_found(target: str, value: Any, code: str) -> NotFound:
+    return NotFound(Text(_NO_TARGET[target].msgid, id=value), code=code)
 
 
 def file_report(
@@ -46,7 +64,7 @@ def file_report(
     note.
     """
     if reason == "other" and not note:
-        raise NoteRequired("Please tell us briefly what is wrong.", field="note")
+        raise NoteRequired(Text("Please tell us briefly what is wrong."), field="note")
     ensure_contributor(conn, reporter_id)
     if target in ITEM_TARGETS:
         column, table, row_id = "item_id", "dataset_rows", _sentence_id(conn, target_id, target)
@@ -89,10 +107,10 @@ def has_track_record(conn: Conn, contributor_id: uuid.UUID) -> bool:
 
 def _sentence_id(conn: Conn, value: Any, target: str = "sentence") -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
-        raise NotFound(f"There is no {target} with id {value!r}.", code="unknown_item")
+        raise _not_found(target, repr(value), "unknown_item")
     row = conn.execute("SELECT id FROM dataset_rows WHERE id = %s", (value,)).fetchone()
     if row is None:
-        raise NotFound(f"There is no {target} with id {value}.", code="unknown_item")
+        raise _not_found(target, value, "unknown_item")
     return int(row["id"])
 
 
@@ -101,8 +119,8 @@ def _recording_id(conn: Conn, value: Any, target: str = "recording") -> int:
     try:
         public_id = uuid.UUID(str(value))
     except ValueError:
-        raise NotFound(f"There is no {target} with id {value!r}.", code=code) from None
+        raise _not_found(target, repr(value), code) from None
     row = conn.execute("SELECT id FROM contributions WHERE public_id = %s", (public_id,)).fetchone()
     if row is None:
-        raise NotFound(f"There is no {target} with id {value}.", code=code)
+        raise _not_found(target, value, code)
     return int(row["id"])

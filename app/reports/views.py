@@ -1,4 +1,4 @@
-"""JSON API: reporting a sentence or a recording."""
+"""JSON API: reporting a sentence or a recording (refusals in the reader's language, `Text`)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from flask import Blueprint, Response, jsonify
 
 from app import deps
 from app.contributors.identity import require_session
+from app.i18n.text import Text
 from app.inputs import InvalidField, MissingField, json_body, required_choice
 from app.reports.service import REASONS, TARGETS, file_report
 
@@ -19,13 +20,14 @@ def report() -> tuple[Response, int]:
     target = required_choice(body.get("target"), "target", TARGETS)
     reason = required_choice(body.get("reason"), "reason", REASONS)
     if body.get("id") in (None, ""):
-        raise MissingField("'id' is required.", field="id")
+        raise MissingField(Text("'id' is required."), field="id")
     note = body.get("note")
     if note is not None and not isinstance(note, str):
-        raise InvalidField("'note' must be text.", field="note")
+        raise InvalidField(Text("'note' must be text."), field="note")
     note = " ".join(note.split()) if note else None
     if note is not None and len(note) > 500:
-        raise InvalidField("'note' can be at most 500 characters long.", field="note")
+        # Translators: 'note' is the name of a field of the request; keep it as it is.
+        raise InvalidField(Text("'note' can be at most 500 characters long."), field="note")
     with deps.database().connection() as conn:
         created = file_report(conn, reporter, target, body["id"], reason, note)
     return jsonify({"reported": True}), 201 if created else 200

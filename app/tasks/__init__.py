@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from app.errors import NotFound
-from app.tasks.base import Task
+from app.i18n.text import Text
+from app.tasks.base import Task, task_message
 from app.tasks.label import LABEL
 from app.tasks.speak import SPEAK
 from app.tasks.transcribe import TRANSCRIBE
@@ -22,7 +23,8 @@ def task(name: str) -> Task:
     for candidate in TASKS:
         if candidate.name == name:
             return candidate
-    raise UnknownTask(f"There is no task called {name[:20]!r}.")
+    # Translators: {name} is the task name given, quoted.
+    raise UnknownTask(Text("There is no task called {name}.", name=repr(name[:20])))
 
 
 def task_for_contribution(kind: str) -> Task:
@@ -30,10 +32,13 @@ def task_for_contribution(kind: str) -> Task:
     for candidate in TASKS:
         if candidate.contribution_kind == kind:
             return candidate
-    raise UnknownTask(f"There is no task for contributions of kind {kind[:20]!r}.")
+    raise UnknownTask(
+        # Translators: {kind} is a contribution kind given, quoted.
+        Text("There is no task for contributions of kind {kind}.", kind=repr(kind[:20]))
+    )
 
 
 __all__ = [
     "LABEL", "SPEAK", "TASKS", "TRANSCRIBE", "TRANSLATE", "TYPED_TASKS", "Task", "UnknownTask",
-    "task", "task_for_contribution",
+    "task", "task_for_contribution", "task_message",
 ]  # fmt: skip

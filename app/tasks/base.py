@@ -8,10 +8,11 @@ skips, exports) is written once and reads the task. A task is a constant in its 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.i18n.text import Text
 from app.tasks.statements import SPEAK_LOOKUP, TaskStatements, build_statements
 
 # What the write path reads of an item of a typed task, beside the rules' columns.
@@ -76,3 +77,11 @@ class Task:
                 own_items_validatable=self.own_items_validatable,
             ),
         )
+
+
+def task_message(messages: Mapping[str, Text], task: Task, **params: Any) -> Text:
+    """`task`'s own sentence among `messages` (keyed by task name, each a `Text` written out
+    whole, placeholders unfilled), filled with `params`. A message that speaks of a clip, a
+    sentence or an image is one sentence per task, never a noun put into a shared sentence:
+    a translator cannot agree the rest of their sentence with an English word."""
+    return Text(messages[task.name].msgid, **params)

@@ -21,6 +21,10 @@ their numbers and where the numbers come from are in docs/text-rules.md; in shor
 
 Lengths are Unicode code points of the NFC text, spaces included: what the speech rates were
 measured in. Scripts are ISO 15924 codes, as in `languages.script`.
+
+The refusals' messages are `Text` (app/i18n/text.py): English wherever they are read as a
+`str`, translated into the reader's language in an HTTP answer. A typed refusal is answered,
+never stored. Numbers in them are passed already grouped the English way ("2,001").
 """
 
 from __future__ import annotations
@@ -28,9 +32,11 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import cache
 
 from app.errors import CrowdsourceError
+from app.i18n.text import Text
 from app.ingest.text import (
     COMMON_PUNCTUATION,
     INVISIBLE_CLASS,
@@ -45,20 +51,34 @@ KINDS = ("transcription", "translation", "label")  # contributions.kind of text
 MAX_TEXT_CHARS = 2000  # contributions.text CHECK (char_length BETWEEN 1 AND 2000)
 
 # The script of each language, as a volunteer knows it ("This doesn't look like Tamil script").
+# Each is a message of its own, translated into the reader's language with the sentence.
 SCRIPT_NAMES: dict[str, str] = {
-    "Deva": "Devanagari",
-    "Beng": "Bengali",
-    "Guru": "Gurmukhi",
-    "Gujr": "Gujarati",
-    "Orya": "Odia",
-    "Taml": "Tamil",
-    "Telu": "Telugu",
-    "Knda": "Kannada",
-    "Mlym": "Malayalam",
-    "Arab": "Arabic",
-    "Olck": "Ol Chiki",
-    "Mtei": "Meetei Mayek",
-    "Latn": "Latin",
+    # Translators: the name of a writing system, in "This doesn't look like {script} script."
+    "Deva": Text("Devanagari"),
+    # Translators: the name of a writing system, in "This doesn't look like {script} script."
+    "Beng": Text("Bengali"),
+    # Translators: the name of a writing system, in "This doesn't look like {script} script."
+    "Guru": Text("Gurmukhi"),
+    # Translators: the name of a writing system, in "This doesn't look like {script} script."
+    "Gujr": Text("Gujarati"),
+    # Translators: the name of a writing system, in "This doesn't look like {script} script."
+    "Orya": Text("Odia"),
+    # Translators: the name of a writing system, in "This doesn't look like {script} script."
+    "Taml": Text("Tamil"),
+    # Translators: the name of a writing system, in "This doesn't look like {script} script."
+    "Telu": Text("Telugu"),
+    # Translators: the name of a writing system, in "This doesn't look like {script} script."
+    "Knda": Text("Kannada"),
+    # Translators: the name of a writing system, in "This doesn't look like {script} script."
+    "Mlym": Text("Malayalam"),
+    # Translators: the name of a writing system, in "This doesn't look like {script} script."
+    "Arab": Text("Arabic"),
+    # Translators: the name of a writing system, in "This doesn't look like {script} script."
+    "Olck": Text("Ol Chiki"),
+    # Translators: the name of a writing system, in "This doesn't look like {script} script."
+    "Mtei": Text("Meetei Mayek"),
+    # Translators: the name of a writing system, in "This doesn't look like {script} script."
+    "Latn": Text("Latin"),
 }
 
 # At least this share of the letters (code points, vowel signs included) in the language's
@@ -195,26 +215,37 @@ def check_text(
         raise EmptyText(_EMPTY[kind])
     if has_url(text):
         raise HasUrl(
-            "That looks like a web or e-mail address. Please leave addresses out, "
-            "and type only the words."
+            Text(
+                "That looks like a web or e-mail address. Please leave addresses out, "
+                "and type only the words."
+            )
         )
     if not in_script(text, script):
-        name = SCRIPT_NAMES[script]
         raise WrongScript(
-            f"This doesn't look like {name} script. Please type it in {language_name}."
+            # Translators: {script} is a writing system's name (Devanagari, Tamil...), {language}
+            # the name of the language the text is typed in.
+            Text(
+                "This doesn't look like {script} script. Please type it in {language}.",
+                script=SCRIPT_NAMES[script],
+                language=language_name,
+            )
         )
     if source is not None and _same_text(text, source):
         raise CopyOfSource(
-            f"That is the sentence to translate, unchanged. Please write it in {language_name}."
+            # Translators: {language} is the name of the language to translate into.
+            Text(
+                "That is the sentence to translate, unchanged. Please write it in {language}.",
+                language=language_name,
+            )
         )
     _check_length(text, kind, script, duration_ms, reference, source)
     return text
 
 
 _EMPTY = {
-    "transcription": "Please type what you hear in the clip before you submit.",
-    "translation": "Please type your translation before you submit.",
-    "label": "Please type the text you see in the image before you submit.",
+    "transcription": Text("Please type what you hear in the clip before you submit."),
+    "translation": Text("Please type your translation before you submit."),
+    "label": Text("Please type the text you see in the image before you submit."),
 }
 
 
@@ -303,7 +334,12 @@ def _check_length(
     )
     if length > MAX_TEXT_CHARS:
         raise TooLong(
-            f"That is {length:,} characters; we can keep at most {MAX_TEXT_CHARS:,}.",
+            # Translators: {length} and {limit} are numbers of characters.
+            Text(
+                "That is {length} characters; we can keep at most {limit}.",
+                length=format(length, ","),
+                limit=format(MAX_TEXT_CHARS, ","),
+            ),
             length=length,
             limit=MAX_TEXT_CHARS,
         )
@@ -311,37 +347,79 @@ def _check_length(
         return
     short = length < shortest
     limit = shortest if short else longest
+    message: Text
     if kind == "transcription":
-        clip = _a_clip(duration_ms or 0)
-        message = (
-            f"That is very short for {clip}. Please type everything you hear."
-            if short
-            else f"That is very long for {clip}. Please type only what you hear."
-        )
+        seconds, an = _clip_seconds(duration_ms or 0)
+        message = _CLIP_MESSAGES[short, an](seconds)
     elif kind == "translation":
-        sentence = len(normalise_text(source or ""))
-        message = f"Your translation has {length:,} characters and the sentence {sentence:,}: " + (
-            "that is very short. Please translate the whole sentence."
+        counts = {
+            "length": format(length, ","),
+            "sentence": format(len(normalise_text(source or "")), ","),
+        }
+        message = (
+            # Translators: {length} is the number of characters of the volunteer's
+            # translation, {sentence} that of the sentence to translate.
+            Text(
+                "Your translation has {length} characters and the sentence {sentence}: "
+                "that is very short. Please translate the whole sentence.",
+                **counts,
+            )
             if short
-            else "that is very long. Please translate just this sentence."
+            # Translators: {length} is the number of characters of the volunteer's
+            # translation, {sentence} that of the sentence to translate.
+            else Text(
+                "Your translation has {length} characters and the sentence {sentence}: "
+                "that is very long. Please translate just this sentence.",
+                **counts,
+            )
         )
     else:
-        shown = len(normalise_text(reference or ""))
-        message = (
-            f"That is much longer than the text in the image ({shown:,} characters). "
-            "Please type only the text you see."
+        # Translators: {length} is the number of characters of the text shown in the image.
+        message = Text(
+            "That is much longer than the text in the image ({length} characters). "
+            "Please type only the text you see.",
+            length=format(len(normalise_text(reference or "")), ","),
         )
     raise (TooShort if short else TooLong)(message, length=length, limit=limit)
 
 
-def _a_clip(duration_ms: int) -> str:
-    """The clip's length as a message says it: "a 6-second clip", "an 8-second clip",
-    "a 0.4-second clip" (tenths below 10 seconds)."""
+def _clip_seconds(duration_ms: int) -> tuple[str, bool]:
+    """The clip's length in seconds as a message says it ("6", "8", "0.4": tenths below 10
+    seconds), and whether English says "an" before it ("an 8-second clip")."""
     if duration_ms >= 9_950:
         seconds = str(round(duration_ms / 1000))
     else:
         tenths = round(duration_ms / 100)
         seconds = str(tenths // 10) if tenths % 10 == 0 else f"{tenths / 10:.1f}"
     whole = seconds.split(".")[0]
-    article = "an" if whole.startswith("8") or whole in ("11", "18") else "a"
-    return f"{article} {seconds}-second clip"
+    return seconds, whole.startswith("8") or whole in ("11", "18")
+
+
+# (too short, "an") -> the message of a transcription's length: whole sentences, the English
+# article chosen by the number (translators translate the "a" and "an" forms alike).
+_CLIP_MESSAGES: dict[tuple[bool, bool], Callable[[str], Text]] = {
+    # Translators: {seconds} is the clip's length in seconds (6, 0.4). The "a" and "an"
+    # forms of this message differ only in English.
+    (True, False): lambda seconds: Text(
+        "That is very short for a {seconds}-second clip. Please type everything you hear.",
+        seconds=seconds,
+    ),
+    # Translators: {seconds} is the clip's length in seconds (8, 11). The "a" and "an"
+    # forms of this message differ only in English.
+    (True, True): lambda seconds: Text(
+        "That is very short for an {seconds}-second clip. Please type everything you hear.",
+        seconds=seconds,
+    ),
+    # Translators: {seconds} is the clip's length in seconds (6, 0.4). The "a" and "an"
+    # forms of this message differ only in English.
+    (False, False): lambda seconds: Text(
+        "That is very long for a {seconds}-second clip. Please type only what you hear.",
+        seconds=seconds,
+    ),
+    # Translators: {seconds} is the clip's length in seconds (8, 11). The "a" and "an"
+    # forms of this message differ only in English.
+    (False, True): lambda seconds: Text(
+        "That is very long for an {seconds}-second clip. Please type only what you hear.",
+        seconds=seconds,
+    ),
+}

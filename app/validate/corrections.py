@@ -4,7 +4,8 @@ In one transaction, under the locks a vote takes (standing, then the contributio
 is stored as a reject (it counts toward the original's verdict like any reject), and the
 corrected text, checked by the same text rules, becomes a new contribution on the same item,
 by the validator, linked to the original (`corrects_id`); it enters the queue itself. A text
-refused by the rules refuses the vote too: nothing is half-written.
+refused by the rules refuses the vote too: nothing is half-written. Refusals are `Text`,
+answered in the reader's language.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from app.contribute.save import NewText, check_answer, correction_by, save_text
 from app.contribute.tasks_open import get_task_language
 from app.db import Conn
 from app.errors import CrowdsourceError
+from app.i18n.text import Text
 from app.inputs import InvalidInput, idempotency_key
 from app.settings import Settings
-from app.tasks import Task
+from app.tasks import Task, task_message
 from app.validate.service import VERDICTS, VoteOutcome, cast_vote
 
 ANSWERS = (*VERDICTS, "change")
@@ -34,6 +36,10 @@ class NoCorrections(CrowdsourceError):
 class CorrectionUnchanged(CrowdsourceError):
     code = "correction_unchanged"
     http_status = 422
+
+
+# The tasks whose answers are not corrected (Task.corrections false): speak only.
+_NOT_CORRECTED = {"speak": Text("A recording is not corrected: answer accept or reject.")}
 
 
 @dataclass(frozen=True)
@@ -59,12 +65,12 @@ def vote_or_correct(
     change returns the correction stored the first time."""
     if answer != "change":
         if text is not None:
-            raise InvalidInput("Only a change comes with a text.", field="text")
+            raise InvalidInput(Text("Only a change comes with a text."), field="text")
         return VoteResult(cast_vote(conn, validator_id, public_id, answer, rules=rules, task=task))
     if not task.corrections:
-        raise NoCorrections(f"A {task.label} is not corrected: answer accept or reject.")
+        raise NoCorrections(task_message(_NOT_CORRECTED, task))
     if not isinstance(text, str):
-        raise InvalidInput("A change needs the corrected text.", field="text")
+        raise InvalidInput(Text("A change needs the corrected text."), field="text")
     key = _key(idempotency_key, validator_id, public_id)
     stored: dict[str, Any] = {}
 
@@ -75,7 +81,7 @@ def vote_or_correct(
         checked = check_answer(task, item, language, text, rules)
         if checked.text == rec["text"]:
             raise CorrectionUnchanged(
-                "The corrected text is the same as the answer. Change it, or answer Correct."
+                Text("The corrected text is the same as the answer. Change it, or answer Correct.")
             )
         row, _ = save_text(
             conn,

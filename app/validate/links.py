@@ -1,5 +1,6 @@
 """Short-lived signed links to recordings' audio and items' media (a clip to transcribe, an
-image to label): buckets stay private, links expire."""
+image to label): buckets stay private, links expire. A refused link is told in the reader's
+language (`Text`): one set of sentences for an audio link, one for any other."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app import deps
 from app.errors import CrowdsourceError
+from app.i18n.text import Text
 
 
 class LinkExpired(CrowdsourceError):
@@ -26,19 +28,35 @@ def _signer(salt: str) -> TimestampSigner:
     return TimestampSigner(current_app.config["SECRET_KEY"], salt=salt)
 
 
-def _check(salt: str, subject: str, token: str | None, max_age: int, what: str) -> None:
+# (incomplete, expired, not valid): what a refused link is told, by the kind of link.
+_AUDIO_LINK = (
+    Text("This audio link is incomplete. Please reload the page."),
+    Text("This audio link has expired. Please reload the page."),
+    Text("This audio link is not valid. Please reload the page."),
+)
+_LINK = (
+    Text("This link is incomplete. Please reload the page."),
+    Text("This link has expired. Please reload the page."),
+    Text("This link is not valid. Please reload the page."),
+)
+
+
+def _check(
+    salt: str, subject: str, token: str | None, max_age: int, said: tuple[Text, Text, Text]
+) -> None:
     """Raise LinkExpired unless `token` was signed with `salt` for `subject` within max_age
-    seconds; the messages name `what` the link is for."""
+    seconds; `said` holds the messages for the link (incomplete, expired, not valid)."""
+    incomplete, expired, invalid = said
     if not token:
-        raise LinkExpired(f"This {what} is incomplete. Please reload the page.")
+        raise LinkExpired(incomplete)
     try:
         signed = _signer(salt).unsign(token, max_age=max_age).decode()
     except SignatureExpired:
-        raise LinkExpired(f"This {what} has expired. Please reload the page.") from None
+        raise LinkExpired(expired) from None
     except BadSignature:
-        raise LinkExpired(f"This {what} is not valid. Please reload the page.") from None
+        raise LinkExpired(invalid) from None
     if signed != subject:
-        raise LinkExpired(f"This {what} is not valid. Please reload the page.")
+        raise LinkExpired(invalid)
 
 
 def audio_url(public_id: str) -> str:
@@ -49,7 +67,7 @@ def audio_url(public_id: str) -> str:
 
 def check_audio_token(public_id: uuid.UUID, token: str | None, *, max_age: int) -> None:
     """Raise LinkExpired unless `token` was signed by us for this recording within max_age s."""
-    _check(_AUDIO_SALT, str(public_id), token, max_age, "audio link")
+    _check(_AUDIO_SALT, str(public_id), token, max_age, _AUDIO_LINK)
 
 
 def item_media_url(item_id: int) -> str:
@@ -60,7 +78,7 @@ def item_media_url(item_id: int) -> str:
 
 def check_item_token(item_id: int, token: str | None, *, max_age: int) -> None:
     """Raise LinkExpired unless `token` was signed by us for this item within max_age s."""
-    _check(_ITEM_SALT, str(item_id), token, max_age, "link")
+    _check(_ITEM_SALT, str(item_id), token, max_age, _LINK)
 
 
 def stored_object_response(key: str, ttl: int) -> WerkzeugResponse:

@@ -1,6 +1,10 @@
 """Validate, for every task: the queue of contributions to check, votes and the verdict rule,
 skips. Speak's names (clips, recordings) are kept for its routes; each function takes the task
-(ADR 0010), speak by default."""
+(ADR 0010), speak by default.
+
+Refusals are `Text`, answered in the reader's language; one that names the contribution is
+written out whole for each task (a recording, a transcript, a translation, a label), keyed by
+task name (`task_message`)."""
 
 from __future__ import annotations
 
@@ -12,9 +16,10 @@ from typing import Any
 from app.contributors.service import ensure_contributor
 from app.db import Conn
 from app.errors import Conflict, CrowdsourceError, NotFound
+from app.i18n.text import Text
 from app.languages.service import LanguageClosed
 from app.settings import Settings
-from app.tasks import SPEAK, Task
+from app.tasks import SPEAK, Task, task_message
 from app.validate.trust import (
     CHECK_POOL,
     PRACTICE_POOL,
@@ -53,10 +58,75 @@ class OwnItem(CrowdsourceError):
     http_status = 403
 
 
+# The refusals that name a contribution, per task ({id} is the contribution's id).
+_UNKNOWN = {
+    "speak": Text("There is no recording with id '{id}'."),
+    "transcribe": Text("There is no transcript with id '{id}'."),
+    "translate": Text("There is no translation with id '{id}'."),
+    # Translators: a label is the text a volunteer typed from an image.
+    "label": Text("There is no label with id '{id}'."),
+}
+_OWN = {
+    "speak": Text("You can't validate your own recording."),
+    "transcribe": Text("You can't validate your own transcript."),
+    "translate": Text("You can't validate your own translation."),
+    # Translators: a label is the text a volunteer typed from an image.
+    "label": Text("You can't validate your own label."),
+}
+_OWN_ITEM = {  # speak lets a speaker validate others' readings of their sentence
+    "transcribe": Text("You worked on this item yourself: someone else checks this transcript."),
+    "translate": Text("You worked on this item yourself: someone else checks this translation."),
+    # Translators: a label is the text a volunteer typed from an image.
+    "label": Text("You worked on this item yourself: someone else checks this label."),
+}
+_ALREADY_VOTED = {
+    "speak": Text("You have already voted on this recording."),
+    "transcribe": Text("You have already voted on this transcript."),
+    "translate": Text("You have already voted on this translation."),
+    # Translators: a label is the text a volunteer typed from an image.
+    "label": Text("You have already voted on this label."),
+}
+_REMOVED = {
+    "speak": Text("This recording was removed after a review."),
+    "transcribe": Text("This transcript was removed after a review."),
+    "translate": Text("This translation was removed after a review."),
+    # Translators: a label is the text a volunteer typed from an image.
+    "label": Text("This label was removed after a review."),
+}
+_RETIRED = {
+    "speak": Text("This recording's sentence has been retired."),
+    "transcribe": Text("The item of this transcript has been retired."),
+    "translate": Text("The item of this translation has been retired."),
+    # Translators: a label is the text a volunteer typed from an image.
+    "label": Text("The item of this label has been retired."),
+}
+# Not listened: (heard in part, never served) per task; what was not heard or opened.
+_NOT_LISTENED = {
+    "speak": (
+        Text("Please listen to the whole recording before you answer."),
+        Text("Please listen to this recording on the validate page before you answer."),
+    ),
+    "transcribe": (
+        Text("Please listen to the whole clip before you answer."),
+        Text("Please open this transcript on the validate page before you answer."),
+    ),
+    "translate": (
+        Text("Please open this translation on the validate page before you answer."),
+        Text("Please open this translation on the validate page before you answer."),
+    ),
+    "label": (
+        # Translators: a label is the text a volunteer typed from an image.
+        Text("Please open this label on the validate page before you answer."),
+        Text("Please open this label on the validate page before you answer."),
+    ),
+}
+
+
 def _unknown(task: Task, public_id: uuid.UUID) -> UnknownContribution:
+    message = task_message(_UNKNOWN, task, id=str(public_id))
     if task is SPEAK:
-        return UnknownRecording(f"There is no recording with id '{public_id}'.")
-    return UnknownContribution(f"There is no {task.label} with id '{public_id}'.")
+        return UnknownRecording(message)
+    return UnknownContribution(message)
 
 
 class AlreadyVoted(Conflict):
@@ -287,23 +357,19 @@ def cast_vote(
         raise _unknown(task, public_id)
     if rec["contributor_id"] == validator_id:
         own = OwnRecording if task is SPEAK else OwnContribution
-        raise own(f"You can't validate your own {task.label}.")
+        raise own(task_message(_OWN, task))
     if rec.get("own_item") and rec["previous"] is None:
-        raise OwnItem(f"You worked on this item yourself: someone else checks this {task.label}.")
+        raise OwnItem(task_message(_OWN_ITEM, task))
     if rec["previous"] is not None:
         if rec["previous"] != verdict:
-            raise AlreadyVoted(f"You have already voted on this {task.label}.")
+            raise AlreadyVoted(task_message(_ALREADY_VOTED, task))
         return VoteOutcome(str(public_id), verdict, created=False, counted=False)
     if rec["status"] == "removed":
-        raise RecordingRemoved(f"This {task.label} was removed after a review.")
+        raise RecordingRemoved(task_message(_REMOVED, task))
     if not rec["language_open"]:
-        raise LanguageClosed("This language is not taking votes at the moment.")
+        raise LanguageClosed(Text("This language is not taking votes at the moment."))
     if not rec["item_active"]:
-        raise ItemRetired(
-            "This recording's sentence has been retired."
-            if task is SPEAK
-            else f"The item of this {task.label} has been retired."
-        )
+        raise ItemRetired(task_message(_RETIRED, task))
     if not rec["listened"]:
         raise NotListened(_not_listened(task, served=rec["served"]))
     # A known answer measures the validator only when the clip was handed out as one (after
@@ -340,20 +406,9 @@ def cast_vote(
     return outcome
 
 
-def _not_listened(task: Task, *, served: bool) -> str:
-    if task.takes == "audio":
-        return (
-            "Please listen to the whole recording before you answer."
-            if served
-            else "Please listen to this recording on the validate page before you answer."
-        )
-    if task.name == "transcribe":
-        return (
-            "Please listen to the whole clip before you answer."
-            if served
-            else "Please open this transcript on the validate page before you answer."
-        )
-    return f"Please open this {task.label} on the validate page before you answer."
+def _not_listened(task: Task, *, served: bool) -> Text:
+    heard_in_part, never_served = _NOT_LISTENED[task.name]
+    return heard_in_part if served else never_served
 
 
 def skip_clip(

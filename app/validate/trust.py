@@ -23,6 +23,10 @@ what its sessions learn in practice learns nothing about the checks.
 
 Lock order, to stay free of deadlocks: the validator's standing row first, then contribution
 rows in id order.
+
+A standing's `reason` ("passed the warm-up", "disagreed on 4 of 10 checks") is a note for
+operators (`crowdsource validators`), stored in English and never sent to a volunteer; the
+`state` is what the product reads.
 """
 
 from __future__ import annotations
