@@ -14,6 +14,8 @@ from typing import Any
 from flask import Blueprint, render_template, request, url_for
 
 from app import deps
+from app.i18n.runtime import translate as in_reader_language
+from app.i18n.text import Text
 from app.web.views import Page, _find_language, _unknown_language, issue_session_on_page_view
 
 bp = Blueprint("task_pages", __name__)
@@ -23,39 +25,88 @@ bp.after_request(issue_session_on_page_view)
 
 @dataclass(frozen=True)
 class TaskWords:
-    """How a page names a task and its work (the text, not the rules: those are app/tasks)."""
+    """How a page names a task and its work (the text, not the rules: those are app/tasks).
+    The words are kept as `Text` (made at import, before anyone reads them) and given in the
+    reader's language when a template reads them."""
 
     name: str  # transcribe | translate | label (the API's and the URL's name)
-    verb: str  # the button on a language card
-    work: str  # what one contribution is called, plural
-    check_heading: str  # the validate page's question
+    verb_text: Text  # the button on a language card
+    work_text: Text  # what one contribution is called, plural
+    check_heading_text: Text  # the validate page's question
+
+    @property
+    def verb(self) -> str:
+        return in_reader_language(self.verb_text)
+
+    @property
+    def work(self) -> str:
+        return in_reader_language(self.work_text)
+
+    @property
+    def check_heading(self) -> str:
+        return in_reader_language(self.check_heading_text)
 
 
 TEXT_TASKS: dict[str, TaskWords] = {
     words.name: words
     for words in (
-        TaskWords("transcribe", "Transcribe", "transcriptions", "Is this what the clip says?"),
-        TaskWords("translate", "Translate", "translations", "Is this a good translation?"),
-        TaskWords("label", "Label", "labels", "Is this the text in the image?"),
+        TaskWords(
+            "transcribe",
+            # Translators: a button on a language's card: type what a clip says.
+            Text("Transcribe"),
+            # Translators: what volunteers typed for clips, plural ("Check transcriptions").
+            Text("transcriptions"),
+            Text("Is this what the clip says?"),
+        ),
+        TaskWords(
+            "translate",
+            # Translators: a button on a language's card: translate sentences into it.
+            Text("Translate"),
+            # Translators: what volunteers wrote for sentences, plural ("Check translations").
+            Text("translations"),
+            Text("Is this a good translation?"),
+        ),
+        TaskWords(
+            "label",
+            # Translators: a button on a language's card: type the text seen in images.
+            Text("Label"),
+            # Translators: what volunteers typed for images, plural ("Check labels").
+            Text("labels"),
+            Text("Is this the text in the image?"),
+        ),
     )
 }
 
 # ISO 15924 codes of the scheduled languages' scripts (languages.script), as volunteers say them.
 SCRIPT_NAMES = {
-    "Arab": "Perso-Arabic",
-    "Beng": "Bengali-Assamese",
-    "Deva": "Devanagari",
-    "Gujr": "Gujarati",
-    "Guru": "Gurmukhi",
-    "Knda": "Kannada",
-    "Latn": "Latin",
-    "Mlym": "Malayalam",
-    "Mtei": "Meetei Mayek",
-    "Olck": "Ol Chiki",
-    "Orya": "Odia",
-    "Taml": "Tamil",
-    "Telu": "Telugu",
+    # Translators: names of writing systems, as in "Type it in Devanagari script".
+    "Arab": Text("Perso-Arabic"),
+    "Beng": Text("Bengali-Assamese"),
+    "Deva": Text("Devanagari"),
+    "Gujr": Text("Gujarati"),
+    "Guru": Text("Gurmukhi"),
+    "Knda": Text("Kannada"),
+    "Latn": Text("Latin"),
+    "Mlym": Text("Malayalam"),
+    "Mtei": Text("Meetei Mayek"),
+    "Olck": Text("Ol Chiki"),
+    "Orya": Text("Odia"),
+    "Taml": Text("Tamil"),
+    "Telu": Text("Telugu"),
 }
+
+
+def _script_name(script: str) -> str:
+    """A script's name in the reader's language (its ISO 15924 code when it has none)."""
+    return in_reader_language(SCRIPT_NAMES.get(script, script))
+
+
+@bp.app_template_global("script_name_of")
+def script_name_of(script: str) -> str:
+    """`_script_name` for templates, macros imported without context included
+    (_text_answer.html)."""
+    return _script_name(script)
+
 
 _OPEN_TASKS = """
 SELECT t.language_code, t.task
@@ -100,7 +151,7 @@ def _render_contribute(task: str, code: str, **context: Any) -> Page:
         f"{task}.html",
         task=TEXT_TASKS[task],
         language=language,
-        script_name=SCRIPT_NAMES.get(language["script"], language["script"]),
+        script_name=_script_name(language["script"]),
         **context,
     )
 
@@ -155,5 +206,5 @@ def validate_text(task: str, code: str) -> Page:
         task=TEXT_TASKS[task],
         language=language,
         source=source,
-        script_name=SCRIPT_NAMES.get(language["script"], language["script"]),
+        script_name=_script_name(language["script"]),
     )

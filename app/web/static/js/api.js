@@ -75,7 +75,7 @@ async function send(path, { method = "GET", json, form, signal } = {}) {
     throw new ApiError(
       response.status,
       error.code || `http_${response.status}`,
-      error.message || `The server answered ${response.status}. Please try again.`,
+      error.message || t("The server answered {status}. Please try again.", { status: response.status }),
       Number.isNaN(retryAfter) ? null : retryAfter,
       error.field || null,
     );

@@ -4,6 +4,8 @@
 // chart is role="img" with a summary, and its numbers are also a real table ("Show as table").
 // Colours live in site.css (classes only: the page's CSP allows no inline styles).
 
+import { t } from "./i18n.js";
+
 const SVG_NS = "http://www.w3.org/2000/svg";
 const FONT_SIZE = 14;
 const SMALL_SIZE = 12;
@@ -168,7 +170,7 @@ export function stepLines(width, { points, series, until, format, dayLabel, poin
   for (let tick = 0; tick <= top + step / 2; tick += step) ticks.push(tick);
 
   const margin = {
-    left: Math.ceil(Math.max(...ticks.map((t) => textWidth(format(t), SMALL_SIZE)))) + 10,
+    left: Math.ceil(Math.max(...ticks.map((tick) => textWidth(format(tick), SMALL_SIZE)))) + 10,
     right: Math.ceil(textWidth(dayLabel(end), SMALL_SIZE) / 2) + 4,
     top: 10,
     bottom: 26,
@@ -307,7 +309,7 @@ export function mountChart(container, { draw, legend = [], table }) {
     const details = document.createElement("details");
     details.className = "chart-table";
     const summary = document.createElement("summary");
-    summary.textContent = "Show as table";
+    summary.textContent = t("Show as table");
     details.append(summary, table);
     parts.push(details);
   }

@@ -4,6 +4,7 @@
 // typed), shown in place of a recording's sentence.
 
 import { api } from "./api.js";
+import { formatNumber, locale, t } from "./i18n.js";
 import { byId, seconds, showAlert } from "./ui.js";
 
 const root = byId("contributions");
@@ -11,22 +12,26 @@ const perPage = Number(root.dataset.perPage);
 const page = Math.max(1, Number.parseInt(new URLSearchParams(location.search).get("page") || "1", 10) || 1);
 
 const STATUS_LABELS = {
-  pending: "Waiting for checks",
-  accepted: "Accepted",
-  rejected: "Rejected",
-  refused: "Refused",
+  pending: () => t("Waiting for checks"),
+  accepted: () => t("Accepted"),
+  rejected: () => t("Rejected"),
+  refused: () => t("Refused"),
 };
 
 const TASK_LABELS = {
-  speak: "Recording",
-  transcribe: "Transcription",
-  translate: "Translation",
-  label: "Image label",
+  // Translators: what kind of contribution a row of "My contributions" is.
+  speak: () => t("Recording"),
+  transcribe: () => t("Transcription"),
+  translate: () => t("Translation"),
+  label: () => t("Image label"),
 };
+
+const taskLabel = (task) => TASK_LABELS[task]?.() ?? task;
+const dateFormat = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" });
 
 function showTotals(totals) {
   for (const field of ["recordings", "accepted", "pending", "rejected", "refused", "validations"]) {
-    byId(`total-${field}`).textContent = String(totals[field] ?? 0);
+    byId(`total-${field}`).textContent = formatNumber(totals[field] ?? 0);
   }
   byId("total-seconds").textContent = seconds((totals.seconds_recorded || 0) * 1000);
 }
@@ -43,12 +48,12 @@ function showTaskTotals(tasks) {
       row.dataset.task = task;
       const name = document.createElement("th");
       name.scope = "row";
-      name.textContent = TASK_LABELS[task] || task;
+      name.textContent = taskLabel(task);
       row.append(name);
       for (const field of TASK_TOTALS) {
         const cell = row.insertCell();
         cell.dataset.field = field;
-        cell.textContent = String(counts[field] ?? 0);
+        cell.textContent = formatNumber(counts[field] ?? 0);
       }
       return row;
     });
@@ -67,27 +72,28 @@ function renderItem(template, item, languageNames) {
   sentence.dir = "auto"; // the language list knows the direction, but "auto" is right for text
 
   const status = field("status");
-  status.textContent = STATUS_LABELS[item.status] || item.status;
+  status.textContent = STATUS_LABELS[item.status]?.() ?? item.status;
   status.classList.add(`status-${item.status}`);
 
   const languageName = languageNames.get(item.language) || item.language;
-  field("language").textContent = item.task ? `${TASK_LABELS[item.task] || item.task} · ${languageName}` : languageName;
+  field("language").textContent = item.task ? `${taskLabel(item.task)} · ${languageName}` : languageName;
   const duration = field("duration");
   if (typed) {
     duration.nextSibling?.remove(); // its " · "
     duration.remove(); // typed work has no length to show
   } else {
-    duration.textContent = item.duration_ms ? `${seconds(item.duration_ms)} s` : "–";
+    // Translators: a recording's length in seconds, e.g. "4.2 s".
+    duration.textContent = item.duration_ms ? t("{seconds} s", { seconds: seconds(item.duration_ms) }) : "–";
   }
-  field("votes").textContent = `${item.accept_count} ✓ ${item.reject_count} ✗`;
-  field("votes").title = `${item.accept_count} said correct, ${item.reject_count} said incorrect`;
+  const accepted = formatNumber(item.accept_count);
+  const rejected = formatNumber(item.reject_count);
+  field("votes").textContent = `${accepted} ✓ ${rejected} ✗`;
+  // Translators: how many validators said a recording matches its sentence, and how many not.
+  field("votes").title = t("{accepted} said correct, {rejected} said incorrect", { accepted, rejected });
 
   const created = field("created_at");
   created.dateTime = item.created_at;
-  created.textContent = new Date(item.created_at).toLocaleString(undefined, {
-    dateStyle: "medium",
-    timeStyle: "short",
-  });
+  created.textContent = dateFormat.format(new Date(item.created_at));
 
   if (item.reason) {
     const reason = field("reason");
@@ -99,7 +105,10 @@ function renderItem(template, item, languageNames) {
 
 function showPager(total) {
   const pages = Math.max(1, Math.ceil(total / perPage));
-  byId("page-info").textContent = `Page ${Math.min(page, pages)} of ${pages}`;
+  byId("page-info").textContent = t("Page {page} of {pages}", {
+    page: formatNumber(Math.min(page, pages)),
+    pages: formatNumber(pages),
+  });
   const link = (id, target) => {
     const anchor = byId(id);
     anchor.hidden = target < 1 || target > pages;

@@ -4,35 +4,55 @@
 // the section then says so and the rest of the page is drawn as before.
 
 import { languageName } from "./charts.js";
+import { t, tn } from "./i18n.js";
 import { count, hours, percent } from "./published.js";
 
-/** What each task's table says; the goal is in hours of validated audio or validated items. */
+/**
+ * What each task's table says; the goal is in hours of validated audio or validated items.
+ * `caption(language)` names the table for one language, or for all when `language` is null;
+ * `goal(n, figures)` writes "{done} of {target} items ({percent})" for a goal of n items.
+ */
 const TASKS = [
   {
     task: "transcribe",
-    title: "Transcribe",
-    what: "Listen to a clip and type what is said.",
-    items: "Clips",
-    answered: "Transcribed",
-    unit: "clip",
+    title: t("Transcribe"),
+    what: t("Listen to a clip and type what is said."),
+    items: t("Clips"),
+    answered: t("Transcribed"),
+    goal: (n, figures) => tn("{done} of {target} clip ({percent})", "{done} of {target} clips ({percent})", n, figures),
+    caption: (language) =>
+      language ? t("Transcribe per language, {language}", { language }) : t("Transcribe per language, all languages"),
+    empty: (language) =>
+      language ? t("Nothing to transcribe in {language} yet.", { language }) : t("Nothing to transcribe in all languages yet."),
     withHours: true,
   },
   {
     task: "translate",
-    title: "Translate",
-    what: "Read a sentence and write it in another language.",
-    items: "Sentences",
-    answered: "Translated",
-    unit: "sentence",
+    title: t("Translate"),
+    what: t("Read a sentence and write it in another language."),
+    items: t("Sentences"),
+    answered: t("Translated"),
+    goal: (n, figures) =>
+      tn("{done} of {target} sentence ({percent})", "{done} of {target} sentences ({percent})", n, figures),
+    caption: (language) =>
+      language
+        ? t("Translate per language pair, {language}", { language })
+        : t("Translate per language pair, all languages"),
+    empty: (language) =>
+      language ? t("Nothing to translate in {language} yet.", { language }) : t("Nothing to translate in all languages yet."),
     withHours: false,
   },
   {
     task: "label",
-    title: "Label",
-    what: "Look at an image of text and type the text.",
-    items: "Images",
-    answered: "Labelled",
-    unit: "image",
+    title: t("Label"),
+    what: t("Look at an image of text and type the text."),
+    items: t("Images"),
+    answered: t("Labelled"),
+    goal: (n, figures) => tn("{done} of {target} image ({percent})", "{done} of {target} images ({percent})", n, figures),
+    caption: (language) =>
+      language ? t("Label per language, {language}", { language }) : t("Label per language, all languages"),
+    empty: (language) =>
+      language ? t("Nothing to label in {language} yet.", { language }) : t("Nothing to label in all languages yet."),
     withHours: false,
   },
 ];
@@ -49,10 +69,12 @@ export async function loadTasks(base, manifest) {
   try {
     response = await fetch(`${base}/${key}`, { credentials: "omit", headers: { Accept: "application/json" } });
   } catch {
-    throw new Error("The numbers of transcribe, translate and label could not be loaded.");
+    throw new Error(t("The numbers of transcribe, translate and label could not be loaded."));
   }
   if (!response.ok) {
-    throw new Error(`The numbers of transcribe, translate and label could not be loaded (${response.status}).`);
+    throw new Error(
+      t("The numbers of transcribe, translate and label could not be loaded ({status}).", { status: response.status }),
+    );
   }
   return response.json();
 }
@@ -81,7 +103,8 @@ function arrow() {
   seen.textContent = " → ";
   const heard = document.createElement("span");
   heard.className = "visually-hidden";
-  heard.textContent = " to ";
+  // Translators: read by screen readers between two languages' names: "Hindi to Tamil".
+  heard.textContent = ` ${t("to")} `;
   return [seen, heard];
 }
 
@@ -100,11 +123,15 @@ function numericCell(value, format) {
 /** "0.27 of 5 hours (5.4%)" or "310 of 5,000 sentences (6.2%)", and "goal reached" at 100%. */
 function goalText(goal, spec) {
   const share = goal.target ? goal.done / goal.target : 0;
-  const [done, target, word] =
+  const text =
     goal.unit === "hours"
-      ? [hours(goal.done), hours(goal.target), goal.target === 1 ? "hour" : "hours"]
-      : [count(goal.done), count(goal.target), goal.target === 1 ? spec.unit : `${spec.unit}s`];
-  return `${done} of ${target} ${word} (${percent(share)})` + (share >= 1 ? " · goal reached" : "");
+      ? tn("{done} of {target} hour ({percent})", "{done} of {target} hours ({percent})", goal.target, {
+          done: hours(goal.done),
+          target: hours(goal.target),
+          percent: percent(share),
+        })
+      : spec.goal(goal.target, { done: count(goal.done), target: count(goal.target), percent: percent(share) });
+  return share >= 1 ? `${text} · ${t("goal reached")}` : text;
 }
 
 /** The goal cell: a bar named by its row and column, described by the figures beside it. */
@@ -138,7 +165,8 @@ function nameCell(row, languages) {
   if (!row.open) {
     const closed = document.createElement("span");
     closed.className = "task-closed";
-    closed.textContent = " · closed";
+    // Translators: after a language's name in a table: the task is not open in it.
+    closed.textContent = ` · ${t("closed")}`;
     cell.append(closed);
   }
   return cell;
@@ -157,22 +185,21 @@ function headerCell(text, { numeric = false, id } = {}) {
 function taskTable(spec, rows, scope, languages) {
   const table = document.createElement("table");
   table.className = "data-table task-table";
-  table.createCaption().textContent = `${spec.title} per ${
-    spec.task === "translate" ? "language pair" : "language"
-  }, ${scope}`;
+  table.createCaption().textContent = spec.caption(scope);
   const goalHeaderId = `task-${spec.task}-goal-heading`;
   const head = table.createTHead().insertRow();
   head.append(
-    headerCell(spec.task === "translate" ? ["From", ...arrow(), "to"] : "Language"),
+    // Translators: the heading of a column of language pairs, "From → to".
+    headerCell(spec.task === "translate" ? [t("From"), ...arrow(), t("to")] : t("Language")),
     headerCell(spec.items, { numeric: true }),
     headerCell(spec.answered, { numeric: true }),
-    headerCell("Validated", { numeric: true }),
+    headerCell(t("Validated"), { numeric: true }),
     ...(spec.withHours
-      ? [headerCell("Hours transcribed", { numeric: true }), headerCell("Hours validated", { numeric: true })]
+      ? [headerCell(t("Hours transcribed"), { numeric: true }), headerCell(t("Hours validated"), { numeric: true })]
       : []),
-    headerCell("Answers", { numeric: true }),
-    headerCell("Corrections", { numeric: true }),
-    headerCell("Goal", { id: goalHeaderId }),
+    headerCell(t("Answers"), { numeric: true }),
+    headerCell(t("Corrections"), { numeric: true }),
+    headerCell(t("Goal"), { id: goalHeaderId }),
   );
   const body = table.createTBody();
   for (const row of rows) {
@@ -212,7 +239,7 @@ function taskBlock(spec, rows, scope, languages) {
   if (rows.length === 0) {
     const empty = document.createElement("p");
     empty.className = "empty";
-    empty.textContent = `Nothing to ${spec.task} in ${scope} yet.`;
+    empty.textContent = spec.empty(scope);
     block.append(empty);
   } else {
     block.append(taskTable(spec, rows, scope, languages));
@@ -224,14 +251,14 @@ function taskBlock(spec, rows, scope, languages) {
  * Draw tasks.json into `container` for all languages (code "") or the one chosen (a pair shows
  * when either of its languages is the one chosen). `tasks` is the document, null when the
  * manifest names none, or an Error when it could not be read. `languages` maps codes to
- * summary.json's entries (for the names of source languages); `scope` is "all languages" or
- * the chosen language's name.
+ * summary.json's entries (for the names of source languages); `scope` is the chosen language's
+ * name, or null for all languages.
  */
 export function showTasks(container, note, { tasks, code, scope, languages }) {
   if (tasks === null || tasks instanceof Error) {
     note.textContent =
       tasks === null
-        ? "Nothing is published for transcribe, translate and label yet; they appear after the next refresh."
+        ? t("Nothing is published for transcribe, translate and label yet; they appear after the next refresh.")
         : tasks.message;
     container.replaceChildren();
     return;

@@ -4,6 +4,7 @@
 
 import { dataTable, horizontalBars, languageName, mountChart, showEmpty, stepLines } from "./charts.js";
 import { loadTasks, showTasks } from "./dashboard-tasks.js";
+import { formatNumber, locale, t, tn } from "./i18n.js";
 import { NotPublishedYet, count, dateTime, hours, loadPublished, percent, relativeTime } from "./published.js";
 import { announce, byId, showAlert } from "./ui.js";
 
@@ -15,9 +16,20 @@ const AGE_ORDER = [
   "teens", "twenties", "thirties", "forties", "fifties", "sixties", "seventies", "eighties", "nineties",
 ];
 const HOURS_SERIES = [
-  { key: "recorded", name: "Hours recorded" },
-  { key: "validated", name: "Hours validated" },
+  { key: "recorded", name: t("Hours recorded") },
+  { key: "validated", name: t("Hours validated") },
 ];
+// The published files name the groups in English (made before anyone reads them): the page
+// names the ones it knows in its own language, by key. Age ranges are numbers; states keep
+// their names.
+const GROUP_LABELS = {
+  teens: () => t("Under 20"),
+  nineties: () => t("90 or over"),
+  female: () => t("Female"),
+  male: () => t("Male"),
+  transgender: () => t("Transgender"),
+  other: () => t("Other"),
+};
 
 let published = null; // {manifest, summary, timeseries, demographics, leaderboard, tasks}
 let languages = new Map(); // code -> the language's entry in summary.json
@@ -36,22 +48,32 @@ function languageLabel(code) {
   return { text: language.native_name, lang: code, dir: language.direction, note };
 }
 
-function scopeText(code) {
-  return code ? languages.get(code).name : "all languages";
+/** The chosen language's name, or null for all languages (each sentence has both forms). */
+function scopeName(code) {
+  return code ? languages.get(code).name : null;
 }
 
-const hoursText = (h) => `${hours(h)} h`;
-const plural = (n, word) => `${count(n)} ${word}${n === 1 ? "" : "s"}`;
-const dayLabel = (day) =>
-  new Date(day).toLocaleDateString(undefined, { day: "numeric", month: "short", timeZone: "UTC" });
-const fullDate = (isoDate) =>
-  new Date(`${isoDate}T00:00:00Z`).toLocaleDateString(undefined, { dateStyle: "medium", timeZone: "UTC" });
+// Translators: hours on a chart's bar, e.g. "12.5 h".
+const hoursText = (h) => t("{hours} h", { hours: hours(h) });
+const dayFormat = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", timeZone: "UTC" });
+const fullDateFormat = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeZone: "UTC" });
+const dayLabel = (day) => dayFormat.format(new Date(day));
+const fullDate = (isoDate) => fullDateFormat.format(new Date(`${isoDate}T00:00:00Z`));
 
 /** "Karnataka 12, Maharashtra 8 and 3 more" for an aria-label. */
 function listForSummary(rows, value, limit = 5) {
   const named = rows.slice(0, limit).map((row) => `${row.label.note || row.label.text} ${value(row)}`);
   const rest = rows.length - named.length;
-  return rest > 0 ? `${named.join(", ")} and ${rest} more` : named.join(", ");
+  const list = named.join(", ");
+  // Translators: the end of a list read by screen readers, e.g. "Karnataka 12, Kerala 8 and 3 more".
+  return rest > 0 ? tn("{list} and {n} more", "{list} and {n} more", rest, { list }) : list;
+}
+
+/** The name of a group of people in the page's language ("Not given" for those who did not say). */
+function groupLabel(entry) {
+  if (entry.key === null) return t("Not given");
+  if (entry.key === "others") return entry.label;
+  return GROUP_LABELS[entry.key]?.() ?? entry.label;
 }
 
 function showFilter() {
@@ -91,21 +113,27 @@ function showHeadline(code) {
   }
 }
 
-/** "0.71", "-0.05": alpha to two decimals (the reader's locale). */
+/** "0.71", "-0.05": alpha to two decimals (the page's locale). */
 function alphaText(alpha) {
-  return alpha.toLocaleString(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  return formatNumber(alpha, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 }
 
 /** What an agreement figure rests on, or why there is none (docs/dashboard.md, `agreement`). */
 function agreementBasis(agreement, code) {
   if (agreement.undefined === "no_pairs") {
-    return `No recording in ${scopeText(code)} has been checked by two people yet.`;
+    return code
+      ? t("No recording in {language} has been checked by two people yet.", { language: scopeName(code) })
+      : t("No recording in all languages has been checked by two people yet.");
   }
-  const basis =
-    `From ${plural(agreement.votes, "vote")} on ${plural(agreement.recordings, "recording")} ` +
-    `checked by at least two people (${plural(agreement.validators, "validator")}).`;
+  // Translators: {votes}, {recordings} and {validators} are "25 votes", "12 recordings", "3 validators".
+  const basis = t("From {votes} on {recordings} checked by at least two people ({validators}).", {
+    votes: tn("{n} vote", "{n} votes", agreement.votes),
+    recordings: tn("{n} recording", "{n} recordings", agreement.recordings),
+    validators: tn("{n} validator", "{n} validators", agreement.validators),
+  });
   if (agreement.undefined === "no_variation") {
-    return `Every vote so far gave the same answer, so agreement beyond chance cannot be measured yet. ${basis}`;
+    const why = t("Every vote so far gave the same answer, so agreement beyond chance cannot be measured yet.");
+    return `${why} ${basis}`;
   }
   return basis;
 }
@@ -118,7 +146,7 @@ function showAgreement(code) {
   if (!agreement) {
     // A summary published before agreement was (the next refresh adds it).
     alpha.textContent = pairwise.textContent = "–";
-    byId("agreement-basis").textContent = "Published with the next refresh.";
+    byId("agreement-basis").textContent = t("Published with the next refresh.");
     return;
   }
   alpha.textContent = agreement.alpha === null ? "–" : alphaText(agreement.alpha);
@@ -133,18 +161,22 @@ function showLanguages(code) {
   const container = byId("chart-languages");
   const idle = published.summary.languages.length - withData.length;
   byId("languages-note").textContent =
-    idle > 0 ? `${idle} other language${idle === 1 ? " has" : "s have"} no recordings yet.` : "";
+    idle > 0
+      ? tn("{n} other language has no recordings yet.", "{n} other languages have no recordings yet.", idle)
+      : "";
   if (withData.length === 0) {
-    showEmpty(container, "Nothing has been recorded yet.");
+    showEmpty(container, t("Nothing has been recorded yet."));
     return;
   }
   const rows = withData.map((language) => ({
     label: languageLabel(language.code),
     values: { recorded: language.hours_recorded, validated: language.hours_validated },
     highlight: language.code === code,
-    title:
-      `${language.name}: ${hours(language.hours_recorded)} hours recorded, ` +
-      `${hours(language.hours_validated)} validated`,
+    title: t("{language}: {recorded} hours recorded, {validated} validated", {
+      language: language.name,
+      recorded: hours(language.hours_recorded),
+      validated: hours(language.hours_validated),
+    }),
   }));
   mountChart(container, {
     legend: HOURS_SERIES,
@@ -153,20 +185,30 @@ function showLanguages(code) {
         rows,
         series: HOURS_SERIES,
         format: hoursText,
-        summary:
-          `Hours recorded and validated for ${withData.length} language${withData.length === 1 ? "" : "s"}: ` +
-          listForSummary(rows, ({ values: v }) => `${hours(v.recorded)} recorded, ${hours(v.validated)} validated`),
+        summary: tn(
+          "Hours recorded and validated for {n} language: {list}",
+          "Hours recorded and validated for {n} languages: {list}",
+          withData.length,
+          {
+            list: listForSummary(rows, ({ values: v }) =>
+              t("{recorded} recorded, {validated} validated", {
+                recorded: hours(v.recorded),
+                validated: hours(v.validated),
+              }),
+            ),
+          },
+        ),
       }),
     table: dataTable(
-      "Hours per language",
+      t("Hours per language"),
       [
-        { label: "Language" },
-        { label: "Hours recorded", numeric: true },
-        { label: "Hours validated", numeric: true },
-        { label: "Recordings", numeric: true },
-        { label: "Speakers", numeric: true },
-        { label: "Validators", numeric: true },
-        { label: "Agreement (α)", numeric: true },
+        { label: t("Language") },
+        { label: t("Hours recorded"), numeric: true },
+        { label: t("Hours validated"), numeric: true },
+        { label: t("Recordings"), numeric: true },
+        { label: t("Speakers"), numeric: true },
+        { label: t("Validators"), numeric: true },
+        { label: t("Agreement (α)"), numeric: true },
       ],
       withData.map((language) => [
         languageLabel(language.code),
@@ -181,18 +223,31 @@ function showLanguages(code) {
   });
 }
 
+function nothingRecorded(code) {
+  return code
+    ? t("Nothing has been recorded in {language} yet.", { language: scopeName(code) })
+    : t("Nothing has been recorded in all languages yet.");
+}
+
 function showTimeseries(code) {
   const points = (code ? published.timeseries.languages[code] : published.timeseries.all) || [];
   const container = byId("chart-timeseries");
   if (points.length === 0) {
-    showEmpty(container, `Nothing has been recorded in ${scopeText(code)} yet.`);
+    showEmpty(container, nothingRecorded(code));
     return;
   }
   const last = points.at(-1);
   const series = [
-    { key: "recorded", name: "Hours recorded", value: (point) => point.cumulative_hours_recorded },
-    { key: "validated", name: "Hours validated", value: (point) => point.cumulative_hours_validated },
+    { key: "recorded", name: t("Hours recorded"), value: (point) => point.cumulative_hours_recorded },
+    { key: "validated", name: t("Hours validated"), value: (point) => point.cumulative_hours_validated },
   ];
+  const totals = {
+    language: scopeName(code),
+    first: fullDate(points[0].date),
+    last: fullDate(last.date),
+    recorded: hours(last.cumulative_hours_recorded),
+    validated: hours(last.cumulative_hours_validated),
+  };
   mountChart(container, {
     legend: series,
     draw: (width) =>
@@ -203,25 +258,40 @@ function showTimeseries(code) {
         format: hours,
         dayLabel,
         pointTitle: (point) =>
-          `${fullDate(point.date)}: ${hours(point.cumulative_hours_recorded)} hours recorded, ` +
-          `${hours(point.cumulative_hours_validated)} validated in all ` +
-          `(${hours(point.hours_recorded)} and ${hours(point.hours_validated)} that day)`,
-        summary:
-          `Running totals for ${scopeText(code)} over ${points.length} day${points.length === 1 ? "" : "s"} ` +
-          `with activity from ${fullDate(points[0].date)} to ${fullDate(last.date)}: ` +
-          `${hours(last.cumulative_hours_recorded)} hours recorded and ` +
-          `${hours(last.cumulative_hours_validated)} validated.`,
+          t(
+            "{date}: {recorded} hours recorded, {validated} validated in all ({recorded_that_day} and {validated_that_day} that day)",
+            {
+              date: fullDate(point.date),
+              recorded: hours(point.cumulative_hours_recorded),
+              validated: hours(point.cumulative_hours_validated),
+              recorded_that_day: hours(point.hours_recorded),
+              validated_that_day: hours(point.hours_validated),
+            },
+          ),
+        summary: code
+          ? tn(
+              "Running totals for {language} over {n} day with activity from {first} to {last}: {recorded} hours recorded and {validated} validated.",
+              "Running totals for {language} over {n} days with activity from {first} to {last}: {recorded} hours recorded and {validated} validated.",
+              points.length,
+              totals,
+            )
+          : tn(
+              "Running totals for all languages over {n} day with activity from {first} to {last}: {recorded} hours recorded and {validated} validated.",
+              "Running totals for all languages over {n} days with activity from {first} to {last}: {recorded} hours recorded and {validated} validated.",
+              points.length,
+              totals,
+            ),
       }),
     table: dataTable(
-      `Hours per day, ${scopeText(code)}`,
+      code ? t("Hours per day, {language}", { language: scopeName(code) }) : t("Hours per day, all languages"),
       [
-        { label: "Day (UTC)" },
-        { label: "Hours recorded", numeric: true },
-        { label: "Hours validated", numeric: true },
-        { label: "Recordings", numeric: true },
-        { label: "Accepted", numeric: true },
-        { label: "Recorded in all", numeric: true },
-        { label: "Validated in all", numeric: true },
+        { label: t("Day (UTC)") },
+        { label: t("Hours recorded"), numeric: true },
+        { label: t("Hours validated"), numeric: true },
+        { label: t("Recordings"), numeric: true },
+        { label: t("Accepted"), numeric: true },
+        { label: t("Recorded in all"), numeric: true },
+        { label: t("Validated in all"), numeric: true },
       ],
       points.map((point) => [
         fullDate(point.date),
@@ -251,7 +321,7 @@ function topRegions(entries) {
   if (rest.length > 0) {
     shown.push({
       key: "others",
-      label: `${rest.length} other state${rest.length === 1 ? "" : "s"}`,
+      label: tn("{n} other state", "{n} other states", rest.length),
       speakers: rest.reduce((sum, entry) => sum + entry.speakers, 0),
       hours_recorded: rest.reduce((sum, entry) => sum + entry.hours_recorded, 0),
     });
@@ -264,42 +334,68 @@ function byAge(entries) {
   return [...entries].sort((a, b) => rank(a) - rank(b));
 }
 
+/** What each chart of people is by: its column's heading and its title, for one language or all. */
+const PEOPLE_CHARTS = {
+  region: {
+    column: () => t("State"),
+    title: (language) =>
+      language ? t("Speakers by state, {language}", { language }) : t("Speakers by state, all languages"),
+  },
+  age: {
+    column: () => t("Age group"),
+    title: (language) =>
+      language ? t("Speakers by age group, {language}", { language }) : t("Speakers by age group, all languages"),
+  },
+  gender: {
+    column: () => t("Gender"),
+    title: (language) =>
+      language ? t("Speakers by gender, {language}", { language }) : t("Speakers by gender, all languages"),
+  },
+};
+
 function showPeopleChart(containerId, what, entries, code) {
   const container = byId(containerId);
   if (entries.length === 0) {
-    showEmpty(container, `Nothing has been recorded in ${scopeText(code)} yet.`);
+    showEmpty(container, nothingRecorded(code));
     return;
   }
+  const chart = PEOPLE_CHARTS[what];
+  const title = chart.title(scopeName(code));
   const rows = entries.map((entry) => ({
-    label: { text: entry.label },
+    label: { text: groupLabel(entry) },
     values: { speakers: entry.speakers },
     muted: entry.key === null || entry.key === "others",
-    title: `${entry.label}: ${plural(entry.speakers, "speaker")}, ${hours(entry.hours_recorded)} hours recorded`,
+    title: t("{group}: {speakers}, {hours} hours recorded", {
+      group: groupLabel(entry),
+      speakers: tn("{n} speaker", "{n} speakers", entry.speakers),
+      hours: hours(entry.hours_recorded),
+    }),
   }));
   mountChart(container, {
     draw: (width) =>
       horizontalBars(width, {
         rows,
-        series: [{ key: "speakers", name: "Speakers" }],
+        series: [{ key: "speakers", name: t("Speakers") }],
         format: count,
-        summary: `Speakers by ${what}, ${scopeText(code)}: ${listForSummary(rows, (r) => count(r.values.speakers))}`,
+        // Translators: a chart's description for screen readers: its title, then its bars.
+        summary: t("{title}: {list}", { title, list: listForSummary(rows, (r) => count(r.values.speakers)) }),
       }),
     table: dataTable(
-      `Speakers by ${what}, ${scopeText(code)}`,
+      title,
       [
-        { label: what[0].toUpperCase() + what.slice(1) },
-        { label: "Speakers", numeric: true },
-        { label: "Hours recorded", numeric: true },
+        { label: chart.column() },
+        { label: t("Speakers"), numeric: true },
+        { label: t("Hours recorded"), numeric: true },
       ],
-      entries.map((entry) => [entry.label, count(entry.speakers), hours(entry.hours_recorded)]),
+      entries.map((entry) => [groupLabel(entry), count(entry.speakers), hours(entry.hours_recorded)]),
     ),
   });
 }
 
 function showDemographics(code) {
   const groups = (code ? published.demographics.languages[code] : published.demographics.all) || {};
-  showPeopleChart("chart-regions", "state", topRegions(groups.by_region || []), code);
-  showPeopleChart("chart-ages", "age group", byAge(groups.by_age_group || []), code);
+  showPeopleChart("chart-regions", "region", topRegions(groups.by_region || []), code);
+  showPeopleChart("chart-ages", "age", byAge(groups.by_age_group || []), code);
   showPeopleChart("chart-genders", "gender", notGivenLast(groups.by_gender || []), code);
 }
 
@@ -317,9 +413,12 @@ function goalItem(language) {
   const text = document.createElement("span");
   text.className = "goal-text";
   text.id = `${name.id}-text`;
-  text.textContent =
-    `${hours(language.hours_validated)} of ${count(language.goal_hours)} hours (${percent(language.progress)})` +
-    (language.progress >= 1 ? " · goal reached" : "");
+  const figures = tn("{done} of {goal} hour ({percent})", "{done} of {goal} hours ({percent})", language.goal_hours, {
+    done: hours(language.hours_validated),
+    goal: count(language.goal_hours),
+    percent: percent(language.progress),
+  });
+  text.textContent = language.progress >= 1 ? `${figures} · ${t("goal reached")}` : figures;
   item.append(name, bar, text);
   return item;
 }
@@ -332,15 +431,23 @@ function showGoals(code) {
   byId("goals").replaceChildren(...shown.map(goalItem));
   const waiting = withGoal.length - shown.length;
   let note = "";
-  if (code && shown.length === 0) note = `${languages.get(code).name} has no goal yet.`;
+  if (code && shown.length === 0) note = t("{language} has no goal yet.", { language: languages.get(code).name });
   else if (!code && waiting > 0) {
-    note = `${waiting} more language${waiting === 1 ? " has" : "s have"} a goal and no recordings yet.`;
+    note = tn(
+      "{n} more language has a goal and no recordings yet.",
+      "{n} more languages have a goal and no recordings yet.",
+      waiting,
+    );
   }
   byId("goals-note").textContent = note;
 }
 
 function waitingForNames(leaderboard) {
-  return `The leaderboard appears once ${leaderboard.minimum_people} people with a display name have contributed.`;
+  return tn(
+    "The leaderboard appears once {n} person with a display name has contributed.",
+    "The leaderboard appears once {n} people with a display name have contributed.",
+    leaderboard.minimum_people,
+  );
 }
 
 function showLeaders(code) {
@@ -352,7 +459,7 @@ function showLeaders(code) {
     // leaderboard.json has boards per language only.
     note.textContent = code
       ? waitingForNames(leaderboard)
-      : "Choose a language above to see its top contributors.";
+      : t("Choose a language above to see its top contributors.");
     container.replaceChildren();
     return;
   }
@@ -361,19 +468,19 @@ function showLeaders(code) {
     container.replaceChildren();
     return;
   }
-  note.textContent = "People who chose a display name, ranked by recordings plus checks.";
+  note.textContent = t("People who chose a display name, ranked by recordings plus checks.");
   const table = dataTable(
-    `Top contributors, ${scopeText(code)}`,
+    code ? t("Top contributors, {language}", { language: scopeName(code) }) : t("Top contributors, all languages"),
     [
-      { label: "Rank", numeric: true },
-      { label: "Name" },
-      { label: "Recordings", numeric: true },
-      { label: "Hours", numeric: true },
-      { label: "Accepted", numeric: true },
-      { label: "Checks", numeric: true },
+      { label: t("Rank"), numeric: true },
+      { label: t("Name") },
+      { label: t("Recordings"), numeric: true },
+      { label: t("Hours"), numeric: true },
+      { label: t("Accepted"), numeric: true },
+      { label: t("Checks"), numeric: true },
     ],
     board.contributors.map((person) => [
-      String(person.rank),
+      formatNumber(person.rank),
       person.display_name,
       count(person.recordings),
       hours(person.hours_recorded),
@@ -408,7 +515,7 @@ function show() {
   showTasks(byId("tasks"), byId("tasks-note"), {
     tasks: published.tasks,
     code,
-    scope: scopeText(code),
+    scope: scopeName(code),
     languages,
   });
 }
@@ -419,7 +526,8 @@ function onLanguageChosen(event) {
   else url.searchParams.delete("language");
   history.pushState(null, "", url);
   show();
-  announce(byId("status"), `Showing ${scopeText(chosenLanguage())}.`);
+  const code = chosenLanguage();
+  announce(byId("status"), code ? t("Showing {language}.", { language: scopeName(code) }) : t("Showing all languages."));
 }
 
 async function load() {

@@ -3,6 +3,7 @@
 // PUT /api/v1/me/profile saves. An empty choice means "prefer not to say" and is sent as null.
 
 import { api } from "./api.js";
+import { t } from "./i18n.js";
 import { byId, showAlert } from "./ui.js";
 
 export const FIELDS = ["display_name", "age_group", "gender", "mother_tongue", "region_code"];
@@ -42,7 +43,7 @@ function fillChoices(form, options) {
     addOption(form.elements.mother_tongue, code, nativeName && nativeName !== name ? `${name} – ${nativeName}` : name);
   }
   // States first, then union territories, each in its own group.
-  const groups = { state: "States", union_territory: "Union territories" };
+  const groups = { state: t("States"), union_territory: t("Union territories") };
   for (const [kind, label] of Object.entries(groups)) {
     const group = document.createElement("optgroup");
     group.label = label;

@@ -1,7 +1,9 @@
 // Reading the published dashboard files (docs/dashboard.md): the manifest first, then the
 // versioned files it names. They come from the CDN (CDN_BASE_URL) or, in embedded mode, from
 // this app's /public/ route; either way they are static files, never a database query.
-// Also the number formats the dashboard and the home page share.
+// Also the number formats the dashboard and the home page share, in the page's locale.
+
+import { formatNumber, locale, t } from "./i18n.js";
 
 /** Nothing has been published yet (the first refresh has not run). */
 export class NotPublishedYet extends Error {}
@@ -13,12 +15,12 @@ async function getJSON(url, init = {}) {
   try {
     response = await fetch(url, { credentials: "omit", headers: { Accept: "application/json" }, ...init });
   } catch {
-    throw new Error("We could not load the dashboard. Check your connection and reload the page.");
+    throw new Error(t("We could not load the dashboard. Check your connection and reload the page."));
   }
   // A bucket behind a CDN answers 403 for a missing object when listing is not allowed.
   if (response.status === 404 || response.status === 403) throw new NotPublishedYet(url);
   if (!response.ok) {
-    throw new Error(`The dashboard could not be loaded (the server answered ${response.status}).`);
+    throw new Error(t("The dashboard could not be loaded (the server answered {status}).", { status: response.status }));
   }
   return response.json();
 }
@@ -45,22 +47,23 @@ export async function loadPublished(base, names) {
   return { manifest, ...Object.fromEntries(names.map((name, i) => [name, documents[i]])) };
 }
 
-/** "1,234" (the reader's locale). */
+/** "1,234" ("12,34,567" in Indian locales). */
 export function count(n) {
-  return Number(n || 0).toLocaleString();
+  return formatNumber(Number(n || 0));
 }
 
 /** Hours with as many decimals as a number of that size deserves: "1,234", "56.7", "0.25". */
 export function hours(h) {
   const value = Number(h || 0);
   const digits = value >= 100 ? 0 : value >= 10 ? 1 : 2;
-  return value.toLocaleString(undefined, { maximumFractionDigits: digits });
+  return formatNumber(value, { maximumFractionDigits: digits });
 }
 
 /** "0.2%", "<0.1%", "100%" for a share between 0 and 1 (or more). */
 export function percent(share) {
-  if (share > 0 && share < 0.001) return "<0.1%";
-  return Number(share).toLocaleString(undefined, { style: "percent", maximumFractionDigits: 1 });
+  const options = { style: "percent", maximumFractionDigits: 1 };
+  if (share > 0 && share < 0.001) return `<${formatNumber(0.001, options)}`;
+  return formatNumber(Number(share), options);
 }
 
 const UNITS = [
@@ -72,14 +75,14 @@ const UNITS = [
 /** "3 hours ago", "yesterday", "just now" for an ISO timestamp. */
 export function relativeTime(iso, now = Date.now()) {
   const seconds = (new Date(iso).getTime() - now) / 1000;
-  const format = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+  const format = new Intl.RelativeTimeFormat(locale, { numeric: "auto" });
   for (const [unit, size] of UNITS) {
     if (Math.abs(seconds) >= size) return format.format(Math.round(seconds / size), unit);
   }
-  return "just now";
+  return t("just now");
 }
 
 /** "25 Nov 2026, 16:00" in the reader's time zone. */
 export function dateTime(iso) {
-  return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+  return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
 }

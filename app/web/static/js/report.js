@@ -2,6 +2,7 @@
 // "other"), POST /api/v1/reports, then let the page move on.
 
 import { api, withRetries } from "./api.js";
+import { t } from "./i18n.js";
 import { byId, showAlert } from "./ui.js";
 
 /**
@@ -31,11 +32,11 @@ export function setUpReportDialog(button, { target, currentId, onReported }) {
     const reason = new FormData(form).get("reason");
     const text = note.value.trim();
     if (!reason) {
-      showAlert(error, "Choose what is wrong.");
+      showAlert(error, t("Choose what is wrong."));
       return;
     }
     if (reason === "other" && !text) {
-      showAlert(error, "Please tell us what is wrong in the box.");
+      showAlert(error, t("Please tell us what is wrong in the box."));
       note.focus();
       return;
     }

@@ -3,6 +3,7 @@
 // `?to=<code>` (a language card's Translate link) keeps the pairs into that language.
 
 import { api } from "./api.js";
+import { t, tn } from "./i18n.js";
 import { byId, showAlert } from "./ui.js";
 
 const root = byId("choose-pair");
@@ -25,15 +26,19 @@ function renderPair(template, pair, languages) {
   const to = nameOf(languages, pair.language);
   inItsLanguage(field("source"), from);
   inItsLanguage(field("target"), to);
-  field("names").textContent = `${from.name} to ${to.name}`;
-  const open = pair.items_open;
-  field("count").textContent = `${open} sentence${open === 1 ? "" : "s"} to translate`;
+  // Translators: a pair of languages, e.g. "Hindi to Tamil".
+  const names = t("{source} to {target}", { source: from.name, target: to.name });
+  field("names").textContent = names;
+  field("count").textContent = tn("{n} sentence to translate", "{n} sentences to translate", pair.items_open);
   const translate = field("translate");
   translate.href = `/translate/${encodeURIComponent(from.code)}/${encodeURIComponent(to.code)}`;
-  translate.append(visuallyHidden(` ${from.name} to ${to.name}`));
+  translate.append(visuallyHidden(` ${names}`));
   const validate = field("validate");
   validate.href = `/validate/translate/${encodeURIComponent(to.code)}?from=${encodeURIComponent(from.code)}`;
-  validate.append(visuallyHidden(` translations from ${from.name} to ${to.name}`));
+  // Translators: read by screen readers after the button's word "Validate": "Validate translations from Hindi to Tamil".
+  validate.append(
+    visuallyHidden(` ${t("translations from {source} to {target}", { source: from.name, target: to.name })}`),
+  );
   return node;
 }
 

@@ -1,6 +1,8 @@
 // Small page helpers shared by the contributor pages: finding elements, switching steps,
 // live-region messages and the rules for when a keyboard shortcut may fire.
 
+import { formatNumber } from "./i18n.js";
+
 /** The element with this id; throws early (and clearly) when a template lost it. */
 export function byId(id) {
   const element = document.getElementById(id);
@@ -59,7 +61,7 @@ export function clock(ms) {
   return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
 }
 
-/** "1.8" for 1,800 ms (one decimal, the volunteer's locale). */
+/** "1.8" for 1,800 ms (one decimal, the page's locale). */
 export function seconds(ms) {
-  return (ms / 1000).toLocaleString(undefined, { maximumFractionDigits: 1 });
+  return formatNumber(ms / 1000, { maximumFractionDigits: 1 });
 }
