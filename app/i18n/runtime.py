@@ -75,6 +75,14 @@ def ngettext(singular: str, plural: str, n: int, **params: Any) -> str:
     return text % {"num": n, **params}
 
 
+def _catalog_gettext(message: str) -> str:
+    return loaded(current_locale().code).translations.gettext(message)
+
+
+def _catalog_ngettext(singular: str, plural: str, n: int) -> str:
+    return loaded(current_locale().code).translations.ngettext(singular, plural, n)
+
+
 def translate(message: str) -> str:
     """A message made earlier (a `Text`, or a plain string) in the request's language."""
     if not isinstance(message, Text):
@@ -100,8 +108,10 @@ def _local_path(target: str | None) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+    # jinja's new-style wrappers fill the placeholders themselves (escaped, `num` defaulting to
+    # the count, so a template may pass num=n|number): they get the bare translations.
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=gettext, ngettext=ngettext, newstyle=True
+        gettext=_catalog_gettext, ngettext=_catalog_ngettext, newstyle=True
     )
     app.jinja_env.filters["number"] = format_number
     for locale in LOCALES:  # read every catalog at start: a broken one fails the boot

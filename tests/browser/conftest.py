@@ -48,7 +48,8 @@ FAKE_MICROPHONE_RATE = 48_000
 # each violation as a console error, which the tests collect).
 STRICT_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-    "media-src 'self' blob:; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+    "media-src 'self' blob:; connect-src 'self'; font-src 'self'; form-action 'self'; "
+    "base-uri 'none'; "
     "frame-ancestors 'none'"
 )
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"
