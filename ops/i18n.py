@@ -5,6 +5,7 @@ locale under app/i18n/locale/."""
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +18,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import write_po
 
 from app.i18n.catalogs import TEMPLATE, catalog_path, plural_forms, read_catalog
-from app.i18n.checks import problems, stats
+from app.i18n.checks import MARKUP, is_translated, placeholders, problems, stats
 from app.i18n.locales import BY_CODE, DEFAULT_LOCALE, LOCALES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -145,3 +146,77 @@ def stats_() -> None:
         s = stats(catalog, template)
         click.echo(f"{locale.code:<7} {locale.english_name:<10} {s.entries:>7} "
                    f"{s.translated:>10} {s.fuzzy:>5} {s.untranslated:>7}")  # fmt: skip
+
+
+@i18n.command("export-json")
+@click.argument("target", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@click.option("--locale", "code", type=click.Choice(list(BY_CODE)),
+              help="Only the messages this locale has not translated yet.")  # fmt: skip
+def export_json(target: Path, code: str | None) -> None:
+    """Write the template's messages as JSON for a translator or a translation tool: each
+    with its plural, where it is used and the notes for translators."""
+    template = read_catalog(TEMPLATE)
+    done: Catalog | None = None
+    if code is not None and catalog_path(code).exists():
+        done = read_catalog(catalog_path(code), BY_CODE[code].cldr)
+    entries = []
+    for message in template:
+        if not message.id:
+            continue
+        if done is not None:
+            existing = done.get(message.id, message.context)
+            if existing is not None and is_translated(existing) and not existing.fuzzy:
+                continue
+        ids = message.id if isinstance(message.id, (list, tuple)) else (message.id,)
+        entries.append({
+            "msgid": ids[0], "plural": ids[1] if len(ids) > 1 else None,
+            "used_in": sorted({path for path, _line in message.locations}),
+            "notes": list(message.auto_comments),
+        })  # fmt: skip
+    target.write_text(json.dumps(entries, ensure_ascii=False, indent=1))
+    click.echo(f"{len(entries)} messages in {target}")
+
+
+@i18n.command("fill")
+@click.argument("code", type=click.Choice([c for c in BY_CODE if c != DEFAULT_LOCALE.code]))
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def fill(code: str, source: Path) -> None:
+    """Put translations from a JSON file ({msgid: text, or [forms] for a plural}) into the
+    locale's catalog (made from the template if it has none): each replaces the entry's text
+    and clears its fuzzy mark. Unknown msgids and translations that would fail `check`
+    (placeholders, markup) are reported and left out."""
+    try:
+        given = json.loads(source.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise click.UsageError(f"{source}: not a JSON file ({error})") from None
+    if not isinstance(given, dict):
+        raise click.UsageError(f"{source}: expected an object of msgid: translation")
+    template = read_catalog(TEMPLATE)
+    catalog = update_catalog(code, template)
+    by_first_id = {
+        (m.id[0] if isinstance(m.id, (list, tuple)) else m.id): m for m in catalog if m.id
+    }
+    filled = refused = 0
+    unknown = []
+    for msgid, text in given.items():
+        message = by_first_id.get(msgid)
+        if message is None:
+            unknown.append(msgid)
+            continue
+        forms = [text] if isinstance(text, str) else list(text)
+        expected = placeholders(msgid if not message.pluralizable else message.id[-1])
+        bad = [f for f in forms if not isinstance(f, str) or not f.strip() or MARKUP.search(f)]
+        bad += [f for f in forms if isinstance(f, str) and placeholders(f) != expected
+                and placeholders(f) != placeholders(msgid)]  # fmt: skip
+        if bad or (message.pluralizable and len(forms) != catalog.num_plurals):
+            click.echo(f"{code}: left out {msgid[:60]!r}: {bad[:1] or 'number of forms'}")
+            refused += 1
+            continue
+        message.string = tuple(forms) if message.pluralizable else forms[0]
+        message.flags.discard("fuzzy")
+        filled += 1
+    _write(catalog, catalog_path(code))
+    for msgid in unknown[:10]:
+        click.echo(f"{code}: not in the template: {msgid[:60]!r}")
+    click.echo(f"{code}: {filled} filled, {refused} left out, {len(unknown)} unknown; "
+               f"{stats(catalog, template).untranslated} still to translate")  # fmt: skip
