@@ -6,7 +6,7 @@ import logging
 from types import TracebackType
 
 import psycopg
-from flask import Flask, Response, g, has_request_context, jsonify
+from flask import Flask, Response, g, has_request_context, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from app import inputs
@@ -55,6 +55,37 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
     return response
 
 
+# A person's browser asking for a page gets a page; API clients (and anything that does not
+# ask for HTML first) get the JSON shape.
+_PAGE_HEADINGS = {
+    404: Text("Page not found"),
+    405: Text("This page cannot do that"),
+    500: Text("Something went wrong"),
+}
+
+
+def _wants_a_page() -> bool:
+    if request.path.startswith(("/api/", "/public/", "/static/", "/i18n/")):
+        return False
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "text/html" and request.accept_mimetypes["text/html"] > 0
+
+
+def page_or_json(status: int, code: str, message: str) -> Response:
+    """The error as an HTML page for a browser's page request, else as JSON."""
+    if status in _PAGE_HEADINGS and has_request_context() and _wants_a_page():
+        try:
+            html = render_template(
+                "error.html", heading=translate(_PAGE_HEADINGS[status]), message=translate(message)
+            )
+        except Exception:  # the page itself failed (a broken template): the JSON still answers
+            log.exception("error page could not be drawn")
+        else:
+            g.error_code = code
+            return Response(html, status=status, mimetype="text/html")
+    return error_response(status, code, message)
+
+
 def _printable(text: str) -> str:
     """`text` as UTF-8 can carry it: a message may quote the client's input, and an unpaired
     surrogate in it would make the answer itself fail to encode."""
@@ -94,7 +125,7 @@ def init_app(app: Flask) -> None:
         status = exc.code or 500
         code = _HTTP_CODES.get(status) or (exc.name or "error").lower().replace(" ", "_")
         message = _HTTP_MESSAGES.get(status) or exc.description or exc.name
-        response = error_response(status, code.replace("'", ""), message)
+        response = page_or_json(status, code.replace("'", ""), message)
         allow = exc.get_response().headers.get("Allow")
         if allow:
             response.headers["Allow"] = allow
@@ -125,4 +156,4 @@ def init_app(app: Flask) -> None:
             exc_info=exc,
             extra={"request_id": current_request_id()},
         )
-        return error_response(500, "internal_error", _INTERNAL)
+        return page_or_json(500, "internal_error", _INTERNAL)

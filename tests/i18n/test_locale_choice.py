@@ -105,3 +105,28 @@ def test_text_renders_through_a_catalog_and_falls_back_to_english() -> None:
     assert render(nested, {"Refused: {reason}": "Nein: {reason}", "too quiet": "leise"}.get) == (
         "Nein: leise"
     )
+
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def test_a_browser_gets_a_page_for_an_unknown_address_and_a_client_gets_json(app) -> None:
+    client = app.test_client()
+    page = client.get("/nowhere", headers={"Accept": BROWSER_ACCEPT, "Accept-Language": "ur"})
+    assert page.status_code == 404 and page.mimetype == "text/html"
+    assert html_tag(page.text) == '<html lang="ur" dir="rtl">'
+    assert error_of(client.get("/nowhere")) == (404, "not_found")
+    api = client.get("/api/v1/nowhere", headers={"Accept": BROWSER_ACCEPT})
+    assert error_of(api) == (404, "not_found")
+
+
+def test_an_unexpected_failure_is_a_page_for_a_browser_without_details(app) -> None:
+    def broken() -> str:
+        raise RuntimeError("secret detail")
+
+    app.add_url_rule("/broken-for-test", view_func=broken)
+    client = app.test_client()
+    page = client.get("/broken-for-test", headers={"Accept": BROWSER_ACCEPT})
+    assert page.status_code == 500 and page.mimetype == "text/html"
+    assert "secret detail" not in page.text and "Something went wrong" in page.text
+    assert error_of(client.get("/broken-for-test")) == (500, "internal_error")
