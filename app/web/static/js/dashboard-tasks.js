@@ -189,8 +189,8 @@ function taskTable(spec, rows, scope, languages) {
   const goalHeaderId = `task-${spec.task}-goal-heading`;
   const head = table.createTHead().insertRow();
   head.append(
-    // Translators: the heading of a column of language pairs, "From → to".
-    headerCell(spec.task === "translate" ? [t("From"), ...arrow(), t("to")] : t("Language")),
+    // Translators: the heading of a column whose rows are "Hindi → Tamil" (from → into).
+    headerCell(spec.task === "translate" ? t("Language pair") : t("Language")),
     headerCell(spec.items, { numeric: true }),
     headerCell(spec.answered, { numeric: true }),
     headerCell(t("Validated"), { numeric: true }),
