@@ -4,7 +4,9 @@ scripts' catalog under its hash; bad input answered in JSON."""
 
 from __future__ import annotations
 
+import html
 import re
+import unicodedata
 
 import pytest
 
@@ -130,3 +132,39 @@ def test_an_unexpected_failure_is_a_page_for_a_browser_without_details(app) -> N
     assert page.status_code == 500 and page.mimetype == "text/html"
     assert "secret detail" not in page.text and "Something went wrong" in page.text
     assert error_of(client.get("/broken-for-test")) == (500, "internal_error")
+
+
+UNICODE_SCRIPT = {
+    "Deva": "DEVANAGARI", "Beng": "BENGALI", "Taml": "TAMIL", "Telu": "TELUGU",
+    "Gujr": "GUJARATI", "Knda": "KANNADA", "Mlym": "MALAYALAM", "Guru": "GURMUKHI",
+    "Orya": "ORIYA", "Arab": "ARABIC", "Latn": "LATIN",
+}  # fmt: skip
+
+
+def in_script(text: str, script: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    prefix = UNICODE_SCRIPT[script]
+    return bool(letters) and all(unicodedata.name(c, "").startswith(prefix) for c in letters)
+
+
+@pytest.mark.parametrize("locale", LOCALES, ids=lambda locale: locale.code)
+def test_the_navigation_is_in_the_locales_own_script(app, locale) -> None:
+    page = app.test_client().get("/", headers={"Accept-Language": locale.code}).text
+    nav = re.search(r'<nav class="site-nav".*?</nav>', page, re.S)
+    assert nav is not None
+    links = [html.unescape(t).strip() for t in re.findall(r"<a [^>]*>([^<]+)</a>", nav.group(0))]
+    assert len(links) == 5
+    for text in links:
+        assert in_script(text, locale.script), (locale.code, text)
+
+
+@pytest.mark.parametrize("locale", [x for x in LOCALES if x.code != "en"], ids=lambda x: x.code)
+def test_api_errors_come_in_the_language_asked_for(app, locale) -> None:
+    client = app.test_client()
+    english = client.get("/api/v1/languages/zz/sentences").get_json()["error"]
+    asked = client.get(
+        "/api/v1/languages/zz/sentences", headers={"Accept-Language": f"{locale.code}-IN"}
+    ).get_json()["error"]
+    assert asked["code"] == english["code"] == "unknown_language"
+    assert asked["message"] != english["message"]
+    assert in_script(re.sub(r"'[^']*'|[A-Za-z/_{}?=.-]+", "", asked["message"]), locale.script)
