@@ -1,5 +1,5 @@
-// The "Report" dialog of the speak and validate pages: pick a reason (a note is required for
-// "other"), POST /api/v1/reports, then let the page move on.
+// The "Report" dialog of the contributor pages (_report_dialog.html): pick a reason (a note is
+// required for "other"), POST /api/v1/reports, then let the page move on (round.js's setUpReport).
 
 import { api, withRetries } from "./api.js";
 import { t } from "./i18n.js";
@@ -8,7 +8,7 @@ import { byId, showAlert } from "./ui.js";
 /**
  * Wire the dialog to `button`.
  * @param {object} options
- * @param {"sentence"|"recording"} options.target what is being reported
+ * @param {"sentence"|"recording"|"item"|"contribution"} options.target what is being reported
  * @param {() => (number|string|null)} options.currentId the id of the item on screen
  * @param {() => void} options.onReported called after the report was accepted
  */

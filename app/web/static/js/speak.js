@@ -5,7 +5,16 @@
 import { api, newIdempotencyKey, withRetries } from "./api.js";
 import { fileNameFor, MicrophoneError, Recorder } from "./recorder.js";
 import { initProfileForm, markProfileStepDone, profileStepDone } from "./profile.js";
-import { setUpReportDialog } from "./report.js";
+import {
+  beginRound,
+  nextItem,
+  retryNotice,
+  setUpReport,
+  showDone,
+  showItemStep,
+  skipItem,
+  takeFresh,
+} from "./round.js";
 import { announce, byId, clock, keyActivatesTarget, seconds, shortcutAllowed, showAlert, showStep } from "./ui.js";
 
 const root = byId("speak");
@@ -20,7 +29,8 @@ const el = {
   profileStep: byId("profile-step"),
   recordStep: byId("record-step"),
   doneStep: byId("done-step"),
-  exhaustedStep: byId("exhausted-step"),
+  emptyStep: byId("exhausted-step"),
+  emptyHeading: byId("exhausted-heading"),
   progress: byId("progress"),
   progressText: byId("progress-text"),
   sentence: byId("sentence"),
@@ -31,7 +41,7 @@ const el = {
   skip: byId("skip"),
   report: byId("report"),
 };
-const steps = [el.loading, el.profileStep, el.recordStep, el.doneStep, el.exhaustedStep];
+const steps = [el.loading, el.profileStep, el.recordStep, el.doneStep, el.emptyStep];
 
 const state = {
   queue: [], // sentences still to show; queue[0] is on screen
@@ -41,6 +51,17 @@ const state = {
   take: null, // {blob, url, key}: the current recording; key is reused when retrying it
   busy: false, // an upload or skip is on its way
   starting: false, // waiting for the microphone
+};
+
+const page = {
+  state,
+  el,
+  steps,
+  sessionSize,
+  refill: () => refill(sessionSize - state.done),
+  show: showSentence,
+  finish,
+  setButtons,
 };
 
 const recorder = new Recorder({
@@ -57,77 +78,25 @@ const player = new Audio();
 /** Add up to `count` unseen sentences to the queue; false when the language has none left. */
 async function refill(count) {
   const answer = await withRetries(() => api(`languages/${language}/sentences?count=${count}`));
-  const fresh = answer.sentences.filter((sentence) => !state.seen.has(sentence.id));
-  for (const sentence of fresh) state.seen.add(sentence.id);
-  state.queue.push(...fresh);
-  return fresh.length > 0;
+  return takeFresh(state, answer.sentences);
 }
 
-async function beginSession() {
-  Object.assign(state, { queue: [], seen: new Set(), done: 0, durationMs: 0 });
-  el.progress.max = sessionSize;
-  showStep(steps, el.loading);
-  showAlert(el.alert, "");
-  try {
-    if (await refill(sessionSize)) {
-      showSentence();
-    } else {
-      finishWhenNothingLeft();
-    }
-  } catch (error) {
-    showAlert(el.alert, error.message);
-  }
+function beginSession() {
+  return beginRound(page, { durationMs: 0 });
 }
 
 function showSentence() {
   const sentence = state.queue[0];
   discardTake();
   el.sentence.textContent = sentence.text;
-  el.progress.value = state.done;
-  el.progressText.textContent = `Sentence ${state.done + 1} of ${sessionSize}`;
-  setButtons();
-  showStep(steps, el.recordStep);
   // Focus the new sentence so screen readers read it and the page scrolls to it.
-  el.sentence.focus();
-}
-
-/** Leave the sentence on screen (recorded, skipped or reported) and show the next one. */
-async function nextSentence() {
-  state.queue.shift();
-  if (state.done >= sessionSize) {
-    finish();
-    return;
-  }
-  if (state.queue.length === 0) {
-    showStep(steps, el.loading);
-    try {
-      if (!(await refill(sessionSize - state.done))) {
-        finishWhenNothingLeft();
-        return;
-      }
-    } catch (error) {
-      showAlert(el.alert, error.message);
-      return;
-    }
-  }
-  showSentence();
-}
-
-function finishWhenNothingLeft() {
-  if (state.done > 0) {
-    finish();
-  } else {
-    showStep(steps, el.exhaustedStep);
-    byId("exhausted-heading").focus();
-  }
+  showItemStep(page, "Sentence", el.recordStep, el.sentence);
 }
 
 async function finish() {
   discardTake();
-  byId("session-count").textContent = String(state.done);
   byId("session-seconds").textContent = seconds(state.durationMs);
-  showStep(steps, el.doneStep);
-  byId("done-heading").focus();
+  showDone(page);
   try {
     const { totals } = await api("me");
     byId("total-recordings").textContent = String(totals.recordings);
@@ -247,13 +216,13 @@ async function submit() {
   form.append("idempotency_key", take.key);
   try {
     const answer = await withRetries(() => api("recordings", { method: "POST", form }), {
-      onRetry: (_error, wait) => announce(el.status, `Connection problem. Trying again in ${wait} s…`),
+      onRetry: retryNotice(el.status),
     });
     state.done += 1;
     state.durationMs += answer.recording.duration_ms || 0;
     announce(el.status, `Saved. ${state.done} of ${sessionSize} recorded.`);
     state.busy = false;
-    await nextSentence();
+    await nextItem(page);
   } catch (error) {
     state.busy = false;
     el.status.textContent = ""; // "Sending…" is over; the alert says what happened
@@ -262,7 +231,7 @@ async function submit() {
       showAlert(el.alert, `${error.message} Your recording is kept: press Submit to try again.`);
     } else if (error.code === "already_recorded" || error.code === "unknown_item") {
       showAlert(el.alert, error.message);
-      await nextSentence();
+      await nextItem(page);
       return;
     } else {
       // The server refused the audio (too short, silent…): its message says what to change.
@@ -274,22 +243,8 @@ async function submit() {
   }
 }
 
-async function skip() {
-  if (state.busy || state.queue.length === 0) return;
-  const sentence = state.queue[0];
-  discardTake();
-  state.busy = true;
-  setButtons();
-  try {
-    await withRetries(() => api(`sentences/${sentence.id}/skip`, { method: "POST" }));
-    announce(el.status, "Skipped.");
-    state.busy = false;
-    await nextSentence();
-  } catch (error) {
-    state.busy = false;
-    showAlert(el.alert, error.message);
-    setButtons();
-  }
+function skip() {
+  return skipItem(page, (sentence) => `sentences/${sentence.id}/skip`, { stayOnFailure: true, before: discardTake });
 }
 
 // ---- wiring ------------------------------------------------------------------------------
@@ -300,15 +255,8 @@ el.submit.addEventListener("click", submit);
 el.skip.addEventListener("click", skip);
 byId("again").addEventListener("click", beginSession);
 
-setUpReportDialog(el.report, {
-  target: "sentence",
-  currentId: () => (state.queue.length ? state.queue[0].id : null),
-  // A reported sentence is also skipped, so this person is not shown it again.
-  onReported: () => {
-    announce(el.status, "Thank you, the sentence was reported.");
-    skip();
-  },
-});
+// A reported sentence is also skipped, so this person is not shown it again.
+setUpReport(page, "sentence", "Thank you, the sentence was reported.", skip);
 
 document.addEventListener("keydown", (event) => {
   if (el.recordStep.hidden || !shortcutAllowed(event)) return;

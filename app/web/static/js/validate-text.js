@@ -4,10 +4,11 @@
 // answers unlock once its clip has been heard to the end (the server counts a vote only then).
 // Practice items (`practice: true`) show the expected answer after the vote, as validate.js does.
 
-import { api, newIdempotencyKey, withRetries } from "./api.js";
-import { setUpReportDialog } from "./report.js";
-import { setUpScriptKeys } from "./script-keys.js";
-import { announce, byId, keyActivatesTarget, shortcutAllowed, showAlert, showStep } from "./ui.js";
+import { beginRound, nextItem, setUpReport, showDone, showItemStep, skipItem } from "./round.js";
+import { alertWhenItemUnloadable, showTaskItem, taskItemElements } from "./task-item.js";
+import { TextAnswer } from "./text-answer.js";
+import { announce, byId, showAlert } from "./ui.js";
+import { refillQueue, sendVote, setUpCheckKeys, togglePlay } from "./validate-common.js";
 
 const root = byId("validate-text");
 const task = root.dataset.task;
@@ -15,9 +16,7 @@ const language = root.dataset.language;
 const source = root.dataset.source;
 const sessionSize = Number(root.dataset.sessionSize);
 const fromParam = source ? `&from=${encodeURIComponent(source)}` : "";
-const PRACTICE_PAUSE_MS = 2500; // how long the expected answer of a practice item stays up
 const VERDICT_WORDS = { accept: "Correct", reject: "Needs a change", change: "Needs a change" };
-const CLOSED = new Set(["task_closed", "unknown_task", "unknown_language"]);
 
 const el = {
   status: byId("status"),
@@ -26,6 +25,7 @@ const el = {
   checkStep: byId("check-step"),
   doneStep: byId("done-step"),
   emptyStep: byId("empty-step"),
+  emptyHeading: byId("empty-heading"),
   closedStep: byId("closed-step"),
   progress: byId("progress"),
   progressText: byId("progress-text"),
@@ -35,22 +35,16 @@ const el = {
   accept: byId("accept"),
   change: byId("change"),
   form: byId("correction-form"),
-  correction: byId("correction"),
-  error: byId("correction-error"),
-  confirmRow: byId("correction-confirm-row"),
-  confirm: byId("correction-confirm"),
   send: byId("send-correction"),
   cancel: byId("cancel-correction"),
   skip: byId("skip"),
   report: byId("report"),
   practiceNote: byId("practice-note"),
   practiceResult: byId("practice-result"),
-  clip: document.getElementById("clip"), // transcribe
-  hint: document.getElementById("listen-hint"),
-  image: document.getElementById("image"), // label
-  source: document.getElementById("source"), // translate
+  hint: document.getElementById("listen-hint"), // transcribe
+  ...taskItemElements(),
 };
-const steps = [el.loading, el.checkStep, el.doneStep, el.emptyStep, el.closedStep];
+const correction = new TextAnswer("correction", el.status);
 
 const state = {
   queue: [], // contributions still to check; queue[0] is on screen
@@ -58,90 +52,36 @@ const state = {
   done: 0, // answers given this round
   corrected: 0, // of which corrections
   listened: false, // transcribe: the clip on screen has played to its end
-  attempt: null, // {key, text, confirmed}: the last correction sent, reused only to retry it
   busy: false,
+};
+
+const page = {
+  state,
+  el,
+  steps: [el.loading, el.checkStep, el.doneStep, el.emptyStep, el.closedStep],
+  sessionSize,
+  media: el.clip,
+  refill: () =>
+    refillQueue(state, `tasks/${task}/languages/${language}/queue?count=${sessionSize}${fromParam}`, "contributions"),
+  show: showContribution,
+  finish,
+  setButtons,
 };
 
 // ---- the queue ---------------------------------------------------------------------------
 
-// The server remembers when each contribution was handed out, to this browser's session; the
-// page view normally brought one, but ask before the first queue if it did not (validate.js).
-let sessionChecked = false;
-
-async function refill() {
-  if (!sessionChecked) {
-    await withRetries(() => api("session", { method: "POST" }));
-    sessionChecked = true;
-  }
-  const answer = await withRetries(() =>
-    api(`tasks/${task}/languages/${language}/queue?count=${sessionSize}${fromParam}`),
-  );
-  const fresh = answer.contributions.filter((contribution) => !state.seen.has(contribution.id));
-  for (const contribution of fresh) state.seen.add(contribution.id);
-  state.queue.push(...fresh);
-  return fresh.length > 0;
+function beginSession() {
+  return beginRound(page, { corrected: 0 });
 }
 
-async function beginSession() {
-  Object.assign(state, { queue: [], seen: new Set(), done: 0, corrected: 0 });
-  el.progress.max = sessionSize;
-  showStep(steps, el.loading);
-  showAlert(el.alert, "");
-  await showNextOrStop();
-}
-
-async function showNextOrStop() {
-  if (state.done >= sessionSize) {
-    finish();
-    return;
-  }
-  if (state.queue.length === 0) {
-    showStep(steps, el.loading);
-    try {
-      if (!(await refill())) {
-        if (state.done > 0) {
-          finish();
-        } else {
-          showStep(steps, el.emptyStep);
-          byId("empty-heading").focus();
-        }
-        return;
-      }
-    } catch (error) {
-      if (CLOSED.has(error.code)) {
-        byId("closed-reason").textContent = error.message;
-        showStep(steps, el.closedStep);
-        byId("closed-heading").focus();
-      } else {
-        showAlert(el.alert, error.message);
-      }
-      return;
-    }
-  }
-  showContribution(state.queue[0]);
-}
-
-function showContribution(contribution) {
+function showContribution() {
+  const contribution = state.queue[0];
   const { item } = contribution;
   state.listened = !el.clip; // only a clip must be heard first
-  if (el.clip) {
-    el.clip.src = item.media_url;
-    el.clip.load();
-    el.hint.textContent = "Listen to the whole clip, then answer.";
-  }
-  if (el.image) {
-    if (item.width && item.height) {
-      el.image.width = item.width;
-      el.image.height = item.height;
-    } else {
-      el.image.removeAttribute("width");
-      el.image.removeAttribute("height");
-    }
-    el.image.src = item.media_url;
-  }
+  showTaskItem(el, item);
+  if (el.clip) el.hint.textContent = "Listen to the whole clip, then answer.";
   if (el.source) {
     // The source sentence keeps its own language and direction (RTL Urdu into Hindi, say).
-    el.source.textContent = item.text;
     el.source.lang = item.source_language || source || "";
     el.source.dir = "auto";
   }
@@ -150,25 +90,12 @@ function showContribution(contribution) {
   el.practiceNote.hidden = !contribution.practice;
   el.practiceResult.hidden = true;
   closeCorrection();
-  el.progress.value = state.done;
-  el.progressText.textContent = `Check ${state.done + 1} of ${sessionSize}`;
-  setButtons();
-  showStep(steps, el.checkStep);
-  el.heading.focus();
-}
-
-async function next() {
-  if (el.clip) el.clip.pause();
-  state.queue.shift();
-  await showNextOrStop();
+  showItemStep(page, "Check", el.checkStep, el.heading);
 }
 
 function finish() {
-  if (el.clip) el.clip.removeAttribute("src");
-  byId("session-count").textContent = String(state.done);
   byId("session-corrected").textContent = String(state.corrected);
-  showStep(steps, el.doneStep);
-  byId("done-heading").focus();
+  showDone(page);
 }
 
 // ---- answering ---------------------------------------------------------------------------
@@ -178,7 +105,7 @@ function setButtons() {
   el.accept.disabled = !answerable;
   el.change.disabled = !answerable;
   el.send.disabled = !answerable;
-  el.confirm.disabled = !answerable;
+  correction.confirm.disabled = !answerable;
   el.skip.disabled = state.busy;
   el.report.disabled = state.busy;
 }
@@ -186,44 +113,23 @@ function setButtons() {
 function openCorrection() {
   const contribution = state.queue[0];
   if (!contribution || el.change.disabled) return;
+  const box = correction.box;
   if (!el.form.hidden) {
-    el.correction.focus();
+    box.focus();
     return;
   }
-  el.correction.value = contribution.text;
-  clearRefusal();
-  state.attempt = null;
+  box.value = contribution.text;
+  correction.reset();
   el.form.hidden = false;
   el.change.setAttribute("aria-expanded", "true");
-  el.correction.focus();
-  el.correction.setSelectionRange(el.correction.value.length, el.correction.value.length);
+  box.focus();
+  box.setSelectionRange(box.value.length, box.value.length);
 }
 
 function closeCorrection() {
   el.form.hidden = true;
   el.change.setAttribute("aria-expanded", "false");
-  clearRefusal();
-  state.attempt = null;
-}
-
-function showRefusal(message, { confirmable = false } = {}) {
-  showAlert(el.error, message);
-  el.correction.setAttribute("aria-invalid", "true");
-  el.confirmRow.hidden = !confirmable;
-}
-
-function clearRefusal() {
-  showAlert(el.error, "");
-  el.correction.removeAttribute("aria-invalid");
-  el.confirmRow.hidden = true;
-}
-
-/** The correction's idempotency key: the last one's for the same text again, else fresh. */
-function keyFor(text, confirmed) {
-  const last = state.attempt;
-  if (last && last.text === text && last.confirmed === confirmed) return last.key;
-  state.attempt = { key: newIdempotencyKey(), text, confirmed };
-  return state.attempt.key;
+  correction.reset();
 }
 
 /** Send an answer: "accept", or "change" with the corrected text in the box. */
@@ -232,95 +138,44 @@ async function answer(verdict, { confirmed = false } = {}) {
   if (!contribution || !state.listened || state.busy) return;
   const body = { verdict };
   if (verdict === "change") {
-    const text = el.correction.value;
+    const text = correction.box.value;
     if (!text.trim()) {
-      showRefusal("Type the corrected text, or answer Correct.");
-      el.correction.focus();
+      correction.refuse("Type the corrected text, or answer Correct.");
       return;
     }
     if (text.trim() === contribution.text.trim()) {
-      showRefusal("The text is unchanged. Correct what is wrong, or answer Correct.");
-      el.correction.focus();
+      correction.refuse("The text is unchanged. Correct what is wrong, or answer Correct.");
       return;
     }
     body.text = text;
-    body.idempotency_key = keyFor(text, confirmed);
+    body.idempotency_key = correction.keyFor(text, confirmed);
     if (confirmed) body.confirmed = true;
   }
   if (el.clip) el.clip.pause();
-  state.busy = true;
-  setButtons();
-  showAlert(el.alert, "");
-  try {
-    const reply = await withRetries(
-      () => api(`contributions/${contribution.id}/votes`, { method: "POST", json: body }),
-      { onRetry: (_error, wait) => announce(el.status, `Connection problem. Trying again in ${wait} s…`) },
-    );
-    state.done += 1;
-    if (verdict === "change") state.corrected += 1;
-    if (reply?.practice) {
-      await showPracticeAnswer(reply.practice);
-    } else {
-      announce(el.status, verdict === "accept" ? "Marked correct." : "Correction sent.");
-    }
-  } catch (error) {
-    state.busy = false;
-    setButtons();
-    if (error.retryable) {
-      showAlert(el.alert, `${error.message} Press your answer again to retry.`);
-      return;
-    }
-    if (verdict === "change" && error.status === 422) {
-      // The correction was refused as a text (wrong script, too short…): fix it in the box.
-      state.attempt = null;
-      showRefusal(error.message, { confirmable: error.code === "far_from_reference" });
-      el.correction.focus();
-      return;
-    }
-    if (error.code === "not_listened") {
-      showAlert(el.alert, error.message);
-      return;
-    }
-    // Already answered, your own, gone: nothing to fix here, so say why and move on.
-    showAlert(el.alert, error.message);
-  }
-  state.busy = false;
-  await next();
+  await sendVote(page, `contributions/${contribution.id}/votes`, body, {
+    words: VERDICT_WORDS,
+    sent: verdict === "accept" ? "Marked correct." : "Correction sent.",
+    next: () => nextItem(page),
+    onSent: () => {
+      if (verdict === "change") state.corrected += 1;
+    },
+    keep: (error) => {
+      if (verdict === "change" && error.status === 422) {
+        // The correction was refused as a text (wrong script, too short…): fix it in the box.
+        correction.refusedBy(error);
+        return true;
+      }
+      if (error.code === "not_listened") {
+        showAlert(el.alert, error.message);
+        return true;
+      }
+      return false;
+    },
+  });
 }
 
-/** After a practice item: the expected answer, shown and announced, for a moment. */
-async function showPracticeAnswer({ expected, agreed }) {
-  const text =
-    `Practice: the expected answer was ${VERDICT_WORDS[expected] ?? expected}. ` +
-    (agreed ? "You agreed." : "Your answer was different.");
-  el.practiceResult.textContent = text;
-  el.practiceResult.hidden = false;
-  announce(el.status, text);
-  await new Promise((resolve) => setTimeout(resolve, PRACTICE_PAUSE_MS));
-}
-
-async function skip() {
-  const contribution = state.queue[0];
-  if (!contribution || state.busy) return;
-  state.busy = true;
-  setButtons();
-  try {
-    await withRetries(() => api(`contributions/${contribution.id}/skip`, { method: "POST" }));
-    announce(el.status, "Skipped.");
-  } catch (error) {
-    showAlert(el.alert, error.message);
-  }
-  state.busy = false;
-  await next();
-}
-
-function togglePlay() {
-  if (!el.clip || el.checkStep.hidden || state.busy) return;
-  if (el.clip.paused) {
-    el.clip.play().catch(() => {}); // a failure is reported by the "error" event below
-  } else {
-    el.clip.pause();
-  }
+function skip() {
+  return skipItem(page, (contribution) => `contributions/${contribution.id}/skip`);
 }
 
 // ---- wiring ------------------------------------------------------------------------------
@@ -333,75 +188,35 @@ if (el.clip) {
     setButtons();
     announce(el.status, "Finished playing. Is the text correct?");
   });
-  el.clip.addEventListener("error", () => {
-    if (!el.clip.getAttribute("src")) return; // cleared on purpose
-    showAlert(el.alert, "This clip could not be loaded. Skip it, or reload the page to try again.");
-  });
 }
-if (el.image) {
-  el.image.addEventListener("error", () => {
-    if (!el.image.getAttribute("src")) return;
-    showAlert(el.alert, "This image could not be loaded. Skip it, or reload the page to try again.");
-  });
-}
-
-setUpScriptKeys(byId("correction-keys"), el.correction, el.correction.dataset.script, {
-  onInsert: (name) => announce(el.status, `${name} inserted`),
-});
+alertWhenItemUnloadable(el, el.alert);
 
 el.accept.addEventListener("click", () => answer("accept"));
 el.change.addEventListener("click", openCorrection);
-el.form.addEventListener("submit", (event) => {
-  event.preventDefault();
-  answer("change");
-});
-el.confirm.addEventListener("click", () => answer("change", { confirmed: true }));
+correction.wire(
+  el.form,
+  (confirmed) => answer("change", { confirmed }),
+  () => {
+    closeCorrection();
+    el.change.focus();
+  },
+);
 el.cancel.addEventListener("click", () => {
   closeCorrection();
   el.change.focus();
 });
-el.correction.addEventListener("input", () => {
-  if (el.correction.getAttribute("aria-invalid")) clearRefusal();
-});
-el.correction.addEventListener("keydown", (event) => {
-  if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && !event.repeat) {
-    event.preventDefault();
-    answer("change");
-  } else if (event.key === "Escape") {
-    event.preventDefault();
-    closeCorrection();
-    el.change.focus();
-  }
-});
 el.skip.addEventListener("click", skip);
 byId("again").addEventListener("click", beginSession);
 
-setUpReportDialog(el.report, {
-  target: "contribution",
-  currentId: () => (state.queue.length ? state.queue[0].id : null),
-  // A reported contribution is also skipped, so this person is not asked about it again.
-  onReported: () => {
-    announce(el.status, "Thank you, it was reported.");
-    skip();
-  },
-});
+// A reported contribution is also skipped, so this person is not asked about it again.
+setUpReport(page, "contribution", "Thank you, it was reported.", skip);
 
-document.addEventListener("keydown", (event) => {
-  if (el.checkStep.hidden || !shortcutAllowed(event)) return;
-  if (event.target === el.clip) return; // the player's own keys (Space, arrows) stay its own
-  const key = event.key.toLowerCase();
-  if (el.clip && (key === "p" || (key === " " && !keyActivatesTarget(event)))) {
-    togglePlay();
-  } else if (key === "y" || key === "1") {
-    answer("accept");
-  } else if (key === "n" || key === "2") {
-    openCorrection();
-  } else if (key === "s") {
-    skip();
-  } else {
-    return;
-  }
-  event.preventDefault();
+setUpCheckKeys(el.checkStep, {
+  play: el.clip ? () => togglePlay(page, el.clip, el.checkStep) : null,
+  accept: () => answer("accept"),
+  reject: openCorrection,
+  skip,
+  ownKeys: el.clip, // the player's own keys (Space, arrows) stay its own
 });
 
 beginSession();

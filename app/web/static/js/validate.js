@@ -5,14 +5,14 @@
 // they carry a "Practice" note, and after the vote the expected answer (from the vote's
 // answer) is shown and announced for a moment before the next clip.
 
-import { api, withRetries } from "./api.js";
-import { setUpReportDialog } from "./report.js";
-import { announce, byId, keyActivatesTarget, shortcutAllowed, showAlert, showStep } from "./ui.js";
+import { api } from "./api.js";
+import { alertWhenUnloadable, beginRound, nextItem, setUpReport, showDone, showItemStep, skipItem } from "./round.js";
+import { announce, byId, showAlert } from "./ui.js";
+import { refillQueue, sendVote, setUpCheckKeys, togglePlay } from "./validate-common.js";
 
 const root = byId("validate");
 const language = root.dataset.language;
 const sessionSize = Number(root.dataset.sessionSize);
-const PRACTICE_PAUSE_MS = 2500; // how long the expected answer of a practice clip stays up
 const VERDICT_WORDS = { accept: "Correct", reject: "Incorrect" };
 
 const el = {
@@ -22,6 +22,7 @@ const el = {
   clipStep: byId("clip-step"),
   doneStep: byId("done-step"),
   emptyStep: byId("empty-step"),
+  emptyHeading: byId("empty-heading"),
   progress: byId("progress"),
   progressText: byId("progress-text"),
   sentence: byId("sentence"),
@@ -36,7 +37,6 @@ const el = {
   practiceNote: byId("practice-note"),
   practiceResult: byId("practice-result"),
 };
-const steps = [el.loading, el.clipStep, el.doneStep, el.emptyStep];
 
 const state = {
   queue: [], // clips still to check; queue[0] is on screen
@@ -46,61 +46,26 @@ const state = {
   busy: false, // a vote or skip is on its way
 };
 
+const page = {
+  state,
+  el,
+  steps: [el.loading, el.clipStep, el.doneStep, el.emptyStep],
+  sessionSize,
+  media: el.audio,
+  refill: () => refillQueue(state, `languages/${language}/clips?count=${sessionSize}`, "clips"),
+  show: showClip,
+  finish,
+  setButtons,
+};
+
 // ---- clips -------------------------------------------------------------------------------
 
-// Clips count as handed to this browser only when it has a session (the server remembers
-// when each was handed out, and takes a vote only once the clip could have been heard). The
-// page view normally brought one; if it did not (the address was asked to wait), ask before
-// the first clips, or every vote on them would be refused.
-let sessionChecked = false;
-
-async function refill() {
-  if (!sessionChecked) {
-    await withRetries(() => api("session", { method: "POST" }));
-    sessionChecked = true;
-  }
-  const answer = await withRetries(() => api(`languages/${language}/clips?count=${sessionSize}`));
-  const fresh = answer.clips.filter((clip) => !state.seen.has(clip.id));
-  for (const clip of fresh) state.seen.add(clip.id);
-  state.queue.push(...fresh);
-  return fresh.length > 0;
+function beginSession() {
+  return beginRound(page);
 }
 
-async function beginSession() {
-  Object.assign(state, { queue: [], seen: new Set(), done: 0 });
-  el.progress.max = sessionSize;
-  showStep(steps, el.loading);
-  showAlert(el.alert, "");
-  await showNextOrStop();
-}
-
-/** Show queue[0], fetching more clips first if the queue is empty. */
-async function showNextOrStop() {
-  if (state.done >= sessionSize) {
-    finish();
-    return;
-  }
-  if (state.queue.length === 0) {
-    showStep(steps, el.loading);
-    try {
-      if (!(await refill())) {
-        if (state.done > 0) {
-          finish();
-        } else {
-          showStep(steps, el.emptyStep);
-          byId("empty-heading").focus();
-        }
-        return;
-      }
-    } catch (error) {
-      showAlert(el.alert, error.message);
-      return;
-    }
-  }
-  showClip(state.queue[0]);
-}
-
-function showClip(clip) {
+function showClip() {
+  const clip = state.queue[0];
   state.listened = false;
   el.sentence.textContent = clip.sentence;
   el.audio.src = clip.audio_url;
@@ -111,24 +76,11 @@ function showClip(clip) {
   el.practiceResult.hidden = true;
   // Read with the sentence when it gets focus (a hidden note would be read too if named).
   el.sentence.setAttribute("aria-describedby", clip.practice ? "practice-note clip-heading" : "clip-heading");
-  el.progress.value = state.done;
-  el.progressText.textContent = `Recording ${state.done + 1} of ${sessionSize}`;
-  setButtons();
-  showStep(steps, el.clipStep);
-  el.sentence.focus();
-}
-
-async function next() {
-  el.audio.pause();
-  state.queue.shift();
-  await showNextOrStop();
+  showItemStep(page, "Recording", el.clipStep, el.sentence);
 }
 
 async function finish() {
-  el.audio.removeAttribute("src");
-  byId("session-count").textContent = String(state.done);
-  showStep(steps, el.doneStep);
-  byId("done-heading").focus();
+  showDone(page);
   try {
     const { totals } = await api("me");
     byId("total-validations").textContent = String(totals.validations);
@@ -147,13 +99,8 @@ function setButtons() {
   el.report.disabled = state.busy;
 }
 
-function togglePlay() {
-  if (el.clipStep.hidden || state.busy) return;
-  if (el.audio.paused) {
-    el.audio.play().catch(() => {}); // a failure is reported by the "error" event below
-  } else {
-    el.audio.pause();
-  }
+function play() {
+  togglePlay(page, el.audio, el.clipStep);
 }
 
 el.audio.addEventListener("play", () => {
@@ -177,103 +124,35 @@ el.audio.addEventListener("ended", () => {
   setButtons();
   announce(el.status, "Finished playing. Is it correct?");
 });
-el.audio.addEventListener("error", () => {
-  if (!el.audio.getAttribute("src")) return; // cleared on purpose
-  showAlert(el.alert, "This recording could not be loaded. Skip it, or reload the page to try again.");
-});
+alertWhenUnloadable(el.audio, el.alert, "recording");
 
 // ---- answering ---------------------------------------------------------------------------
 
 async function vote(verdict) {
   const clip = state.queue[0];
   if (!clip || !state.listened || state.busy) return;
-  state.busy = true;
-  setButtons();
-  showAlert(el.alert, "");
-  try {
-    const answer = await withRetries(
-      () => api(`recordings/${clip.id}/votes`, { method: "POST", json: { verdict } }),
-      { onRetry: (_error, wait) => announce(el.status, `Connection problem. Trying again in ${wait} s…`) },
-    );
-    state.done += 1;
-    if (answer?.practice) {
-      await showPracticeAnswer(answer.practice);
-    } else {
-      announce(el.status, verdict === "accept" ? "Marked correct." : "Marked incorrect.");
-    }
-  } catch (error) {
-    if (error.retryable) {
-      state.busy = false;
-      setButtons();
-      showAlert(el.alert, `${error.message} Press your answer again to retry.`);
-      return;
-    }
-    // Already voted, own recording, gone: nothing to fix here, so say why and move on.
-    showAlert(el.alert, error.message);
-  }
-  state.busy = false;
-  await next();
+  await sendVote(page, `recordings/${clip.id}/votes`, { verdict }, {
+    words: VERDICT_WORDS,
+    sent: verdict === "accept" ? "Marked correct." : "Marked incorrect.",
+    next: () => nextItem(page),
+  });
 }
 
-/** After a practice clip: the expected answer, shown and announced, for a moment. */
-async function showPracticeAnswer({ expected, agreed }) {
-  const text =
-    `Practice: the expected answer was ${VERDICT_WORDS[expected] ?? expected}. ` +
-    (agreed ? "You agreed." : "Your answer was different.");
-  el.practiceResult.textContent = text;
-  el.practiceResult.hidden = false;
-  announce(el.status, text);
-  await new Promise((resolve) => setTimeout(resolve, PRACTICE_PAUSE_MS));
-}
-
-async function skip() {
-  const clip = state.queue[0];
-  if (!clip || state.busy) return;
-  state.busy = true;
-  setButtons();
-  try {
-    await withRetries(() => api(`recordings/${clip.id}/skip`, { method: "POST" }));
-    announce(el.status, "Skipped.");
-  } catch (error) {
-    showAlert(el.alert, error.message);
-  }
-  state.busy = false;
-  await next();
+function skip() {
+  return skipItem(page, (clip) => `recordings/${clip.id}/skip`);
 }
 
 // ---- wiring ------------------------------------------------------------------------------
 
-el.play.addEventListener("click", togglePlay);
+el.play.addEventListener("click", play);
 el.accept.addEventListener("click", () => vote("accept"));
 el.reject.addEventListener("click", () => vote("reject"));
 el.skip.addEventListener("click", skip);
 byId("again").addEventListener("click", beginSession);
 
-setUpReportDialog(el.report, {
-  target: "recording",
-  currentId: () => (state.queue.length ? state.queue[0].id : null),
-  // A reported clip is also skipped, so this person is not asked about it again.
-  onReported: () => {
-    announce(el.status, "Thank you, the recording was reported.");
-    skip();
-  },
-});
+// A reported clip is also skipped, so this person is not asked about it again.
+setUpReport(page, "recording", "Thank you, the recording was reported.", skip);
 
-document.addEventListener("keydown", (event) => {
-  if (el.clipStep.hidden || !shortcutAllowed(event)) return;
-  const key = event.key.toLowerCase();
-  if (key === "p" || (key === " " && !keyActivatesTarget(event))) {
-    togglePlay();
-  } else if (key === "y" || key === "1") {
-    vote("accept");
-  } else if (key === "n" || key === "2") {
-    vote("reject");
-  } else if (key === "s") {
-    skip();
-  } else {
-    return;
-  }
-  event.preventDefault(); // Space would otherwise scroll the page
-});
+setUpCheckKeys(el.clipStep, { play, accept: () => vote("accept"), reject: () => vote("reject"), skip });
 
 beginSession();

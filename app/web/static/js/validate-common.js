@@ -1,0 +1,109 @@
+// What the two checking pages share: validate.js (recordings) and validate-text.js
+// (transcriptions, translations, labels). On top of round.js: the session the server needs
+// before handing out anything to check, sending a vote, the expected answer after a practice
+// item, playing the clip, and the keys. `page` is as in round.js, with el.practiceResult.
+
+import { api, withRetries } from "./api.js";
+import { retryNotice, takeFresh } from "./round.js";
+import { announce, keyActivatesTarget, shortcutAllowed, showAlert } from "./ui.js";
+
+const PRACTICE_PAUSE_MS = 2500; // how long the expected answer of a practice item stays up
+
+// What is handed out counts as handed to this browser only when it has a session (the server
+// remembers when each was handed out, and takes a vote only once it could have been heard). The
+// page view normally brought one; if it did not (the address was asked to wait), ask before the
+// first queue, or every vote on it would be refused.
+let sessionChecked = false;
+
+/** Fetch `path` (the queue) and add its `key` list's new entries; false when none came. */
+export async function refillQueue(state, path, key) {
+  if (!sessionChecked) {
+    await withRetries(() => api("session", { method: "POST" }));
+    sessionChecked = true;
+  }
+  const answer = await withRetries(() => api(path));
+  return takeFresh(state, answer[key]);
+}
+
+/**
+ * Send the vote `body` to `path` for the item on screen, then move on with `next`. Once the
+ * server took it, `onSent()` runs and a practice item's expected answer is shown (`words`
+ * name the verdicts), else `sent` is announced. A failure worth retrying keeps the item; so
+ * does one that `keep(error)` handles (and returns true for); any other is said, then the
+ * page moves on (already answered, your own, gone: nothing to fix here).
+ */
+export async function sendVote(page, path, body, { words, sent, next, onSent = () => {}, keep = () => false }) {
+  const { state, el } = page;
+  state.busy = true;
+  page.setButtons();
+  showAlert(el.alert, "");
+  try {
+    const reply = await withRetries(() => api(path, { method: "POST", json: body }), {
+      onRetry: retryNotice(el.status),
+    });
+    state.done += 1;
+    onSent();
+    if (reply?.practice) {
+      await showPracticeAnswer(page, words, reply.practice);
+    } else {
+      announce(el.status, sent);
+    }
+  } catch (error) {
+    state.busy = false;
+    page.setButtons();
+    if (error.retryable) {
+      showAlert(el.alert, `${error.message} Press your answer again to retry.`);
+      return;
+    }
+    if (keep(error)) return;
+    showAlert(el.alert, error.message);
+  }
+  state.busy = false;
+  await next();
+}
+
+/** After a practice item: the expected answer, shown and announced, for a moment. */
+async function showPracticeAnswer(page, words, { expected, agreed }) {
+  const text =
+    `Practice: the expected answer was ${words[expected] ?? expected}. ` +
+    (agreed ? "You agreed." : "Your answer was different.");
+  page.el.practiceResult.textContent = text;
+  page.el.practiceResult.hidden = false;
+  announce(page.el.status, text);
+  await new Promise((resolve) => setTimeout(resolve, PRACTICE_PAUSE_MS));
+}
+
+/** Play or pause `media`, while `step` is on screen and nothing is on its way. */
+export function togglePlay(page, media, step) {
+  if (!media || step.hidden || page.state.busy) return;
+  if (media.paused) {
+    media.play().catch(() => {}); // a failure is reported by the media's "error" event
+  } else {
+    media.pause();
+  }
+}
+
+/**
+ * The keys of a checking page while `step` is on screen: P or Space play (when `play` is
+ * given), Y or 1 `accept`, N or 2 `reject`, S `skip`. Keys on `ownKeys` (a player with its own
+ * Space and arrows) are left to it.
+ */
+export function setUpCheckKeys(step, { play, accept, reject, skip, ownKeys = null }) {
+  document.addEventListener("keydown", (event) => {
+    if (step.hidden || !shortcutAllowed(event)) return;
+    if (ownKeys && event.target === ownKeys) return;
+    const key = event.key.toLowerCase();
+    if (play && (key === "p" || (key === " " && !keyActivatesTarget(event)))) {
+      play();
+    } else if (key === "y" || key === "1") {
+      accept();
+    } else if (key === "n" || key === "2") {
+      reject();
+    } else if (key === "s") {
+      skip();
+    } else {
+      return;
+    }
+    event.preventDefault(); // Space would otherwise scroll the page
+  });
+}
