@@ -98,10 +98,10 @@ export function isClosed(error) {
   return CLOSED.has(error.code);
 }
 
-/** Put the item's step on screen with the round's progress ("Clip 2 of 5"); focus `focus`. */
-export function showItemStep(page, word, step, focus) {
+/** Put the item's step on screen with the round's progress (`progress`: "Clip 2 of 5"); focus `focus`. */
+export function showItemStep(page, progress, step, focus) {
   page.el.progress.value = page.state.done;
-  page.el.progressText.textContent = `${word} ${page.state.done + 1} of ${page.sessionSize}`;
+  page.el.progressText.textContent = progress;
   page.setButtons();
   showStep(page.steps, step);
   focus.focus();
@@ -157,10 +157,10 @@ export function setUpReport(page, target, thanks, skip) {
   });
 }
 
-/** Say in the alert when a clip, image or recording cannot be loaded (`what` names it). */
-export function alertWhenUnloadable(media, alert, what) {
+/** Say `message` in the alert when a clip, image or recording cannot be loaded. */
+export function alertWhenUnloadable(media, alert, message) {
   media.addEventListener("error", () => {
     if (!media.getAttribute("src")) return; // cleared on purpose
-    showAlert(alert, `This ${what} could not be loaded. Skip it, or reload the page to try again.`);
+    showAlert(alert, message);
   });
 }

@@ -90,7 +90,7 @@ function showSentence() {
   discardTake();
   el.sentence.textContent = sentence.text;
   // Focus the new sentence so screen readers read it and the page scrolls to it.
-  showItemStep(page, "Sentence", el.recordStep, el.sentence);
+  showItemStep(page, `Sentence ${state.done + 1} of ${sessionSize}`, el.recordStep, el.sentence);
 }
 
 async function finish() {

@@ -35,6 +35,10 @@ export function showTaskItem({ clip, image, source }, item) {
 
 /** Say in `alert` when the clip or image cannot be loaded. */
 export function alertWhenItemUnloadable({ clip, image }, alert) {
-  if (clip) alertWhenUnloadable(clip, alert, "clip");
-  if (image) alertWhenUnloadable(image, alert, "image");
+  if (clip) {
+    alertWhenUnloadable(clip, alert, "This clip could not be loaded. Skip it, or reload the page to try again.");
+  }
+  if (image) {
+    alertWhenUnloadable(image, alert, "This image could not be loaded. Skip it, or reload the page to try again.");
+  }
 }

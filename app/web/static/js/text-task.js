@@ -95,7 +95,7 @@ function showItem() {
   answerBox.reset();
   // The instruction, read with the progress; the text box is one Tab away. Focusing the box
   // instead would open a phone's keyboard over the clip or image.
-  showItemStep(page, ITEM_WORDS[task], el.workStep, el.heading);
+  showItemStep(page, `${ITEM_WORDS[task]} ${state.done + 1} of ${sessionSize}`, el.workStep, el.heading);
 }
 
 // ---- answering ---------------------------------------------------------------------------

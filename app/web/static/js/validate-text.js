@@ -90,7 +90,7 @@ function showContribution() {
   el.practiceNote.hidden = !contribution.practice;
   el.practiceResult.hidden = true;
   closeCorrection();
-  showItemStep(page, "Check", el.checkStep, el.heading);
+  showItemStep(page, `Check ${state.done + 1} of ${sessionSize}`, el.checkStep, el.heading);
 }
 
 function finish() {

@@ -76,7 +76,7 @@ function showClip() {
   el.practiceResult.hidden = true;
   // Read with the sentence when it gets focus (a hidden note would be read too if named).
   el.sentence.setAttribute("aria-describedby", clip.practice ? "practice-note clip-heading" : "clip-heading");
-  showItemStep(page, "Recording", el.clipStep, el.sentence);
+  showItemStep(page, `Recording ${state.done + 1} of ${sessionSize}`, el.clipStep, el.sentence);
 }
 
 async function finish() {
@@ -124,7 +124,11 @@ el.audio.addEventListener("ended", () => {
   setButtons();
   announce(el.status, "Finished playing. Is it correct?");
 });
-alertWhenUnloadable(el.audio, el.alert, "recording");
+alertWhenUnloadable(
+  el.audio,
+  el.alert,
+  "This recording could not be loaded. Skip it, or reload the page to try again.",
+);
 
 // ---- answering ---------------------------------------------------------------------------
 
