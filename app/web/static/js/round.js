@@ -15,6 +15,7 @@
 //   setButtons() enable what may be pressed now
 
 import { api, withRetries } from "./api.js";
+import { formatNumber, t } from "./i18n.js";
 import { setUpReportDialog } from "./report.js";
 import { announce, byId, showAlert, showStep } from "./ui.js";
 
@@ -31,7 +32,9 @@ export function takeFresh(state, items) {
 
 /** withRetries' `onRetry` for a send: the polite region says it is being tried again. */
 export function retryNotice(status) {
-  return (_error, wait) => announce(status, `Connection problem. Trying again in ${wait} s…`);
+  return (_error, wait) =>
+    // Translators: said while a send is retried; {seconds} is a number of seconds.
+    announce(status, t("Connection problem. Trying again in {seconds} s…", { seconds: formatNumber(wait) }));
 }
 
 /** Start a round: the state emptied (and `reset` on top), then the first item. */
@@ -98,7 +101,7 @@ export function isClosed(error) {
   return CLOSED.has(error.code);
 }
 
-/** Put the item's step on screen with the round's progress (`progress`: "Clip 2 of 5"); focus `focus`. */
+/** Put the item's step on screen with the round's progress (`progress`: "Clip 2 of 5", translated); focus `focus`. */
 export function showItemStep(page, progress, step, focus) {
   page.el.progress.value = page.state.done;
   page.el.progressText.textContent = progress;
@@ -110,7 +113,7 @@ export function showItemStep(page, progress, step, focus) {
 /** The round's end: this round's count, the done step. */
 export function showDone(page) {
   if (page.media) page.media.removeAttribute("src");
-  byId("session-count").textContent = String(page.state.done);
+  byId("session-count").textContent = formatNumber(page.state.done);
   showStep(page.steps, page.el.doneStep);
   byId("done-heading").focus();
 }
@@ -129,7 +132,7 @@ export async function skipItem(page, path, { stayOnFailure = false, before = () 
   page.setButtons();
   try {
     await withRetries(() => api(path(item), { method: "POST" }));
-    announce(page.el.status, "Skipped.");
+    announce(page.el.status, t("Skipped."));
   } catch (error) {
     state.busy = false;
     showAlert(page.el.alert, error.message);
@@ -144,7 +147,7 @@ export async function skipItem(page, path, { stayOnFailure = false, before = () 
 
 /**
  * The Report button: the dialog (report.js) reports the item on screen as `target`; once the
- * report is taken, `thanks` is announced and the item skipped, so it is not shown again.
+ * report is taken, `thanks` (translated) is announced and the item skipped, so it is not shown again.
  */
 export function setUpReport(page, target, thanks, skip) {
   setUpReportDialog(page.el.report, {
@@ -157,7 +160,7 @@ export function setUpReport(page, target, thanks, skip) {
   });
 }
 
-/** Say `message` in the alert when a clip, image or recording cannot be loaded. */
+/** Say `message` (translated) in the alert when a clip, image or recording cannot be loaded. */
 export function alertWhenUnloadable(media, alert, message) {
   media.addEventListener("error", () => {
     if (!media.getAttribute("src")) return; // cleared on purpose

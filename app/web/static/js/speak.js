@@ -3,6 +3,7 @@
 // the person's totals. The page's text lives in speak.html; this file only switches it.
 
 import { api, newIdempotencyKey, withRetries } from "./api.js";
+import { formatNumber, t } from "./i18n.js";
 import { fileNameFor, MicrophoneError, Recorder } from "./recorder.js";
 import { initProfileForm, markProfileStepDone, profileStepDone } from "./profile.js";
 import {
@@ -90,7 +91,8 @@ function showSentence() {
   discardTake();
   el.sentence.textContent = sentence.text;
   // Focus the new sentence so screen readers read it and the page scrolls to it.
-  showItemStep(page, `Sentence ${state.done + 1} of ${sessionSize}`, el.recordStep, el.sentence);
+  const progress = t("Sentence {n} of {total}", { n: formatNumber(state.done + 1), total: formatNumber(sessionSize) });
+  showItemStep(page, progress, el.recordStep, el.sentence);
 }
 
 async function finish() {
@@ -99,10 +101,10 @@ async function finish() {
   showDone(page);
   try {
     const { totals } = await api("me");
-    byId("total-recordings").textContent = String(totals.recordings);
+    byId("total-recordings").textContent = formatNumber(totals.recordings);
     byId("total-seconds").textContent = seconds(totals.seconds_recorded * 1000);
-    byId("total-accepted").textContent = String(totals.accepted);
-    byId("total-pending").textContent = String(totals.pending);
+    byId("total-accepted").textContent = formatNumber(totals.accepted);
+    byId("total-pending").textContent = formatNumber(totals.pending);
   } catch (error) {
     showAlert(el.alert, error.message);
   }
@@ -112,7 +114,7 @@ async function finish() {
 
 function setButtons() {
   const recording = recorder.recording;
-  el.record.textContent = recording ? "Stop" : state.take ? "Re-record" : "Record";
+  el.record.textContent = recording ? t("Stop") : state.take ? t("Re-record") : t("Record");
   el.record.classList.toggle("recording", recording);
   el.record.disabled = state.busy;
   el.play.disabled = state.busy || recording || !state.take;
@@ -145,23 +147,25 @@ async function startRecording() {
     state.starting = false;
   }
   setButtons();
-  announce(el.status, "Recording. Read the sentence aloud, then press Stop.");
+  announce(el.status, t("Recording. Read the sentence aloud, then press Stop."));
 }
 
 async function stopRecording(automatic = false) {
   if (!recorder.recording) return;
   const { blob } = await recorder.stop();
   if (blob.size === 0) {
-    showAlert(el.alert, "Nothing was recorded. Please try again.");
+    showAlert(el.alert, t("Nothing was recorded. Please try again."));
   } else {
     // One key per take: a retried upload of this take is recognised, a new take is new.
     state.take = { blob, url: URL.createObjectURL(blob), key: newIdempotencyKey() };
     player.src = state.take.url;
+    const time = clock(maxMs);
     announce(
       el.status,
       automatic
-        ? `Recording stopped at ${clock(maxMs)}, the longest a recording may be. Play it back or submit it.`
-        : "Recorded. Play it back, record it again, or submit it.",
+        ? // Translators: {time} is the longest a recording may be, as minutes:seconds ("0:10").
+          t("Recording stopped at {time}, the longest a recording may be. Play it back or submit it.", { time })
+        : t("Recorded. Play it back, record it again, or submit it."),
     );
   }
   setButtons();
@@ -185,17 +189,17 @@ function togglePlay() {
   if (!state.take || recorder.recording) return;
   if (player.paused) {
     player.currentTime = 0;
-    player.play().catch(() => showAlert(el.alert, "This browser could not play the recording."));
+    player.play().catch(() => showAlert(el.alert, t("This browser could not play the recording.")));
   } else {
     player.pause();
   }
 }
 player.addEventListener("play", () => {
-  el.play.textContent = "Pause";
+  el.play.textContent = t("Pause");
 });
 for (const event of ["pause", "ended", "emptied"]) {
   player.addEventListener(event, () => {
-    el.play.textContent = "Play";
+    el.play.textContent = t("Play");
   });
 }
 
@@ -208,7 +212,7 @@ async function submit() {
   state.busy = true;
   setButtons();
   showAlert(el.alert, "");
-  announce(el.status, "Sending your recording…");
+  announce(el.status, t("Sending your recording…"));
 
   const form = new FormData();
   form.append("audio", take.blob, fileNameFor(take.blob.type));
@@ -220,7 +224,10 @@ async function submit() {
     });
     state.done += 1;
     state.durationMs += answer.recording.duration_ms || 0;
-    announce(el.status, `Saved. ${state.done} of ${sessionSize} recorded.`);
+    announce(
+      el.status,
+      t("Saved. {n} of {total} recorded.", { n: formatNumber(state.done), total: formatNumber(sessionSize) }),
+    );
     state.busy = false;
     await nextItem(page);
   } catch (error) {
@@ -228,7 +235,8 @@ async function submit() {
     el.status.textContent = ""; // "Sending…" is over; the alert says what happened
     if (error.retryable) {
       // Keep the take and its key: pressing Submit again cannot create a second recording.
-      showAlert(el.alert, `${error.message} Your recording is kept: press Submit to try again.`);
+      // Translators: {error} is the reason the recording did not arrive (a whole sentence).
+      showAlert(el.alert, t("{error} Your recording is kept: press Submit to try again.", { error: error.message }));
     } else if (error.code === "already_recorded" || error.code === "unknown_item") {
       showAlert(el.alert, error.message);
       await nextItem(page);
@@ -236,7 +244,8 @@ async function submit() {
     } else {
       // The server refused the audio (too short, silent…): its message says what to change.
       discardTake();
-      showAlert(el.alert, `${error.message} Please record the sentence again.`);
+      // Translators: {error} is why the server refused the recording (a whole sentence).
+      showAlert(el.alert, t("{error} Please record the sentence again.", { error: error.message }));
       el.record.focus();
     }
     setButtons();
@@ -256,7 +265,7 @@ el.skip.addEventListener("click", skip);
 byId("again").addEventListener("click", beginSession);
 
 // A reported sentence is also skipped, so this person is not shown it again.
-setUpReport(page, "sentence", "Thank you, the sentence was reported.", skip);
+setUpReport(page, "sentence", t("Thank you, the sentence was reported."), skip);
 
 document.addEventListener("keydown", (event) => {
   if (el.recordStep.hidden || !shortcutAllowed(event)) return;

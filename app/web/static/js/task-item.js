@@ -2,6 +2,7 @@
 // (validate-text.js): the clip (transcribe), the image (label) or the source sentence
 // (translate); the page has the one element its task needs.
 
+import { t } from "./i18n.js";
 import { alertWhenUnloadable } from "./round.js";
 
 /** The page's item elements; the two its task does not use are null. */
@@ -36,9 +37,9 @@ export function showTaskItem({ clip, image, source }, item) {
 /** Say in `alert` when the clip or image cannot be loaded. */
 export function alertWhenItemUnloadable({ clip, image }, alert) {
   if (clip) {
-    alertWhenUnloadable(clip, alert, "This clip could not be loaded. Skip it, or reload the page to try again.");
+    alertWhenUnloadable(clip, alert, t("This clip could not be loaded. Skip it, or reload the page to try again."));
   }
   if (image) {
-    alertWhenUnloadable(image, alert, "This image could not be loaded. Skip it, or reload the page to try again.");
+    alertWhenUnloadable(image, alert, t("This image could not be loaded. Skip it, or reload the page to try again."));
   }
 }

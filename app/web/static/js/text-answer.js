@@ -4,6 +4,7 @@
 // words ("far_from_reference" may be sent anyway, `confirmed`), and the idempotency key of a send.
 
 import { newIdempotencyKey } from "./api.js";
+import { t } from "./i18n.js";
 import { setUpScriptKeys } from "./script-keys.js";
 import { announce, byId, showAlert } from "./ui.js";
 
@@ -16,7 +17,8 @@ export class TextAnswer {
     this.confirm = byId(`${prefix}-confirm`);
     this.attempt = null; // {key, text, confirmed}: the last send; its key is reused only to retry it
     setUpScriptKeys(byId(`${prefix}-keys`), this.box, this.box.dataset.script, {
-      onInsert: (name) => announce(status, `${name} inserted`),
+      // Translators: said when a helper key typed its character; {name} is the character's name.
+      onInsert: (name) => announce(status, t("{name} inserted", { name })),
     });
     // Once the text changes, a refusal (or a "far from the reference" question) is about a text
     // no longer there.

@@ -5,6 +5,7 @@
 // The page's text lives in _text_task.html and its children; this file only switches it.
 
 import { api, withRetries } from "./api.js";
+import { formatNumber, t } from "./i18n.js";
 import {
   beginRound,
   isClosed,
@@ -28,7 +29,12 @@ const source = root.dataset.source; // translate: the source language's code; ""
 const sessionSize = Number(root.dataset.sessionSize);
 const fromParam = source ? `&from=${encodeURIComponent(source)}` : "";
 
-const ITEM_WORDS = { transcribe: "Clip", label: "Image", translate: "Sentence" };
+// The round's progress, one whole message per task ("Clip 2 of 5").
+const PROGRESS = {
+  transcribe: (params) => t("Clip {n} of {total}", params),
+  label: (params) => t("Image {n} of {total}", params),
+  translate: (params) => t("Sentence {n} of {total}", params),
+};
 // Refusals about the item, not the text: nothing to fix in the box, so the next item comes.
 const MOVE_ON = new Set(["item_full", "already_contributed", "item_retired", "unknown_item"]);
 
@@ -95,7 +101,8 @@ function showItem() {
   answerBox.reset();
   // The instruction, read with the progress; the text box is one Tab away. Focusing the box
   // instead would open a phone's keyboard over the clip or image.
-  showItemStep(page, `${ITEM_WORDS[task]} ${state.done + 1} of ${sessionSize}`, el.workStep, el.heading);
+  const progress = PROGRESS[task]({ n: formatNumber(state.done + 1), total: formatNumber(sessionSize) });
+  showItemStep(page, progress, el.workStep, el.heading);
 }
 
 // ---- answering ---------------------------------------------------------------------------
@@ -112,7 +119,7 @@ async function submit(confirmed = false) {
   if (!item || state.busy) return;
   const text = answerBox.box.value;
   if (!text.trim()) {
-    answerBox.refuse("Type the text first.");
+    answerBox.refuse(t("Type the text first."));
     return;
   }
   if (el.clip) el.clip.pause();
@@ -120,7 +127,7 @@ async function submit(confirmed = false) {
   state.busy = true;
   setButtons();
   showAlert(el.alert, "");
-  announce(el.status, "Sending…");
+  announce(el.status, t("Sending…"));
   const body = { item_id: item.id, idempotency_key: key, text };
   if (confirmed) body.confirmed = true;
   try {
@@ -128,7 +135,10 @@ async function submit(confirmed = false) {
       onRetry: retryNotice(el.status),
     });
     state.done += 1;
-    announce(el.status, `Saved. ${state.done} of ${sessionSize} done.`);
+    announce(
+      el.status,
+      t("Saved. {n} of {total} done.", { n: formatNumber(state.done), total: formatNumber(sessionSize) }),
+    );
     state.busy = false;
     await nextItem(page);
   } catch (error) {
@@ -137,7 +147,8 @@ async function submit(confirmed = false) {
     setButtons();
     if (error.retryable) {
       // The text and its key are kept: pressing Submit again cannot make a second contribution.
-      showAlert(el.alert, `${error.message} Your text is kept: press Submit to try again.`);
+      // Translators: {error} is the reason the text did not arrive (a whole sentence).
+      showAlert(el.alert, t("{error} Your text is kept: press Submit to try again.", { error: error.message }));
     } else if (MOVE_ON.has(error.code)) {
       showAlert(el.alert, error.message);
       await nextItem(page);
@@ -163,6 +174,6 @@ byId("again").addEventListener("click", beginSession);
 alertWhenItemUnloadable(el, el.alert);
 
 // A reported item is also skipped, so this person is not shown it again.
-setUpReport(page, "item", "Thank you, it was reported.", skip);
+setUpReport(page, "item", t("Thank you, it was reported."), skip);
 
 beginSession();

@@ -4,6 +4,7 @@
 // item, playing the clip, and the keys. `page` is as in round.js, with el.practiceResult.
 
 import { api, withRetries } from "./api.js";
+import { t } from "./i18n.js";
 import { retryNotice, takeFresh } from "./round.js";
 import { announce, keyActivatesTarget, shortcutAllowed, showAlert } from "./ui.js";
 
@@ -27,8 +28,8 @@ export async function refillQueue(state, path, key) {
 
 /**
  * Send the vote `body` to `path` for the item on screen, then move on with `next`. Once the
- * server took it, `onSent()` runs and a practice item's expected answer is shown (`words`
- * name the verdicts), else `sent` is announced. A failure worth retrying keeps the item; so
+ * server took it, `onSent()` runs and a practice item's expected answer is shown (`words`:
+ * verdict → a function giving its translated name), else `sent` (translated) is announced. A failure worth retrying keeps the item; so
  * does one that `keep(error)` handles (and returns true for); any other is said, then the
  * page moves on (already answered, your own, gone: nothing to fix here).
  */
@@ -52,7 +53,8 @@ export async function sendVote(page, path, body, { words, sent, next, onSent = (
     state.busy = false;
     page.setButtons();
     if (error.retryable) {
-      showAlert(el.alert, `${error.message} Press your answer again to retry.`);
+      // Translators: {error} is the reason the answer did not arrive (a whole sentence).
+      showAlert(el.alert, t("{error} Press your answer again to retry.", { error: error.message }));
       return;
     }
     if (keep(error)) return;
@@ -64,9 +66,12 @@ export async function sendVote(page, path, body, { words, sent, next, onSent = (
 
 /** After a practice item: the expected answer, shown and announced, for a moment. */
 async function showPracticeAnswer(page, words, { expected, agreed }) {
-  const text =
-    `Practice: the expected answer was ${words[expected] ?? expected}. ` +
-    (agreed ? "You agreed." : "Your answer was different.");
+  const answer = words[expected]?.() ?? expected;
+  const text = agreed
+    ? // Translators: after a practice check; {answer} is the name of an answer button ("Correct"…).
+      t("Practice: the expected answer was {answer}. You agreed.", { answer })
+    : // Translators: after a practice check; {answer} is the name of an answer button ("Correct"…).
+      t("Practice: the expected answer was {answer}. Your answer was different.", { answer });
   page.el.practiceResult.textContent = text;
   page.el.practiceResult.hidden = false;
   announce(page.el.status, text);

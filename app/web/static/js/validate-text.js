@@ -4,6 +4,7 @@
 // answers unlock once its clip has been heard to the end (the server counts a vote only then).
 // Practice items (`practice: true`) show the expected answer after the vote, as validate.js does.
 
+import { formatNumber, t } from "./i18n.js";
 import { beginRound, nextItem, setUpReport, showDone, showItemStep, skipItem } from "./round.js";
 import { alertWhenItemUnloadable, showTaskItem, taskItemElements } from "./task-item.js";
 import { TextAnswer } from "./text-answer.js";
@@ -16,7 +17,12 @@ const language = root.dataset.language;
 const source = root.dataset.source;
 const sessionSize = Number(root.dataset.sessionSize);
 const fromParam = source ? `&from=${encodeURIComponent(source)}` : "";
-const VERDICT_WORDS = { accept: "Correct", reject: "Needs a change", change: "Needs a change" };
+// The answers' names, as on their buttons (the practice result names the expected one).
+const VERDICT_WORDS = {
+  accept: () => t("Correct"),
+  reject: () => t("Needs a change"),
+  change: () => t("Needs a change"),
+};
 
 const el = {
   status: byId("status"),
@@ -79,7 +85,7 @@ function showContribution() {
   const { item } = contribution;
   state.listened = !el.clip; // only a clip must be heard first
   showTaskItem(el, item);
-  if (el.clip) el.hint.textContent = "Listen to the whole clip, then answer.";
+  if (el.clip) el.hint.textContent = t("Listen to the whole clip, then answer.");
   if (el.source) {
     // The source sentence keeps its own language and direction (RTL Urdu into Hindi, say).
     el.source.lang = item.source_language || source || "";
@@ -90,11 +96,13 @@ function showContribution() {
   el.practiceNote.hidden = !contribution.practice;
   el.practiceResult.hidden = true;
   closeCorrection();
-  showItemStep(page, `Check ${state.done + 1} of ${sessionSize}`, el.checkStep, el.heading);
+  // Translators: the progress of a round of checks ("Check 2 of 5").
+  const progress = t("Check {n} of {total}", { n: formatNumber(state.done + 1), total: formatNumber(sessionSize) });
+  showItemStep(page, progress, el.checkStep, el.heading);
 }
 
 function finish() {
-  byId("session-corrected").textContent = String(state.corrected);
+  byId("session-corrected").textContent = formatNumber(state.corrected);
   showDone(page);
 }
 
@@ -140,11 +148,11 @@ async function answer(verdict, { confirmed = false } = {}) {
   if (verdict === "change") {
     const text = correction.box.value;
     if (!text.trim()) {
-      correction.refuse("Type the corrected text, or answer Correct.");
+      correction.refuse(t("Type the corrected text, or answer Correct."));
       return;
     }
     if (text.trim() === contribution.text.trim()) {
-      correction.refuse("The text is unchanged. Correct what is wrong, or answer Correct.");
+      correction.refuse(t("The text is unchanged. Correct what is wrong, or answer Correct."));
       return;
     }
     body.text = text;
@@ -154,7 +162,7 @@ async function answer(verdict, { confirmed = false } = {}) {
   if (el.clip) el.clip.pause();
   await sendVote(page, `contributions/${contribution.id}/votes`, body, {
     words: VERDICT_WORDS,
-    sent: verdict === "accept" ? "Marked correct." : "Correction sent.",
+    sent: verdict === "accept" ? t("Marked correct.") : t("Correction sent."),
     next: () => nextItem(page),
     onSent: () => {
       if (verdict === "change") state.corrected += 1;
@@ -184,9 +192,9 @@ if (el.clip) {
   el.clip.addEventListener("ended", () => {
     if (state.listened) return;
     state.listened = true;
-    el.hint.textContent = "Is the text exactly what the clip says?";
+    el.hint.textContent = t("Is the text exactly what the clip says?");
     setButtons();
-    announce(el.status, "Finished playing. Is the text correct?");
+    announce(el.status, t("Finished playing. Is the text correct?"));
   });
 }
 alertWhenItemUnloadable(el, el.alert);
@@ -209,7 +217,7 @@ el.skip.addEventListener("click", skip);
 byId("again").addEventListener("click", beginSession);
 
 // A reported contribution is also skipped, so this person is not asked about it again.
-setUpReport(page, "contribution", "Thank you, it was reported.", skip);
+setUpReport(page, "contribution", t("Thank you, it was reported."), skip);
 
 setUpCheckKeys(el.checkStep, {
   play: el.clip ? () => togglePlay(page, el.clip, el.checkStep) : null,

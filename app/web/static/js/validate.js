@@ -6,6 +6,7 @@
 // answer) is shown and announced for a moment before the next clip.
 
 import { api } from "./api.js";
+import { formatNumber, t } from "./i18n.js";
 import { alertWhenUnloadable, beginRound, nextItem, setUpReport, showDone, showItemStep, skipItem } from "./round.js";
 import { announce, byId, showAlert } from "./ui.js";
 import { refillQueue, sendVote, setUpCheckKeys, togglePlay } from "./validate-common.js";
@@ -13,7 +14,8 @@ import { refillQueue, sendVote, setUpCheckKeys, togglePlay } from "./validate-co
 const root = byId("validate");
 const language = root.dataset.language;
 const sessionSize = Number(root.dataset.sessionSize);
-const VERDICT_WORDS = { accept: "Correct", reject: "Incorrect" };
+// The answers' names, as on their buttons (the practice result names the expected one).
+const VERDICT_WORDS = { accept: () => t("Correct"), reject: () => t("Incorrect") };
 
 const el = {
   status: byId("status"),
@@ -71,19 +73,20 @@ function showClip() {
   el.audio.src = clip.audio_url;
   el.audio.load();
   el.playback.value = 0;
-  el.hint.textContent = "Listen to the whole recording, then answer.";
+  el.hint.textContent = t("Listen to the whole recording, then answer.");
   el.practiceNote.hidden = !clip.practice;
   el.practiceResult.hidden = true;
   // Read with the sentence when it gets focus (a hidden note would be read too if named).
   el.sentence.setAttribute("aria-describedby", clip.practice ? "practice-note clip-heading" : "clip-heading");
-  showItemStep(page, `Recording ${state.done + 1} of ${sessionSize}`, el.clipStep, el.sentence);
+  const progress = t("Recording {n} of {total}", { n: formatNumber(state.done + 1), total: formatNumber(sessionSize) });
+  showItemStep(page, progress, el.clipStep, el.sentence);
 }
 
 async function finish() {
   showDone(page);
   try {
     const { totals } = await api("me");
-    byId("total-validations").textContent = String(totals.validations);
+    byId("total-validations").textContent = formatNumber(totals.validations);
   } catch (error) {
     showAlert(el.alert, error.message);
   }
@@ -104,10 +107,10 @@ function play() {
 }
 
 el.audio.addEventListener("play", () => {
-  el.play.textContent = "Pause";
+  el.play.textContent = t("Pause");
 });
 el.audio.addEventListener("pause", () => {
-  el.play.textContent = el.audio.ended || state.listened ? "Play again" : "Play";
+  el.play.textContent = el.audio.ended || state.listened ? t("Play again") : t("Play");
 });
 el.audio.addEventListener("timeupdate", () => {
   // Recordings made by MediaRecorder often carry no duration (Infinity until played through),
@@ -119,15 +122,15 @@ el.audio.addEventListener("timeupdate", () => {
 el.audio.addEventListener("ended", () => {
   state.listened = true;
   el.playback.value = 1;
-  el.play.textContent = "Play again";
-  el.hint.textContent = "Did it match the sentence exactly?";
+  el.play.textContent = t("Play again");
+  el.hint.textContent = t("Did it match the sentence exactly?");
   setButtons();
-  announce(el.status, "Finished playing. Is it correct?");
+  announce(el.status, t("Finished playing. Is it correct?"));
 });
 alertWhenUnloadable(
   el.audio,
   el.alert,
-  "This recording could not be loaded. Skip it, or reload the page to try again.",
+  t("This recording could not be loaded. Skip it, or reload the page to try again."),
 );
 
 // ---- answering ---------------------------------------------------------------------------
@@ -137,7 +140,7 @@ async function vote(verdict) {
   if (!clip || !state.listened || state.busy) return;
   await sendVote(page, `recordings/${clip.id}/votes`, { verdict }, {
     words: VERDICT_WORDS,
-    sent: verdict === "accept" ? "Marked correct." : "Marked incorrect.",
+    sent: verdict === "accept" ? t("Marked correct.") : t("Marked incorrect."),
     next: () => nextItem(page),
   });
 }
@@ -155,7 +158,7 @@ el.skip.addEventListener("click", skip);
 byId("again").addEventListener("click", beginSession);
 
 // A reported clip is also skipped, so this person is not asked about it again.
-setUpReport(page, "recording", "Thank you, the recording was reported.", skip);
+setUpReport(page, "recording", t("Thank you, the recording was reported."), skip);
 
 setUpCheckKeys(el.clipStep, { play, accept: () => vote("accept"), reject: () => vote("reject"), skip });
 
