@@ -4,7 +4,7 @@
 // typed), shown in place of a recording's sentence.
 
 import { api } from "./api.js";
-import { formatNumber, locale, t } from "./i18n.js";
+import { formatNumber, intlLocale, t } from "./i18n.js";
 import { byId, seconds, showAlert } from "./ui.js";
 
 const root = byId("contributions");
@@ -27,7 +27,7 @@ const TASK_LABELS = {
 };
 
 const taskLabel = (task) => TASK_LABELS[task]?.() ?? task;
-const dateFormat = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" });
+const dateFormat = new Intl.DateTimeFormat(intlLocale, { dateStyle: "medium", timeStyle: "short" });
 
 function showTotals(totals) {
   for (const field of ["recordings", "accepted", "pending", "rejected", "refused", "validations"]) {

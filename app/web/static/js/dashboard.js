@@ -4,7 +4,7 @@
 
 import { dataTable, horizontalBars, languageName, mountChart, showEmpty, stepLines } from "./charts.js";
 import { loadTasks, showTasks } from "./dashboard-tasks.js";
-import { formatNumber, locale, t, tn } from "./i18n.js";
+import { formatNumber, intlLocale, t, tn } from "./i18n.js";
 import { NotPublishedYet, count, dateTime, hours, loadPublished, percent, relativeTime } from "./published.js";
 import { announce, byId, showAlert } from "./ui.js";
 
@@ -55,8 +55,8 @@ function scopeName(code) {
 
 // Translators: hours on a chart's bar, e.g. "12.5 h".
 const hoursText = (h) => t("{hours} h", { hours: hours(h) });
-const dayFormat = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", timeZone: "UTC" });
-const fullDateFormat = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeZone: "UTC" });
+const dayFormat = new Intl.DateTimeFormat(intlLocale, { day: "numeric", month: "short", timeZone: "UTC" });
+const fullDateFormat = new Intl.DateTimeFormat(intlLocale, { dateStyle: "medium", timeZone: "UTC" });
 const dayLabel = (day) => dayFormat.format(new Date(day));
 const fullDate = (isoDate) => fullDateFormat.format(new Date(`${isoDate}T00:00:00Z`));
 

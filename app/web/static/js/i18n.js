@@ -25,8 +25,9 @@ async function loadMessages() {
 
 const messages = await loadMessages();
 const plurals = new Intl.PluralRules(locale);
-// Latin digits everywhere by default (docs/i18n.md); grouping is the locale's own.
-const numberLocale = `${locale}-u-nu-latn`;
+// Latin digits everywhere by default (docs/i18n.md), in numbers and dates alike; grouping,
+// names of months and the rest are the locale's own. Pass it to any Intl formatter.
+export const intlLocale = `${locale}-u-nu-latn`;
 
 function fill(text, params) {
   return text.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name) =>
@@ -50,5 +51,5 @@ export function tn(singular, plural, n, params = {}) {
 
 /** A number as the page's locale writes it (grouping, decimal sign), in Latin digits. */
 export function formatNumber(value, options = {}) {
-  return new Intl.NumberFormat(numberLocale, options).format(value);
+  return new Intl.NumberFormat(intlLocale, options).format(value);
 }

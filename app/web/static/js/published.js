@@ -3,7 +3,7 @@
 // this app's /public/ route; either way they are static files, never a database query.
 // Also the number formats the dashboard and the home page share, in the page's locale.
 
-import { formatNumber, locale, t } from "./i18n.js";
+import { formatNumber, intlLocale, t } from "./i18n.js";
 
 /** Nothing has been published yet (the first refresh has not run). */
 export class NotPublishedYet extends Error {}
@@ -75,7 +75,7 @@ const UNITS = [
 /** "3 hours ago", "yesterday", "just now" for an ISO timestamp. */
 export function relativeTime(iso, now = Date.now()) {
   const seconds = (new Date(iso).getTime() - now) / 1000;
-  const format = new Intl.RelativeTimeFormat(locale, { numeric: "auto" });
+  const format = new Intl.RelativeTimeFormat(intlLocale, { numeric: "auto" });
   for (const [unit, size] of UNITS) {
     if (Math.abs(seconds) >= size) return format.format(Math.round(seconds / size), unit);
   }
@@ -84,5 +84,5 @@ export function relativeTime(iso, now = Date.now()) {
 
 /** "25 Nov 2026, 16:00" in the reader's time zone. */
 export function dateTime(iso) {
-  return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
+  return new Intl.DateTimeFormat(intlLocale, { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
 }
