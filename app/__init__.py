@@ -45,7 +45,7 @@ def create_app(
     errors_http.init_app(app)
     security.init_app(app, settings, storage)
     identity.init_app(app)
-    i18n_runtime.init_app(app)
+    i18n_runtime.init_app(app, settings.interface_digits)
 
     from app.api.views import bp as api_bp
     from app.contribute.views import bp as contribute_bp

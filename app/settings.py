@@ -63,6 +63,10 @@ class Settings:
     secret_key: str | None = None
     cdn_base_url: str | None = None
     log_level: str = "INFO"
+    # Digits of numbers and dates in the interface: "latin" (0-9, the default: the dashboard's
+    # data, the exports and most phone keyboards use them) or "native" (each locale's own,
+    # app/i18n/locales.py: १२,३४,५६७ in Hindi).
+    interface_digits: str = "latin"
 
     # The contributor loop.
     max_upload_bytes: int = 5 * 1024 * 1024
@@ -202,6 +206,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         secret_key=secret_key,
         cdn_base_url=env.url("CDN_BASE_URL"),
         log_level=env.choice("LOG_LEVEL", LOG_LEVELS, default="INFO", upper=True),
+        interface_digits=env.choice("INTERFACE_DIGITS", ("latin", "native"), default="latin"),
         max_upload_bytes=env.number("MAX_UPLOAD_MB", default=5, minimum=1, maximum=100)
         * 1024
         * 1024,

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from babel.numbers import format_decimal
-from flask import Flask, g, has_request_context, redirect, request, url_for
+from flask import Flask, current_app, g, has_request_context, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from app.errors import BadRequest, NotFound
@@ -90,9 +90,31 @@ def translate(message: str) -> str:
     return render(message, loaded(current_locale().code).translations.gettext)
 
 
+# The zero of each numbering system the locales name (Unicode has the ten digits in a row).
+_ZEROS = {
+    "deva": 0x966, "beng": 0x9E6, "guru": 0xA66, "gujr": 0xAE6, "orya": 0xB66,
+    "tamldec": 0xBE6, "telu": 0xC66, "knda": 0xCE6, "mlym": 0xD66, "arabext": 0x6F0,
+}  # fmt: skip
+
+
+def numbering(locale: Locale | None = None) -> str:
+    """The numbering system of the interface: Latin digits unless INTERFACE_DIGITS=native
+    and the locale has digits of its own."""
+    locale = locale or current_locale()
+    native = has_request_context() and current_app.config.get("INTERFACE_DIGITS") == "native"
+    return locale.native_digits if native and locale.native_digits in _ZEROS else "latn"
+
+
 def format_number(value: float | int, locale: Locale | None = None) -> str:
-    """`value` grouped as the locale groups (Indian locales: 12,34,567), in Latin digits."""
-    return format_decimal(value, locale=(locale or current_locale()).cldr, numbering_system="latn")
+    """`value` grouped as the locale groups (Indian locales: 12,34,567), in the interface's
+    digits (`numbering`)."""
+    locale = locale or current_locale()
+    text = format_decimal(value, locale=locale.cldr, numbering_system="latn")
+    system = numbering(locale)
+    if system == "latn":
+        return text
+    zero = _ZEROS[system]
+    return text.translate({ord("0") + d: chr(zero + d) for d in range(10)})
 
 
 def _local_path(target: str | None) -> str:
@@ -105,7 +127,8 @@ def _local_path(target: str | None) -> str:
     return target
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, digits: str = "latin") -> None:
+    app.config["INTERFACE_DIGITS"] = digits
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     # jinja's new-style wrappers fill the placeholders themselves (escaped, `num` defaulting to
@@ -124,6 +147,7 @@ def init_app(app: Flask) -> None:
         return {
             "ui_locale": locale,
             "ui_locales": LOCALES,
+            "ui_numbering": numbering(locale),
             "i18n_catalog_url": url_for("i18n_catalog", code=locale.code, v=catalog.script_hash),
         }
 

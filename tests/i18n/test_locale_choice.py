@@ -26,7 +26,9 @@ def html_tag(page: str) -> str:
 def test_accept_language_sets_lang_and_direction(app, locale) -> None:
     page = app.test_client().get("/", headers={"Accept-Language": f"{locale.code}-IN,en;q=0.5"})
     assert page.status_code == 200
-    assert html_tag(page.text) == f'<html lang="{locale.code}" dir="{locale.direction}">'
+    assert html_tag(page.text) == (
+        f'<html lang="{locale.code}" dir="{locale.direction}" data-numbering="latn">'
+    )
     switcher = re.search(r'<select id="locale-select".*?</select>', page.text, re.S)
     assert switcher is not None
     assert re.findall(r'value="([a-z]+)"', switcher.group(0)) == [x.code for x in LOCALES]
@@ -39,7 +41,7 @@ def test_urdu_is_right_to_left_and_an_unknown_language_is_english(app) -> None:
     client = app.test_client()
     assert 'dir="rtl"' in html_tag(client.get("/", headers={"Accept-Language": "ur"}).text)
     english = client.get("/", headers={"Accept-Language": "fr-FR, de;q=0.8"})
-    assert html_tag(english.text) == '<html lang="en" dir="ltr">'
+    assert html_tag(english.text).startswith('<html lang="en" dir="ltr"')
 
 
 def test_the_switcher_choice_persists_in_the_cookie_and_is_saved_in_the_profile(app, db) -> None:
@@ -116,7 +118,7 @@ def test_a_browser_gets_a_page_for_an_unknown_address_and_a_client_gets_json(app
     client = app.test_client()
     page = client.get("/nowhere", headers={"Accept": BROWSER_ACCEPT, "Accept-Language": "ur"})
     assert page.status_code == 404 and page.mimetype == "text/html"
-    assert html_tag(page.text) == '<html lang="ur" dir="rtl">'
+    assert html_tag(page.text).startswith('<html lang="ur" dir="rtl"')
     assert error_of(client.get("/nowhere")) == (404, "not_found")
     api = client.get("/api/v1/nowhere", headers={"Accept": BROWSER_ACCEPT})
     assert error_of(api) == (404, "not_found")
@@ -168,3 +170,24 @@ def test_api_errors_come_in_the_language_asked_for(app, locale) -> None:
     assert asked["code"] == english["code"] == "unknown_language"
     assert asked["message"] != english["message"]
     assert in_script(re.sub(r"'[^']*'|[A-Za-z/_{}?=.-]+", "", asked["message"]), locale.script)
+
+
+def test_native_digits_are_a_setting_and_latin_the_default(settings, database_url) -> None:
+    from dataclasses import replace
+
+    from app import create_app
+
+    latin = create_app(settings, database_url=database_url)
+    with latin.test_request_context("/", headers={"Accept-Language": "hi"}):
+        from app.i18n.runtime import format_number
+
+        assert format_number(1234567) == "12,34,567"
+    native = create_app(replace(settings, interface_digits="native"), database_url=database_url)
+    with native.test_request_context("/", headers={"Accept-Language": "hi"}):
+        assert format_number(1234567) == "१२,३४,५६७"
+    with native.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert format_number(1234567) == "1,234,567"  # English has no digits of its own
+    page = native.test_client().get("/", headers={"Accept-Language": "bn"}).text
+    assert 'data-numbering="beng"' in html_tag(page)
+    for app in (latin, native):
+        app.extensions["crowdsource.db"].close()

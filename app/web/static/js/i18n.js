@@ -25,9 +25,11 @@ async function loadMessages() {
 
 const messages = await loadMessages();
 const plurals = new Intl.PluralRules(locale);
-// Latin digits everywhere by default (docs/i18n.md), in numbers and dates alike; grouping,
-// names of months and the rest are the locale's own. Pass it to any Intl formatter.
-export const intlLocale = `${locale}-u-nu-latn`;
+// Latin digits by default (docs/i18n.md; INTERFACE_DIGITS=native gives the locale's own, as
+// <html data-numbering> says), in numbers and dates alike; grouping, names of months and the
+// rest are the locale's own. Pass it to any Intl formatter.
+const numbering = document.documentElement.dataset.numbering || "latn";
+export const intlLocale = `${locale}-u-nu-${numbering}`;
 
 function fill(text, params) {
   return text.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name) =>
