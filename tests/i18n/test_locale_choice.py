@@ -44,21 +44,25 @@ def test_urdu_is_right_to_left_and_an_unknown_language_is_english(app) -> None:
     assert html_tag(english.text).startswith('<html lang="en" dir="ltr"')
 
 
-def test_the_switcher_choice_persists_in_the_cookie_and_is_saved_in_the_profile(app, db) -> None:
+@pytest.mark.parametrize("locale", LOCALES, ids=lambda locale: locale.code)
+def test_the_switcher_choice_persists_in_the_cookie_and_is_saved_in_the_profile(
+    app, db, locale
+) -> None:
     person = new_person(app)
     assert person.get("/").status_code == 200
+    other = "hi" if locale.code != "hi" else "ur"
 
-    chosen = person.post("/language", data={"locale": "ta", "next": "/dashboard"})
+    chosen = person.post("/language", data={"locale": locale.code, "next": "/dashboard"})
 
     assert chosen.status_code == 303 and chosen.headers["Location"] == "/dashboard"
-    assert "cs_locale=ta" in chosen.headers["Set-Cookie"]
-    page = person.get("/", headers={"Accept-Language": "hi"})  # the choice beats the browser
-    assert html_tag(page.text).startswith('<html lang="ta"')
+    assert f"cs_locale={locale.code}" in chosen.headers["Set-Cookie"]
+    page = person.get("/", headers={"Accept-Language": other})  # the choice beats the browser
+    assert html_tag(page.text).startswith(f'<html lang="{locale.code}" dir="{locale.direction}"')
     row = db.execute(
         "SELECT interface_locale FROM contributors WHERE id = %s", (person.contributor_id(),)
     ).fetchone()
-    assert row == {"interface_locale": "ta"}
-    assert person.get("/api/v1/me").get_json()["interface_locale"] == "ta"
+    assert row == {"interface_locale": locale.code}
+    assert person.get("/api/v1/me").get_json()["interface_locale"] == locale.code
 
 
 @pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil", ""])
