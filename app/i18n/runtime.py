@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from babel import Locale as BabelLocale
 from babel.numbers import format_decimal
 from flask import Flask, current_app, g, has_request_context, redirect, request, url_for
 from werkzeug.wrappers import Response
@@ -117,6 +118,18 @@ def format_number(value: float | int, locale: Locale | None = None) -> str:
     return text.translate({ord("0") + d: chr(zero + d) for d in range(10)})
 
 
+def language_name(language: Any) -> str:
+    """A contribution language's name in the interface's language (CLDR's, through Babel:
+    "ഹിന്ദി" for Hindi in the Malayalam interface), else its English name from the database.
+    English keeps the database's name. `language` is a row or mapping with `code` and `name`."""
+    code, english = language["code"], language["name"]
+    locale = current_locale()
+    if locale == DEFAULT_LOCALE:
+        return str(english)
+    named = BabelLocale.parse(locale.cldr).languages.get(str(code).replace("-", "_"))
+    return str(named) if named else str(english)
+
+
 def _local_path(target: str | None) -> str:
     """Where to go back to after a switch: a path on this site, never another host."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
@@ -137,6 +150,7 @@ def init_app(app: Flask, digits: str = "latin") -> None:
         gettext=_catalog_gettext, ngettext=_catalog_ngettext, newstyle=True
     )
     app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["language_name"] = language_name
     for locale in LOCALES:  # read every catalog at start: a broken one fails the boot
         loaded(locale.code)
 
