@@ -4,7 +4,7 @@
 // typed), shown in place of a recording's sentence.
 
 import { api } from "./api.js";
-import { formatNumber, intlLocale, t } from "./i18n.js";
+import { formatNumber, intlLocale, localiseLanguages, t } from "./i18n.js";
 import { byId, seconds, showAlert } from "./ui.js";
 
 const root = byId("contributions");
@@ -130,7 +130,7 @@ async function load() {
     ]);
     showTotals(me.totals);
     showTaskTotals(me.tasks);
-    const names = new Map(known.map((language) => [language.code, language.name]));
+    const names = new Map(localiseLanguages(known).map((language) => [language.code, language.name]));
     const template = byId("item-template");
     byId("list").replaceChildren(...list.contributions.map((item) => renderItem(template, item, names)));
     byId("empty").hidden = list.total > 0;

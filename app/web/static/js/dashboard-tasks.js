@@ -4,7 +4,7 @@
 // the section then says so and the rest of the page is drawn as before.
 
 import { languageName } from "./charts.js";
-import { t, tn } from "./i18n.js";
+import { languageName as nameInPageLanguage, t, tn } from "./i18n.js";
 import { count, hours, percent } from "./published.js";
 
 /**
@@ -87,7 +87,7 @@ function label(code, name, nativeName, direction) {
 
 /** The row's language (translated into), with the names tasks.json carries. */
 function targetLabel(row) {
-  return label(row.language, row.name, row.native_name, row.direction);
+  return label(row.language, nameInPageLanguage(row.language, row.name), row.native_name, row.direction);
 }
 
 /** A source language, named from summary.json (tasks.json names only the target). */

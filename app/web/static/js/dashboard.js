@@ -4,7 +4,7 @@
 
 import { dataTable, horizontalBars, languageName, mountChart, showEmpty, stepLines } from "./charts.js";
 import { loadTasks, showTasks } from "./dashboard-tasks.js";
-import { formatNumber, intlLocale, t, tn } from "./i18n.js";
+import { formatNumber, intlLocale, localiseLanguages, t, tn } from "./i18n.js";
 import { NotPublishedYet, count, dateTime, hours, loadPublished, percent, relativeTime } from "./published.js";
 import { announce, byId, showAlert } from "./ui.js";
 
@@ -536,6 +536,8 @@ async function load() {
     // tasks.json is read apart: a set published before it existed names none, and a failure
     // to read it leaves the rest of the page as it is (the section says why).
     published.tasks = await loadTasks(base, published.manifest).catch((error) => error);
+    // names in the page's language, for every use below
+    published.summary.languages = localiseLanguages(published.summary.languages);
     languages = new Map(published.summary.languages.map((language) => [language.code, language]));
     showFilter();
     showUpdated();

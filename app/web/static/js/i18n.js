@@ -55,3 +55,24 @@ export function tn(singular, plural, n, params = {}) {
 export function formatNumber(value, options = {}) {
   return new Intl.NumberFormat(intlLocale, options).format(value);
 }
+
+const displayNames = locale === "en" ? null : new Intl.DisplayNames([locale], { type: "language", fallback: "none" });
+
+/**
+ * A contribution language's name in the page's language ("ഹിന്ദി" for Hindi on a Malayalam
+ * page, from the browser's CLDR data), else `english` (the name the API gives). English pages
+ * keep the API's name, as the server's templates do.
+ */
+export function languageName(code, english) {
+  if (!displayNames) return english;
+  try {
+    return displayNames.of(code) || english;
+  } catch {
+    return english; // a code Intl does not accept
+  }
+}
+
+/** The API's language entries with `name` in the page's language (see languageName). */
+export function localiseLanguages(entries) {
+  return entries.map((entry) => ({ ...entry, name: languageName(entry.code, entry.name) }));
+}

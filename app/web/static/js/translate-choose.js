@@ -3,7 +3,7 @@
 // `?to=<code>` (a language card's Translate link) keeps the pairs into that language.
 
 import { api } from "./api.js";
-import { t, tn } from "./i18n.js";
+import { localiseLanguages, t, tn } from "./i18n.js";
 import { byId, showAlert } from "./ui.js";
 
 const root = byId("choose-pair");
@@ -54,7 +54,7 @@ async function load() {
     // Language names are only a nicety: without them the codes are shown.
     const names = api("languages").catch(() => ({ languages: [] }));
     const [{ tasks }, { languages: known }] = await Promise.all([api("tasks"), names]);
-    const languages = new Map(known.map((language) => [language.code, language]));
+    const languages = new Map(localiseLanguages(known).map((language) => [language.code, language]));
     const pairs = tasks
       .filter((entry) => entry.task === "translate" && entry.source_language)
       .filter((entry) => !target || entry.language === target)
