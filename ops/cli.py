@@ -17,6 +17,7 @@ from ops.context import SCHEMA_CHECK
 from ops.cost import cost
 from ops.db import db
 from ops.export import export
+from ops.feedback import feedback
 from ops.functional import functional_test
 from ops.generate import generate
 from ops.i18n import i18n
@@ -117,6 +118,7 @@ cli.add_command(sweep)
 cli.add_command(backup)
 cli.add_command(restore)
 cli.add_command(reports)
+cli.add_command(feedback)
 cli.add_command(known_answers)
 cli.add_command(validators)
 cli.add_command(i18n)

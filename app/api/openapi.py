@@ -162,6 +162,15 @@ def _operations() -> list[tuple[str, str, Obj]]:
             body=request_body("Report"),
             errors=(*DB, *JSON_BODY, "missing_field", "invalid_field", "note_required",
                     "unknown_item", "unknown_recording", "unknown_contribution")),
+        op("POST /feedback", "feedback.send", "Send feedback to the team",
+            {201: returns("FeedbackSent", "Stored.")},
+            body=request_body("Feedback"), session=False,
+            errors=(*DB, *JSON_BODY, "missing_field", "invalid_field", "empty_text", "too_long",
+                    "invalid_value"),
+            description="No session is needed: a visitor without one may send feedback too "
+            "(with one, the team sees that the sender had a session, never who). Each refusal "
+            "names its `field`. Limited per client address (and per session when there is "
+            "one): past it, `429 rate_limited` with `Retry-After`."),
         *task_operations(),
     ]  # fmt: skip
 
@@ -174,6 +183,7 @@ _TAGS = {
     "corrections (on any task's contribution).",
     "contributors": "The visitor's profile, totals and contributions.",
     "reports": "Flagging items and contributions as unfit.",
+    "feedback": "The feedback form: what volunteers tell the team.",
     "reference": "Languages, profile choices and this document.",
     "health": "Probes for orchestrators.",
 }

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.contributors.service import AGE_GROUPS, GENDERS
+from app.feedback.service import ANSWERS, CATEGORIES, MESSAGE_MAX, PAGE_MAX
 from app.reports.service import REASONS, TARGETS
 from app.tasks import TASKS, TYPED_TASKS
 from app.validate.service import VERDICTS
@@ -353,4 +354,40 @@ SCHEMAS: dict[str, Schema] = {
         },
     },
     "Reported": obj(reported={"const": True}),
+    "Feedback": {
+        **obj(
+            ("rating", "would_recommend", "would_return", "page", "task", "language"),
+            closed=False,
+            rating=nullable(count(minimum=1, maximum=5, description="1 (poor) to 5 (great).")),
+            category=enum(*CATEGORIES),
+            message=text(
+                minLength=1,
+                maxLength=MESSAGE_MAX,
+                pattern=NOT_BLANK_PATTERN,
+                description=f"Not blank; at most {MESSAGE_MAX:,} characters once trimmed and "
+                "NFC-normalised (a text that grows past it when composed answers 422 "
+                "`too_long`).",
+            ),
+            would_recommend=nullable(enum(*ANSWERS)),
+            would_return=nullable(enum(*ANSWERS)),
+            page=nullable(
+                text(
+                    maxLength=PAGE_MAX,
+                    pattern="^/[^\\x00]*$",
+                    description="The path of the page the form was opened from.",
+                )
+            ),
+            task=nullable(enum(*TASK_NAMES, description="The task of that page, if any.")),
+            language=nullable(
+                text(
+                    pattern=LANGUAGE_CODE_PATTERN,
+                    description="The contribution language of that page, if any; a code that "
+                    "names no language answers 422 `invalid_value`.",
+                )
+            ),
+        ),
+        **IGNORED_FIELDS,
+        "description": "The feedback form. Other fields are ignored.",
+    },
+    "FeedbackSent": obj(feedback=obj(id=item_id(description="The feedback's id."))),
 }

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
+from werkzeug.exceptions import HTTPException
 
 from app import deps
 from app.contributors.identity import current_contributor_id, issue_session
+from app.feedback.service import PAGE_MAX
 from app.languages.cached import active_languages
 from app.security.limits import new_session_allowed
 
@@ -121,3 +123,45 @@ def dashboard() -> str:
     """The public dashboard: a shell whose script reads the published JSON files. It never
     touches the database, so it costs nothing however many people look at it."""
     return render_template("dashboard.html", dashboard_base=_dashboard_base(), active="dashboard")
+
+
+# The pages whose task and language the feedback form fills in: endpoint -> task (None: the
+# task is in the URL, as `task`).
+_TASK_PAGES = {
+    "web.speak": "speak", "web.validate": "speak", "task_pages.transcribe": "transcribe",
+    "task_pages.label": "label", "task_pages.translate": "translate",
+    "task_pages.validate_text": None,
+}  # fmt: skip
+
+
+def _feedback_origin(raw: str | None) -> dict[str, Any]:
+    """What the form says about the page it was opened from (`?from=`): the path when it is
+    one of ours (starts with one '/', short, no control character), and that page's task and
+    language when it is a task's page of an active language."""
+    origin: dict[str, Any] = {"page": None, "task": None, "language": None}
+    if (
+        not raw
+        or not raw.startswith("/")
+        or raw.startswith("//")
+        or len(raw) > PAGE_MAX
+        or any(ch < " " or ch in "\\\x7f" for ch in raw)
+    ):
+        return origin
+    origin["page"] = raw
+    try:
+        endpoint, args = current_app.url_map.bind("localhost").match(raw.split("?")[0])
+    except HTTPException:
+        return origin
+    if endpoint in _TASK_PAGES and _find_language(str(args.get("code", ""))) is not None:
+        task = _TASK_PAGES[endpoint] or args.get("task")
+        if task in ("speak", "transcribe", "translate", "label"):
+            origin["task"], origin["language"] = task, args["code"]
+    return origin
+
+
+@bp.get("/feedback")
+def feedback() -> str:
+    """The feedback form (sent by its script to POST /api/v1/feedback), with the page it was
+    opened from (`?from=`, the footer's link) and that page's task and language."""
+    origin = _feedback_origin(request.args.get("from"))
+    return render_template("feedback.html", origin=origin, active="feedback")

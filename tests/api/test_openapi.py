@@ -317,6 +317,13 @@ def test_a_journey_through_the_api_matches_the_document(
     assert validator.post("/api/v1/reports", json=report).status_code == 201
     assert validator.get("/api/v1/languages/hi/clips").get_json()["clips"] == []
     assert validator.get("/api/v1/me").get_json()["totals"]["validations"] == 1
+    # Feedback, from a visitor without a session and from a validator with every field.
+    sent = visitor.post("/api/v1/feedback", json={"category": "bug", "message": "Stuck."})
+    assert sent.status_code == 201
+    feedback = {"rating": 5, "category": "praise", "message": "अच्छा है", "would_recommend": "yes",
+                "would_return": "maybe", "page": "/validate/hi", "task": "speak",
+                "language": "hi"}  # fmt: skip
+    assert validator.post("/api/v1/feedback", json=feedback).status_code == 201
     tour_the_tasks(app, db, person)
 
     succeeded = {(path, method) for path, method, status in contract if status < 300}
@@ -402,6 +409,21 @@ def test_errors_match_the_document(
     assert post(validator, "/reports", json=report) == (404, "unknown_item")
     report = {"target": "recording", "id": str(missing), "reason": "offensive"}
     assert post(validator, "/reports", json=report) == (404, "unknown_recording")
+
+    # Feedback.
+    feedback = {"category": "bug", "message": "Stuck."}
+    assert post(validator, "/feedback", json={**feedback, "rating": 6}) == (422, "invalid_field")
+    assert post(validator, "/feedback", json={**feedback, "category": None}) == (
+        400, "missing_field",
+    )  # fmt: skip
+    assert post(validator, "/feedback", json={**feedback, "message": " "}) == (422, "empty_text")
+    assert post(validator, "/feedback", json={**feedback, "message": "x" * 1001}) == (
+        422, "too_long",
+    )  # fmt: skip
+    assert post(validator, "/feedback", json={**feedback, "language": "zz"}) == (
+        422, "invalid_value",
+    )  # fmt: skip
+    assert post(validator, "/feedback", data="x") == (400, "not_json")
 
     # Hostile text, anywhere.
     assert get(validator, "/languages/hi/clips?count=%00") == (400, "invalid_input")

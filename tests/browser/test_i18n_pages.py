@@ -33,6 +33,7 @@ PAGES = {
     "contributions": "/me/contributions",
     "profile": "/profile",
     "dashboard": "/dashboard",
+    "feedback": "/feedback?from=/speak/hi",
     "not-found": "/speak/zz",
 }
 OVERFLOW_LOCALES = ("hi", "ta", "ml", "ur")

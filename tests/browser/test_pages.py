@@ -9,7 +9,8 @@ import re
 import pytest
 from flask.testing import FlaskClient
 
-PAGES = ["/", "/speak", "/validate", "/speak/hi", "/validate/hi", "/profile", "/me/contributions"]
+PAGES = ["/", "/speak", "/validate", "/speak/hi", "/validate/hi", "/profile", "/me/contributions",
+         "/feedback", "/feedback?from=/speak/hi"]  # fmt: skip
 
 
 @pytest.mark.parametrize("path", PAGES)
