@@ -34,7 +34,17 @@ from tests.conftest import CLI
 LISTEN_PERCENT = Settings.listen_percent
 
 BIN = Path(sys.executable).parent
-KEEP_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "XDG_RUNTIME_DIR", "SYSTEMROOT")
+# PYTHONPATH: a worktree's tests serve its own code (as the CLI fixture does)
+KEEP_ENV = (
+    "PATH",
+    "HOME",
+    "LANG",
+    "LC_ALL",
+    "TMPDIR",
+    "XDG_RUNTIME_DIR",
+    "SYSTEMROOT",
+    "PYTHONPATH",
+)
 
 
 def free_port() -> int:
