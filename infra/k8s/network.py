@@ -27,6 +27,7 @@ PUBLIC_PATHS: tuple[tuple[str, str], ...] = (
     ("/translate", "Prefix"),
     ("/label", "Prefix"),
     ("/language", "Exact"),  # the interface-language switcher's form
+    ("/feedback", "Exact"),  # the feedback form's page
     ("/i18n", "Prefix"),  # the page scripts' message catalogs
     ("/dashboard", "Prefix"),
     ("/profile", "Prefix"),
