@@ -24,6 +24,13 @@ from app.db.embedded import start_embedded_postgres
 from app.db.migrations import Migrator
 from app.settings import Settings
 
+# What a subprocess of the tests (the CLI, a live server) keeps of the environment: PATH-like
+# basics and no inherited settings; PYTHONPATH, so a run from a git worktree tests its own code,
+# not the editable install's.
+KEEP_ENV = (
+    "PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "XDG_RUNTIME_DIR", "SYSTEMROOT", "PYTHONPATH",
+)  # fmt: skip
+
 TEST_SECRET = "test-secret-key-not-for-production"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_AUDIO = PROJECT_ROOT / "tests" / "data" / "audio"  # see tests/data/README.md
@@ -160,18 +167,7 @@ class CLI:
 @pytest.fixture
 def cli(tmp_path: Path) -> CLI:
     """The CLI with a clean environment: only PATH-like basics, no inherited settings."""
-    # PYTHONPATH: a run from a git worktree tests its own code, not the editable install's.
-    keep = (
-        "PATH",
-        "HOME",
-        "LANG",
-        "LC_ALL",
-        "TMPDIR",
-        "XDG_RUNTIME_DIR",
-        "SYSTEMROOT",
-        "PYTHONPATH",
-    )
-    env = {k: v for k, v in os.environ.items() if k in keep}
+    env = {k: v for k, v in os.environ.items() if k in KEEP_ENV}
     env["PYTHONUNBUFFERED"] = "1"
     workdir = tmp_path / "cwd"
     workdir.mkdir()

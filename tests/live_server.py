@@ -28,23 +28,12 @@ import psycopg
 import requests
 
 from app.settings import Settings
-from tests.conftest import CLI
+from tests.conftest import CLI, KEEP_ENV
 
 # The share of a clip's duration that must pass between its serving and a vote on it.
 LISTEN_PERCENT = Settings.listen_percent
 
 BIN = Path(sys.executable).parent
-# PYTHONPATH: a worktree's tests serve its own code (as the CLI fixture does)
-KEEP_ENV = (
-    "PATH",
-    "HOME",
-    "LANG",
-    "LC_ALL",
-    "TMPDIR",
-    "XDG_RUNTIME_DIR",
-    "SYSTEMROOT",
-    "PYTHONPATH",
-)
 
 
 def free_port() -> int:
