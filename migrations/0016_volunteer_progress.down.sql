@@ -1,0 +1,11 @@
+DROP TABLE erasures;
+DROP TABLE certificates;
+DROP TABLE weekly_goals;
+DROP TABLE daily_activity;
+DROP TABLE achievements;
+DROP TABLE progress_counts;
+ALTER TABLE contributors
+    DROP COLUMN time_zone,
+    DROP COLUMN key_nonce,
+    DROP COLUMN session_generation,
+    DROP COLUMN leaderboard_opt_in;
