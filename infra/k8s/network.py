@@ -28,6 +28,7 @@ PUBLIC_PATHS: tuple[tuple[str, str], ...] = (
     ("/label", "Prefix"),
     ("/language", "Exact"),  # the interface-language switcher's form
     ("/feedback", "Exact"),  # the feedback form's page
+    ("/privacy", "Exact"),  # what is kept and how export and deletion work
     ("/i18n", "Prefix"),  # the page scripts' message catalogs
     ("/dashboard", "Prefix"),
     ("/profile", "Prefix"),
