@@ -34,6 +34,8 @@ PAGES = {
     "profile": "/profile",
     "dashboard": "/dashboard",
     "feedback": "/feedback?from=/speak/hi",
+    "certificate": "/certificate",
+    "certificate-check": "/certificates/K7QM-3XRT-9HWB",  # no such certificate
     "not-found": "/speak/zz",
 }
 OVERFLOW_LOCALES = ("hi", "ta", "ml", "ur")
