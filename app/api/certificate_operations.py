@@ -12,6 +12,7 @@ from app.api.schemas import (
     count,
     enum,
     obj,
+    object_of,
     text,
 )
 from app.certificates.service import (
@@ -86,9 +87,9 @@ CERTIFICATE_SCHEMAS: dict[str, Schema] = {
         "description": "Other fields are ignored.",
     },
     "CertificateIssued": obj(
-        certificate=obj(**_CERTIFICATE, pdf=text(format="uri-reference"))
+        certificate=object_of({**_CERTIFICATE, "pdf": text(format="uri-reference")})
     ),
-    "CertificateCheck": obj(certificate=obj(**_CERTIFICATE)),
+    "CertificateCheck": obj(certificate=object_of(_CERTIFICATE)),
 }
 CERTIFICATE_SCHEMAS["CertificateRequest"]["properties"]["name"]["not"] = {
     "pattern": _NAME_FORBIDDEN

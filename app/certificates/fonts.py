@@ -1,7 +1,7 @@
 """The Noto faces a certificate is set in, found in one place.
 
 Debian's fonts-noto-core puts them in /usr/share/fonts/truetype/noto (the Docker image
-installs that package); CERTIFICATE_FONTS_DIR overrides the folder. A face that is missing
+copies the faces below from that package). A face that is missing
 is a broken installation, not bad input: `FontsMissing` (503) names the file and the package.
 
 Which face draws a text: the script most of its letters are in (Unicode's character names
@@ -13,7 +13,6 @@ it lacks).
 from __future__ import annotations
 
 import functools
-import os
 import unicodedata
 from collections import Counter
 from pathlib import Path
@@ -59,14 +58,9 @@ class FontsMissing(ServiceUnavailable):
     code = "fonts_missing"
 
 
-def font_dir() -> Path:
-    """The folder of the Noto faces (CERTIFICATE_FONTS_DIR, else Debian's)."""
-    return Path(os.environ.get("CERTIFICATE_FONTS_DIR") or DEFAULT_DIR)
-
-
 def font_path(filename: str) -> Path:
     """The path of one face; raises FontsMissing when it is not there."""
-    path = font_dir() / filename
+    path = DEFAULT_DIR / filename
     if not path.is_file():
         raise FontsMissing(
             Text(

@@ -70,8 +70,10 @@ def _shape(pdf: FPDF, text: str, *, shaping: bool) -> None:
         pdf.set_text_shaping(True, direction="ltr")
 
 
-def _centred(pdf: FPDF, text: str, y: float, size: float, *, height: float = 10.0,
-             shaping: bool = True, x: float = MARGIN, w: float = PAGE_W - 2 * MARGIN) -> None:  # fmt: skip
+def _centred(
+    pdf: FPDF, text: str, y: float, size: float, *, height: float = 10.0, shaping: bool = True,
+    x: float = MARGIN, w: float = PAGE_W - 2 * MARGIN,
+) -> None:  # fmt: skip
     _shape(pdf, text, shaping=shaping)
     pdf.set_font_size(size)
     pdf.set_xy(x, y)

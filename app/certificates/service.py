@@ -119,9 +119,7 @@ def check_name(value: Any, default: str | None) -> str:
     if value is None:
         value = default
     if value is None:
-        raise NameRequired(
-            Text("Please write the name to print on the certificate."), field="name"
-        )
+        raise NameRequired(Text("Please write the name to print on the certificate."), field="name")
     if not isinstance(value, str):
         # Translators: 'name' is the name of a field of the request; keep it as it is.
         raise InvalidField(Text("'name' must be text."), field="name")

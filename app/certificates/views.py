@@ -12,8 +12,8 @@ from app.certificates.pdf import Content, Labels, render_certificate
 from app.certificates.service import (
     CONTRIBUTIONS_NEEDED,
     VALIDATIONS_NEEDED,
-    CertificateNotFound,
     Certificate,
+    CertificateNotFound,
     find_certificate,
     issue_certificate,
     links,

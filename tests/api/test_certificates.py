@@ -220,8 +220,7 @@ def test_anyone_checks_a_certificate_by_its_code(app: Flask, volunteer: Person, 
 @pytest.mark.parametrize("code", ["AAAA-BBBB-CCCC", "nonsense", "A" * 40])
 def test_an_unknown_code_is_a_404(app: Flask, db, code: str) -> None:
     visitor = new_person(app, session=False)
-    assert error_of(visitor.get(f"/api/v1/certificates/{code}")) == (404,
-                                                                     "certificate_not_found")
+    assert error_of(visitor.get(f"/api/v1/certificates/{code}")) == (404, "certificate_not_found")
     page = visitor.get(f"/certificates/{code}")
     assert page.status_code == 404 and "text/html" in page.content_type
 

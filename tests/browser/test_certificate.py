@@ -58,14 +58,16 @@ def ink(image: Image.Image) -> np.ndarray:
     return grey[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
 
 
+def thumbnail(grey: np.ndarray, width: int) -> np.ndarray:
+    image = Image.fromarray((grey * 255).astype(np.uint8))
+    resized = image.resize((width, THUMB_H), Image.Resampling.LANCZOS)
+    return np.asarray(resized, dtype=float) / 255
+
+
 def likeness(a: np.ndarray, b: np.ndarray) -> Likeness:
     ratio = (a.shape[1] / a.shape[0]) / (b.shape[1] / b.shape[0])
     width = round(THUMB_H * a.shape[1] / a.shape[0])
-    thumbs = [
-        np.asarray(Image.fromarray((x * 255).astype(np.uint8)).resize((width, THUMB_H),
-                   Image.Resampling.LANCZOS), dtype=float) / 255  # fmt: skip
-        for x in (a, b)
-    ]
+    thumbs = [thumbnail(x, width) for x in (a, b)]
     difference = float(np.abs(thumbs[0] - thumbs[1]).mean())
     correlation = float(np.corrcoef(thumbs[0].ravel(), thumbs[1].ravel())[0, 1])
     return Likeness(ratio, difference, correlation)
