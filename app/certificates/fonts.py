@@ -40,7 +40,8 @@ FACES: dict[str, tuple[str, ...]] = {
     "Mtei": ("NotoSansMeeteiMayek-Regular.ttf",),
     "Olck": ("NotoSansOlChiki-Regular.ttf",),
 }
-BOLD = "NotoSans-Bold.ttf"  # the title
+BOLD = "NotoSans-Bold.ttf"  # a Latin title
+LATIN = FACES["Latn"][0]
 
 # The first word(s) of a character's Unicode name -> its script.
 _NAME_PREFIXES = {

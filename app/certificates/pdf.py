@@ -19,7 +19,7 @@ from pathlib import Path
 import segno
 from fpdf import FPDF
 
-from app.certificates.fonts import BOLD, all_faces, face_for, font_path, main_script
+from app.certificates.fonts import BOLD, LATIN, all_faces, face_for, font_path, main_script
 
 PAGE_W, PAGE_H = 297.0, 210.0  # A4 landscape, mm
 MARGIN = 12.0
@@ -80,14 +80,17 @@ def _centred(
     pdf.cell(w, height, text, align="C")
 
 
-def _new_document(*, shaping: bool) -> FPDF:
+def _new_document(texts: Sequence[str], *, shaping: bool) -> FPDF:
+    """A4 landscape with the faces `texts` need (reading a face costs time: only those), and
+    Latin for the fallback of every one (a web address, a code)."""
     pdf = FPDF(orientation="L", unit="mm", format="A4")
     pdf.set_auto_page_break(False)
     pdf.set_margin(0)
-    for face in all_faces():
+    needed = {face_for(text) for text in texts} | {LATIN, BOLD}
+    faces = [face for face in all_faces() if face in needed]
+    for face in faces:
         pdf.add_font(_family(face), fname=str(font_path(face)))
-    families = [_family(face) for face in all_faces() if face != BOLD]
-    pdf.set_fallback_fonts(families)
+    pdf.set_fallback_fonts([_family(face) for face in faces if face != BOLD])
     if not shaping:
         pdf.text_shaping = None
     pdf.add_page()
@@ -104,7 +107,7 @@ def draw_name(pdf: FPDF, name: str, *, shaping: bool = True) -> None:
 
 def name_only(name: str, *, shaping: bool = True) -> bytes:
     """A page with only the name where the certificate has it (for tests)."""
-    pdf = _new_document(shaping=shaping)
+    pdf = _new_document([name], shaping=shaping)
     draw_name(pdf, name, shaping=shaping)
     return bytes(pdf.output())
 
@@ -136,7 +139,8 @@ def _qr(pdf: FPDF, url: str) -> None:
 
 def render_certificate(content: Content, labels: Labels) -> bytes:
     """The certificate as PDF bytes. Raises FontsMissing when a face is not installed."""
-    pdf = _new_document(shaping=True)
+    texts = [content.name, *content.language_names, *vars(labels).values()]
+    pdf = _new_document(texts, shaping=True)
     pdf.set_title(labels.title)
     pdf.set_draw_color(*ACCENT)
     pdf.set_line_width(1.2)
@@ -147,7 +151,7 @@ def render_certificate(content: Content, labels: Labels) -> bytes:
     pdf.set_text_color(*ACCENT)
     title_face = face_for(labels.title)
     _centred(pdf, labels.title, 26, 28, height=16)
-    if title_face == "NotoSans-Regular.ttf":  # Latin titles in bold, drawn over the same place
+    if title_face == LATIN:  # Latin titles in bold, drawn over the same place
         pdf.set_fill_color(255, 255, 255)
         pdf.rect(MARGIN + 5, 26, PAGE_W - 2 * MARGIN - 10, 16, style="F")
         pdf.set_font(_family(BOLD), size=28)
@@ -161,8 +165,11 @@ def render_certificate(content: Content, labels: Labels) -> bytes:
     _centred(pdf, labels.contributed, 104, 14)
     _languages(pdf, content.language_names, 116, 16)
     half = (PAGE_W - 2 * MARGIN) / 2
-    _centred(pdf, labels.contributions, 134, 16, x=MARGIN + 20, w=half - 20)
-    _centred(pdf, labels.validations, 134, 16, x=MARGIN + half, w=half - 20)
+    first, second = labels.contributions, labels.validations
+    if main_script(first) == "Arab":  # read from the right: contributions there
+        first, second = second, first
+    _centred(pdf, first, 134, 16, x=MARGIN + 20, w=half - 20)
+    _centred(pdf, second, 134, 16, x=MARGIN + half, w=half - 20)
     _centred(pdf, labels.issued, 148, 12)
     _centred(pdf, labels.code, 166, 12, x=MARGIN + 10, w=PAGE_W - 2 * MARGIN - 60)
     _centred(pdf, labels.check, 174, 10, x=MARGIN + 10, w=PAGE_W - 2 * MARGIN - 60)

@@ -246,3 +246,13 @@ def test_erasing_the_person_withdraws_the_certificate(app: Flask, volunteer: Per
     visitor = new_person(app, session=False)
     assert error_of(visitor.get(f"/api/v1/certificates/{code}")) == (404, "certificate_not_found")
     assert visitor.get(f"/certificates/{code}").status_code == 404
+
+
+def test_the_pdf_is_drawn_in_every_interface_language(volunteer: Person, db) -> None:
+    from app.i18n.locales import LOCALES
+
+    certificate = issue(volunteer, {"name": "عائشہ خان"}).get_json()["certificate"]
+    for n, locale in enumerate(LOCALES):
+        volunteer.environ_base["REMOTE_ADDR"] = f"192.0.2.{10 + n}"  # within the address limit
+        answer = volunteer.get(certificate["pdf"], headers={"Accept-Language": locale.code})
+        assert answer.status_code == 200 and answer.data.startswith(b"%PDF"), locale.code
