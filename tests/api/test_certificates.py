@@ -256,3 +256,28 @@ def test_the_pdf_is_drawn_in_every_interface_language(volunteer: Person, db) -> 
         volunteer.environ_base["REMOTE_ADDR"] = f"192.0.2.{10 + n}"  # within the address limit
         answer = volunteer.get(certificate["pdf"], headers={"Accept-Language": locale.code})
         assert answer.status_code == 200 and answer.data.startswith(b"%PDF"), locale.code
+
+
+def test_two_requests_at_once_for_the_same_certificate_store_one(
+    app: Flask, volunteer: Person, db
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from app.contributors.identity import COOKIE_NAME
+
+    cookie = volunteer.get_cookie(COOKIE_NAME)
+    assert cookie is not None
+    twins = [new_person(app, session=False) for _ in range(2)]
+    for twin in twins:  # the same session on two connections
+        twin.set_cookie(COOKIE_NAME, cookie.value)
+    barrier = Barrier(2)
+
+    def ask(client: Person) -> int:
+        barrier.wait()
+        return int(issue(client, {"name": "Asha"}).status_code)
+
+    with ThreadPoolExecutor(2) as pool:
+        statuses = sorted(pool.map(ask, twins))
+    assert statuses == [200, 201]
+    assert count_rows(db, "certificates") == 1
