@@ -126,8 +126,7 @@ def certificate_operations() -> list[tuple[str, str, Obj]]:
         op("GET /me/certificates/{code}.pdf", "certificates.download", "The certificate's PDF",
             {200: _PDF},
             params=(_CODE,),
-            errors=(*DB, "no_session", "certificate_not_found", "rate_limited",
-                    "fonts_missing"),
+            errors=(*DB, "no_session", "certificate_not_found", "fonts_missing"),
             description="Only for the session it was issued to; anyone else's code answers "
             "404 `certificate_not_found`."),
         op("GET /certificates/{code}", "certificates.check", "Check a certificate",

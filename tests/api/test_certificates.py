@@ -252,8 +252,7 @@ def test_the_pdf_is_drawn_in_every_interface_language(volunteer: Person, db) -> 
     from app.i18n.locales import LOCALES
 
     certificate = issue(volunteer, {"name": "عائشہ خان"}).get_json()["certificate"]
-    for n, locale in enumerate(LOCALES):
-        volunteer.environ_base["REMOTE_ADDR"] = f"192.0.2.{10 + n}"  # within the address limit
+    for locale in LOCALES:
         answer = volunteer.get(certificate["pdf"], headers={"Accept-Language": locale.code})
         assert answer.status_code == 200 and answer.data.startswith(b"%PDF"), locale.code
 
