@@ -135,6 +135,8 @@ def check_name(value: Any, default: str | None) -> str:
         raise UnprintableName(
             Text("The name contains characters that cannot be printed."), field="name"
         )
+    if not any(unicodedata.category(ch)[0] in "LN" for ch in name):
+        raise UnprintableName(Text("The name needs at least one letter."), field="name")
     missing = unprintable(name)
     if missing:
         raise UnprintableName(

@@ -142,6 +142,8 @@ def test_sixty_characters_are_taken(volunteer: Person, db) -> None:
         ("Asha\u200b", 422, "unprintable_name"),  # an invisible space
         ("Asha 😀", 422, "unprintable_name"),  # no face we embed draws it
         ("王小明", 422, "unprintable_name"),
+        ("\u200d\u200c", 422, "unprintable_name"),  # joiners alone print nothing
+        ("-- . --", 422, "unprintable_name"),
         ("Asha\x00", 400, "invalid_input"),
     ],
 )
