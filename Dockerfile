@@ -31,6 +31,13 @@ COPY ops ./ops
 COPY migrations ./migrations
 RUN pip wheel --no-deps --wheel-dir /wheels .
 
+# ---- fonts: Debian's Noto faces, of which the final stage copies only those a certificate is
+# set in (app/certificates/fonts.py FACES; tests/test_dockerfile.py checks the list) --------
+FROM ${PYTHON_IMAGE} AS fonts
+RUN apt-get update \
+    && apt-get install --yes --no-install-recommends fonts-noto-core \
+    && rm -rf /var/lib/apt/lists/*
+
 # ---- final: the slim base, the installed wheels, nothing else -------------------------------
 FROM ${PYTHON_IMAGE}
 ARG SOURCE_URL=""
@@ -52,6 +59,25 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid 10001 --home-dir /home/app --create-home \
         --shell /usr/sbin/nologin app
+
+# The faces certificates are drawn in (HarfBuzz shapes them; the PDF embeds subsets).
+COPY --from=fonts \
+     /usr/share/fonts/truetype/noto/NotoSans-Bold.ttf \
+     /usr/share/fonts/truetype/noto/NotoSans-Regular.ttf \
+     /usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf \
+     /usr/share/fonts/truetype/noto/NotoSansBengali-Regular.ttf \
+     /usr/share/fonts/truetype/noto/NotoSansGurmukhi-Regular.ttf \
+     /usr/share/fonts/truetype/noto/NotoSansGujarati-Regular.ttf \
+     /usr/share/fonts/truetype/noto/NotoSansOriya-Regular.ttf \
+     /usr/share/fonts/truetype/noto/NotoSansTamil-Regular.ttf \
+     /usr/share/fonts/truetype/noto/NotoSansTelugu-Regular.ttf \
+     /usr/share/fonts/truetype/noto/NotoSansKannada-Regular.ttf \
+     /usr/share/fonts/truetype/noto/NotoSansMalayalam-Regular.ttf \
+     /usr/share/fonts/truetype/noto/NotoNastaliqUrdu-Regular.ttf \
+     /usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf \
+     /usr/share/fonts/truetype/noto/NotoSansMeeteiMayek-Regular.ttf \
+     /usr/share/fonts/truetype/noto/NotoSansOlChiki-Regular.ttf \
+     /usr/share/fonts/truetype/noto/
 
 # The wheels are bind-mounted from the builder, so they never land in a layer of this image.
 # pip compiles the .pyc files here: nothing is written at run time (read-only root filesystem).

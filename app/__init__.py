@@ -48,6 +48,8 @@ def create_app(
     i18n_runtime.init_app(app, settings.interface_digits)
 
     from app.api.views import bp as api_bp
+    from app.certificates.views import bp as certificates_bp
+    from app.certificates.views import pages as certificate_pages_bp
     from app.contribute.views import bp as contribute_bp
     from app.contributors.views import bp as contributors_bp
     from app.dashboard.views import bp as dashboard_files_bp
@@ -62,7 +64,8 @@ def create_app(
 
     for blueprint in (
         health_bp, api_bp, languages_bp, contributors_bp, speak_bp, validate_bp, contribute_bp,
-        reports_bp, feedback_bp, dashboard_files_bp, web_bp, task_pages_bp,
+        reports_bp, feedback_bp, dashboard_files_bp, web_bp, task_pages_bp, certificates_bp,
+        certificate_pages_bp,
     ):  # fmt: skip
         app.register_blueprint(blueprint)
     limits.init_app(app, settings)

@@ -307,3 +307,14 @@ def test_the_builder_stage_wheel_holds_everything_the_app_needs(
     assert not missing, f"left out of the wheel (and so of the image): {missing}"
     assert not [n for n in names if n.startswith(("tests/", "docs/", "infra/"))]
     assert re.search(r"^crowdsource = ops\.cli:main$", scripts, re.MULTILINE)
+
+
+def test_the_final_stage_has_every_face_a_certificate_is_set_in(final: Stage) -> None:
+    from app.certificates.fonts import DEFAULT_DIR, all_faces
+
+    copied: set[str] = set()
+    for instruction in final.all("COPY"):
+        words = instruction.args.split()
+        if "--from=fonts" in words and words[-1].rstrip("/") == str(DEFAULT_DIR):
+            copied |= {w for w in words[1:-1] if not w.startswith("--")}
+    assert copied == {f"{DEFAULT_DIR}/{face}" for face in all_faces()}

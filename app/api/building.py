@@ -22,9 +22,10 @@ ERROR_STATUS = {
     "empty_upload": 400, "invalid_input": 400, "source_required": 400,
     "no_session": 401,
     "link_expired": 403, "own_recording": 403, "cross_site_request": 403,
-    "own_contribution": 403, "own_item": 403,
+    "own_contribution": 403, "own_item": 403, "not_eligible": 403,
     "unknown_language": 404, "unknown_item": 404, "unknown_recording": 404,
     "object_not_found": 404, "unknown_task": 404, "unknown_contribution": 404,
+    "certificate_not_found": 404,
     "already_recorded": 409, "already_voted": 409, "idempotency_conflict": 409,
     "sentence_full": 409, "sentence_reported": 409, "language_closed": 409,
     "item_retired": 409, "recording_removed": 409,
@@ -37,8 +38,10 @@ ERROR_STATUS = {
     "not_listened": 422,
     "empty_text": 422, "has_url": 422, "wrong_script": 422, "copy_of_source": 422,
     "far_from_reference": 422, "no_corrections": 422, "correction_unchanged": 422,
+    "name_required": 422, "unprintable_name": 422,
     "internal_error": 500,
     "database_unavailable": 503, "storage_unavailable": 503, "storage_error": 503,
+    "fonts_missing": 503,
 }  # fmt: skip
 
 # The codes a request valid against the document can still meet: they depend on the state of
@@ -60,6 +63,7 @@ STATE_AND_CONTENT_CODES = frozenset({
     "own_contribution", "own_item", "no_corrections", "correction_unchanged",
     "far_from_reference", "empty_text", "has_url", "wrong_script", "copy_of_source",
     "source_required",
+    "not_eligible", "certificate_not_found", "name_required", "unprintable_name",
 })  # fmt: skip
 # Body sizes the server reads: JSON bodies everywhere, the multipart form of an upload (the
 # audio at most MAX_UPLOAD_MB, 5 MB by default, plus 64 KiB for the rest of the form).

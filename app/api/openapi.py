@@ -32,6 +32,7 @@ from app.api.building import (
     request_body,
     returns,
 )
+from app.api.certificate_operations import CERTIFICATE_SCHEMAS, certificate_operations
 from app.api.schemas import BIGINT_MAX, SCHEMAS
 from app.api.task_operations import task_operations
 from app.api.task_schemas import TASK_SCHEMAS
@@ -172,6 +173,7 @@ def _operations() -> list[tuple[str, str, Obj]]:
             "names its `field`. Limited per client address (and per session when there is "
             "one): past it, `429 rate_limited` with `Retry-After`."),
         *task_operations(),
+        *certificate_operations(),
     ]  # fmt: skip
 
 
@@ -184,6 +186,7 @@ _TAGS = {
     "contributors": "The visitor's profile, totals and contributions.",
     "reports": "Flagging items and contributions as unfit.",
     "feedback": "The feedback form: what volunteers tell the team.",
+    "certificates": "A certificate for a volunteer who has given enough, and its check.",
     "reference": "Languages, profile choices and this document.",
     "health": "Probes for orchestrators.",
 }
@@ -228,7 +231,7 @@ def openapi_document() -> dict[str, Any]:
         "security": [{}, {"cs_id": []}],
         "paths": paths,
         "components": {
-            "schemas": {**SCHEMAS, **TASK_SCHEMAS},
+            "schemas": {**SCHEMAS, **TASK_SCHEMAS, **CERTIFICATE_SCHEMAS},
             "securitySchemes": {
                 "cs_id": {
                     "type": "apiKey",

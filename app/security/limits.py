@@ -108,6 +108,8 @@ LIMITS: dict[str, WriteLimit] = {
     # Feedback needs no session (a sessionless sender meets the address limit only), and
     # nobody honest writes more than a few an hour; an address shared by a hall still gets 30.
     "feedback.send_feedback": WriteLimit(per_session="10 per hour", per_address="30 per hour"),
+    # A certificate is asked for a few times in a volunteer's life.
+    "certificates.issue": WriteLimit(per_session="10 per hour", per_address="60 per hour"),
 }
 
 # Counted per client address each time a session is issued (a page view or POST

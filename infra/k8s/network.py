@@ -29,6 +29,8 @@ PUBLIC_PATHS: tuple[tuple[str, str], ...] = (
     ("/language", "Exact"),  # the interface-language switcher's form
     ("/feedback", "Exact"),  # the feedback form's page
     ("/privacy", "Exact"),  # what is kept and how export and deletion work
+    ("/certificate", "Exact"),  # the volunteer's own certificate page
+    ("/certificates", "Prefix"),  # the public check of a certificate by its code
     ("/i18n", "Prefix"),  # the page scripts' message catalogs
     ("/dashboard", "Prefix"),
     ("/profile", "Prefix"),

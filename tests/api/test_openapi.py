@@ -254,6 +254,23 @@ def tour_the_tasks(app: Flask, db: psycopg.Connection, person: Callable[..., Per
     assert (mine["task"], mine["text"], mine["sentence"]) == ("label", "सही शब्द", None)
 
 
+def tour_the_certificates(db: psycopg.Connection, person: Callable[..., Person]) -> None:
+    """Progress, a certificate issued (and the same again), its PDF and its public check."""
+    from tests.api.test_certificates import give
+
+    volunteer, visitor = person(), person(session=False)
+    assert volunteer.get("/api/v1/me/certificates").get_json()["progress"]["eligible"] is False
+    give(db, volunteer.contributor_id(), contributions=5)
+    issued = volunteer.post("/api/v1/me/certificates", json={"name": "आशा"})
+    assert issued.status_code == 201
+    assert volunteer.post("/api/v1/me/certificates", json={"name": "आशा"}).status_code == 200
+    certificate = issued.get_json()["certificate"]
+    (listed,) = volunteer.get("/api/v1/me/certificates").get_json()["certificates"]
+    assert listed["code"] == certificate["code"]
+    assert volunteer.get(certificate["pdf"]).status_code == 200
+    assert visitor.get(f"/api/v1/certificates/{certificate['code']}").status_code == 200
+
+
 def test_a_journey_through_the_api_matches_the_document(
     app: Flask,
     db: psycopg.Connection,
@@ -325,6 +342,7 @@ def test_a_journey_through_the_api_matches_the_document(
                 "language": "hi"}  # fmt: skip
     assert validator.post("/api/v1/feedback", json=feedback).status_code == 201
     tour_the_tasks(app, db, person)
+    tour_the_certificates(db, person)
 
     succeeded = {(path, method) for path, method, status in contract if status < 300}
     assert succeeded == documented_routes(app)
@@ -424,6 +442,13 @@ def test_errors_match_the_document(
         422, "invalid_value",
     )  # fmt: skip
     assert post(validator, "/feedback", data="x") == (400, "not_json")
+
+    # Certificates.
+    assert post(validator, "/me/certificates", json={"name": "Asha"}) == (403, "not_eligible")
+    assert get(validator, "/certificates/K7QM-3XRT-9HWB") == (404, "certificate_not_found")
+    assert get(validator, "/me/certificates/K7QM-3XRT-9HWB.pdf") == (
+        404, "certificate_not_found",
+    )  # fmt: skip
 
     # Hostile text, anywhere.
     assert get(validator, "/languages/hi/clips?count=%00") == (400, "invalid_input")

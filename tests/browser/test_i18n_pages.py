@@ -35,6 +35,8 @@ PAGES = {
     "dashboard": "/dashboard",
     "feedback": "/feedback?from=/speak/hi",
     "privacy": "/privacy",
+    "certificate": "/certificate",
+    "certificate-check": "/certificates/K7QM-3XRT-9HWB",  # no such certificate
     "not-found": "/speak/zz",
 }
 OVERFLOW_LOCALES = ("hi", "ta", "ml", "ur")
