@@ -28,6 +28,7 @@ CREATE TABLE progress_counts (
     count          integer NOT NULL DEFAULT 0 CHECK (count >= 0),
     PRIMARY KEY (contributor_id, language_code, task, category)
 );
+CREATE INDEX progress_counts_language ON progress_counts (language_code);
 INSERT INTO progress_counts (contributor_id, language_code, task, category, count)
 SELECT contributor_id, language_code,
        CASE kind WHEN 'recording' THEN 'speak' WHEN 'transcription' THEN 'transcribe'
@@ -64,6 +65,9 @@ CREATE TABLE achievements (
 CREATE UNIQUE INDEX achievements_once ON achievements
     (contributor_id, kind, coalesce(language_code, ''), coalesce(task, ''),
      coalesce(category, ''), threshold);
+-- A language's rows are found when the language is deleted (the foreign key's check).
+CREATE INDEX achievements_language ON achievements (language_code)
+    WHERE language_code IS NOT NULL;
 
 -- Items per day in the person's time zone (the day of the write there), per task: streaks and
 -- the weekly goal's progress are read from here. History from before this table is counted in
