@@ -108,6 +108,7 @@ LIMITS: dict[str, WriteLimit] = {
     # Feedback needs no session (a sessionless sender meets the address limit only), and
     # nobody honest writes more than a few an hour; an address shared by a hall still gets 30.
     "feedback.send_feedback": WriteLimit(per_session="10 per hour", per_address="30 per hour"),
+    "progress.put_goals": WriteLimit(per_session="10 per minute", per_address="120 per minute"),
 }
 
 # Counted per client address each time a session is issued (a page view or POST
