@@ -57,7 +57,9 @@ VALUES (%(me)s, %(day)s, %(task)s, %(contributed)s, %(validated)s)
     DO UPDATE SET contributed = d.contributed + EXCLUDED.contributed,
                   validated = d.validated + EXCLUDED.validated
 """
-_TOTAL_ITEMS = "SELECT coalesce(sum(count), 0)::int AS total FROM progress_counts WHERE contributor_id = %s"
+_TOTAL_ITEMS = """
+SELECT coalesce(sum(count), 0)::int AS total FROM progress_counts WHERE contributor_id = %s
+"""
 # The active days of the last `limit` days up to `today`, newest first (a streak is read
 # from here; a person's days are few, served by the primary key).
 _RECENT_DAYS = """
@@ -124,13 +126,16 @@ def record_progress(
     today = local_today(zone)
 
     line = {**me, "language": language, "task": task, "category": category}
-    count = conn.execute(_COUNT, line).fetchone()["count"]
+    counted = conn.execute(_COUNT, line).fetchone()
+    assert counted is not None  # an upsert returns its row
+    count = counted["count"]
     conn.execute(
         _DAY,
         {**me, "day": today, "task": task,
          "contributed": int(category == "contribute"), "validated": int(category == "validate")},
     )  # fmt: skip
-    total = conn.execute(_TOTAL_ITEMS, (contributor_id,)).fetchone()["total"]
+    summed = conn.execute(_TOTAL_ITEMS, (contributor_id,)).fetchone()
+    total = summed["total"] if summed else 0
     streak = current_streak(conn, contributor_id, today)
 
     due: list[tuple[str, str | None, str | None, str | None, int]] = []
@@ -149,7 +154,9 @@ def award(
     person does not hold; return those inserted, in a stable order, as the API shows them."""
     if not due:
         return []
-    kinds, languages, tasks, categories, thresholds = (list(column) for column in zip(*due))
+    kinds, languages, tasks, categories, thresholds = (
+        list(column) for column in zip(*due, strict=True)
+    )
     rows = conn.execute(
         _AWARD,
         {"me": contributor_id, "kinds": kinds, "languages": languages, "tasks": tasks,

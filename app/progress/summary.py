@@ -8,8 +8,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from app.db import Conn
-from app.errors import CrowdsourceError
 from app.i18n.text import Text
+from app.inputs import InvalidField
 from app.progress.service import (
     BADGE_LEVELS,
     ITEMS_MILESTONES,
@@ -20,11 +20,6 @@ from app.progress.service import (
 
 TASKS = ("speak", "transcribe", "translate", "label")
 GOAL_MIN, GOAL_MAX = 1, 10000
-
-
-class InvalidGoal(CrowdsourceError):
-    code = "invalid_goal"
-    http_status = 422
 
 
 _LINES = """
@@ -104,9 +99,7 @@ def _line(line: dict[str, Any], held: list[dict[str, Any]]) -> dict[str, Any]:
         "category": line["category"],
         "count": line["count"],
         "held": [{"level": BADGE_LEVELS[t], "threshold": t} for t in mine],
-        "next": (
-            {"level": BADGE_LEVELS[following], "threshold": following} if following else None
-        ),
+        "next": ({"level": BADGE_LEVELS[following], "threshold": following} if following else None),
     }
 
 
@@ -150,21 +143,22 @@ def weekly_goals(conn: Conn, contributor_id: uuid.UUID, week_start: date) -> lis
 
 
 def check_goals(body: dict[str, Any]) -> dict[str, int | None]:
-    """`body` as {task: target or None}; raises InvalidGoal (422, naming the field) for an
+    """`body` as {task: target or None}; raises InvalidField (422, naming the field) for an
     unknown task or a target that is not a whole number from 1 to 10000."""
     goals: dict[str, int | None] = {}
     for task, target in body.items():
         if task not in TASKS:
-            raise InvalidGoal(
+            raise InvalidField(
                 # Translators: {name} is the task name given, quoted.
-                Text("There is no task called {name}.", name=repr(task[:20])), field=task
+                Text("There is no task called {name}.", name=repr(task[:20])),
+                field=task,
             )
         if target is not None and (
             isinstance(target, bool)
             or not isinstance(target, int)
             or not GOAL_MIN <= target <= GOAL_MAX
         ):
-            raise InvalidGoal(
+            raise InvalidField(
                 # Translators: {minimum} and {maximum} are numbers.
                 Text(
                     "A weekly goal is a whole number from {minimum} to {maximum}, or null to"

@@ -145,7 +145,7 @@ def test_a_vote_counts_toward_validate_not_contribute(person, db, transcribe_ite
     for item in items:
         assert answer(author, "transcribe", item, HINDI).status_code == 201
     seed_count(db, checker, 4, category="validate")
-    first, second = queue(checker, "transcribe")
+    first, _ = queue(checker, "transcribe")
 
     body = vote(checker, first["id"], "accept").get_json()
 
@@ -298,9 +298,12 @@ def test_days_are_the_persons_local_days(person, db, transcribe_items, monkeypat
     assert days_of(db, india) == [date(2026, 12, 7), date(2026, 12, 8)]
     assert days_of(db, london) == [date(2026, 12, 7)]
     assert milestone("streak", 1) not in late["achievements"]  # held since the first
-    assert db.execute(
-        "SELECT time_zone FROM contributors WHERE id = %s", (india.contributor_id(),)
-    ).fetchone()["time_zone"] == "Asia/Kolkata"
+    assert (
+        db.execute(
+            "SELECT time_zone FROM contributors WHERE id = %s", (india.contributor_id(),)
+        ).fetchone()["time_zone"]
+        == "Asia/Kolkata"
+    )
     assert india.get("/api/v1/me/progress").get_json()["streak"] == {
         "current": 2, "best": 2, "today": True, "next": 3,
     }  # fmt: skip
@@ -377,9 +380,12 @@ def test_a_bad_time_zone_is_ignored(person, db, transcribe_items, monkeypatch, z
 
     assert response.status_code == 201
     assert days_of(db, me) == [date(2026, 12, 7)]  # UTC's day
-    assert db.execute(
-        "SELECT time_zone FROM contributors WHERE id = %s", (me.contributor_id(),)
-    ).fetchone()["time_zone"] is None
+    assert (
+        db.execute(
+            "SELECT time_zone FROM contributors WHERE id = %s", (me.contributor_id(),)
+        ).fetchone()["time_zone"]
+        is None
+    )
     shown = me.get("/api/v1/me/progress", environ_overrides={"HTTP_X_TIME_ZONE": zone})
     assert shown.status_code == 200 and shown.get_json()["time_zone"] == "UTC"
 
@@ -418,7 +424,7 @@ def test_a_bad_goal_is_refused_and_nothing_is_stored(person, db, body, field) ->
 
     response = me.put("/api/v1/me/goals", json=body)
 
-    assert error_of(response) == (422, "invalid_goal")
+    assert error_of(response) == (422, "invalid_field")
     assert response.get_json()["error"]["field"] == field
     assert count_rows(db, "weekly_goals") == 0
 
