@@ -71,6 +71,7 @@ SELECT DISTINCT day FROM daily_activity
 # Only thresholds not yet held are inserted (exact under the person's lock); ON CONFLICT
 # keeps the index the last word.
 _AWARD = """
+WITH awarded AS (
 INSERT INTO achievements (contributor_id, kind, language_code, task, category, threshold)
 SELECT %(me)s, a.kind, a.language, a.task, a.category, a.threshold
   FROM unnest(%(kinds)s::text[], %(languages)s::text[], %(tasks)s::text[],
@@ -84,6 +85,9 @@ SELECT %(me)s, a.kind, a.language, a.task, a.category, a.threshold
           AND coalesce(h.category, '') = coalesce(a.category, ''))
     ON CONFLICT DO NOTHING
 RETURNING kind, language_code, task, category, threshold
+)
+SELECT a.*, l.name AS language_name
+  FROM awarded a LEFT JOIN languages l ON l.code = a.language_code
 """
 
 
@@ -174,6 +178,7 @@ def achievement(row: dict[str, Any]) -> dict[str, Any]:
         "level": BADGE_LEVELS.get(row["threshold"]) if row["kind"] == "badge" else None,
         "threshold": row["threshold"],
         "language": row["language_code"],
+        "language_name": row.get("language_name"),  # in English; pages show their own
         "task": row["task"],
         "category": row["category"],
     }

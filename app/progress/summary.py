@@ -30,9 +30,11 @@ SELECT p.language_code, l.name AS language_name, l.native_name AS language_nativ
  ORDER BY p.count DESC, p.language_code, p.task, p.category
 """
 _HELD = """
-SELECT kind, language_code, task, category, threshold, awarded_at
-  FROM achievements WHERE contributor_id = %s
- ORDER BY awarded_at, threshold
+SELECT a.kind, a.language_code, l.name AS language_name, a.task, a.category, a.threshold,
+       a.awarded_at
+  FROM achievements a LEFT JOIN languages l ON l.code = a.language_code
+ WHERE a.contributor_id = %s
+ ORDER BY a.awarded_at, a.threshold
 """
 _DAYS = """
 SELECT day FROM daily_activity

@@ -54,12 +54,12 @@ def counts(db: psycopg.Connection, who: Any) -> dict[tuple, int]:
 def badge(threshold: int, level: str, task: str = "transcribe", category: str = "contribute",
           language: str = "hi") -> dict:  # fmt: skip
     return {"kind": "badge", "level": level, "threshold": threshold, "language": language,
-            "task": task, "category": category}  # fmt: skip
+            "language_name": "Hindi", "task": task, "category": category}  # fmt: skip
 
 
 def milestone(kind: str, threshold: int) -> dict:
     return {"kind": kind, "level": None, "threshold": threshold, "language": None,
-            "task": None, "category": None}  # fmt: skip
+            "language_name": None, "task": None, "category": None}  # fmt: skip
 
 
 @pytest.fixture

@@ -57,8 +57,8 @@ def test_votes_move_a_recording_through_a_tie_to_a_verdict(person, add_sentences
     for voter, verdict in zip(voters, VERDICT_SEQUENCE, strict=True):
         body = vote(voter, recording, verdict).get_json()
         assert body.pop("achievements") == [  # a first vote: a one-day streak, for anyone
-            {"kind": "streak", "level": None, "threshold": 1, "language": None, "task": None,
-             "category": None}
+            {"kind": "streak", "level": None, "threshold": 1, "language": None,
+             "language_name": None, "task": None, "category": None}
         ]  # fmt: skip
         assert body == {
             "vote": {"recording": recording, "verdict": verdict}
