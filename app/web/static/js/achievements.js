@@ -173,13 +173,14 @@ export async function showWeekAfterRound(step) {
       if (heading) heading.after(week);
       else step.append(week);
     }
-    if (!renderWeek(week, progress)) {
+    renderWeek(week, progress);
+    if (!progress.goals.length) {
       const link = document.createElement("a");
       link.href = BADGES_PAGE;
       link.textContent = t("Set a weekly goal");
       const line = document.createElement("p");
       line.append(link);
-      week.replaceChildren(line);
+      week.append(line);
     }
   } catch {
     // Not essential: the round's own thank-you is shown anyway.

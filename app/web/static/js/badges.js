@@ -2,9 +2,9 @@
 // the weekly goals form. Everything comes from GET /api/v1/me/progress; nothing is awarded by
 // looking (badges are earned by the contribution or vote that reaches them).
 
-import { describe, LEVELS, LINES, renderWeek } from "./achievements.js";
+import { LEVELS, LINES, renderWeek } from "./achievements.js";
 import { api } from "./api.js";
-import { formatNumber, languageName, t } from "./i18n.js";
+import { formatNumber, languageName, t, tn } from "./i18n.js";
 import { announce, byId, showAlert } from "./ui.js";
 
 const TASKS = ["speak", "transcribe", "translate", "label"];
@@ -53,9 +53,16 @@ function showBadges(lines) {
   );
 }
 
+/** A milestone held, in words ("3 days in a row"). */
+function milestoneName({ kind, threshold }) {
+  return kind === "streak"
+    ? tn("{n} day in a row", "{n} days in a row", threshold)
+    : tn("{n} contribution or check in all", "{n} contributions and checks in all", threshold);
+}
+
 function showMilestones(milestones) {
   byId("no-milestones").hidden = milestones.length > 0;
-  byId("milestones").replaceChildren(...milestones.map((m) => element("li", describe(m))));
+  byId("milestones").replaceChildren(...milestones.map((m) => element("li", milestoneName(m))));
 }
 
 function fillGoals(goals) {
