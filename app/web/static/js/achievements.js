@@ -104,14 +104,18 @@ function theToast() {
   });
   actions.append(link, " ", close);
   box.append(region, actions);
-  (document.getElementById("main") || document.body).append(box);
+  // In the page's flow under its status line (not over it: it never covers a button).
+  const status = document.getElementById("status");
+  if (status) status.after(box);
+  else (document.getElementById("main") || document.body).prepend(box);
   toast = { box, list };
   return toast;
 }
 
 /**
- * After a write: say what its answer's `achievements` earned, in a toast the person can close
- * (focus stays where it is: the round goes on). Nothing when it earned nothing.
+ * After a write: say what its answer's `achievements` earned, in a box the person can close
+ * (focus stays where it is: the round goes on); it stays until closed or replaced by the next
+ * one. Nothing when it earned nothing.
  */
 export function showAchievements(reply) {
   const earned = (reply && reply.achievements) || [];
