@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import threading
 import uuid
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import psycopg
 import pytest
 
+from app import create_app
 from app.progress import service
+from app.settings import Settings
 from app.tasks import LABEL, TRANSCRIBE
-from tests.api.conftest import clip, count_rows, error_of, silence, upload
+from tests.api.conftest import clip, count_rows, error_of, new_person, silence, upload
+from tests.api.known_answers import seed_known_answers
 from tests.api.test_tasks import HINDI, add_items, answer, open_task, queue, vote
 
 KOLKATA = {"X-Time-Zone": "Asia/Kolkata"}
@@ -430,8 +434,6 @@ def test_a_bad_goal_is_refused_and_nothing_is_stored(person, db, body, field) ->
 
 
 def test_without_a_session_progress_is_empty_and_goals_need_one(app, db) -> None:
-    from tests.api.conftest import new_person
-
     stranger = new_person(app, session=False)
 
     empty = stranger.get("/api/v1/me/progress")
@@ -443,3 +445,33 @@ def test_without_a_session_progress_is_empty_and_goals_need_one(app, db) -> None
     assert body["streak"]["current"] == 0 and body["items"]["total"] == 0
     assert error_of(refused) == (401, "no_session")
     assert count_rows(db, "weekly_goals") == 0
+
+
+# ---- practice votes -----------------------------------------------------------------------
+
+
+def test_practice_votes_count_toward_validate(settings, database_url, db) -> None:
+    """Votes on known answers (a newcomer's practice) are votes cast: they count and earn."""
+    trusting = replace(settings, warmup_clips=Settings().warmup_clips,
+                       known_answer_percent=Settings().known_answer_percent)  # fmt: skip
+    app = create_app(trusting, database_url=database_url)
+    app.config["TESTING"] = True
+    try:
+        answers = seed_known_answers(db)
+        validator = new_person(app)
+        practice = validator.get("/api/v1/languages/hi/clips?count=5").get_json()["clips"]
+        assert practice and all(c.get("practice") for c in practice)
+
+        told = [
+            validator.post(f"/api/v1/recordings/{c['id']}/votes",
+                           json={"verdict": answers[c["id"]]}).get_json()
+            for c in practice
+        ]  # fmt: skip
+
+        assert all("practice" in t for t in told)
+        assert counts(db, validator) == {("speak", "validate"): len(practice)}
+        earned = [a for t in told for a in t["achievements"] if a["kind"] == "badge"]
+        assert earned == ([badge(5, "bronze", task="speak", category="validate")]
+                          if len(practice) >= 5 else [])  # fmt: skip
+    finally:
+        app.extensions["crowdsource.db"].close()

@@ -39,7 +39,9 @@ def test_the_fifth_recording_shows_the_new_badge(
 
     expect(toast).to_be_visible()
     expect(toast.get_by_role("status")).to_contain_text("New badge: Bronze for recording in Hindi!")
-    expect(toast.get_by_role("status")).to_contain_text("A new milestone: 5 contributions and checks in all!")
+    expect(toast.get_by_role("status")).to_contain_text(
+        "A new milestone: 5 contributions and checks in all!"
+    )
     expect(page.get_by_role("heading", name="Thank you!")).to_be_visible()
     expect(page.get_by_role("link", name="Set a weekly goal")).to_be_visible()  # no goal yet
     page.screenshot(path=screenshots / "badge-toast-phone.png", full_page=True)
