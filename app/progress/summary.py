@@ -155,6 +155,8 @@ def check_goals(body: dict[str, Any]) -> dict[str, int | None]:
                 Text("There is no task called {name}.", name=repr(task[:20])),
                 field=task,
             )
+        if isinstance(target, float) and target.is_integer():
+            target = int(target)  # JSON's 20.0 is the number 20
         if target is not None and (
             isinstance(target, bool)
             or not isinstance(target, int)

@@ -412,7 +412,8 @@ def test_goals_are_set_measured_and_removed(person, db, transcribe_items, monkey
         {"task": "speak", "target": 20, "done": 1}, {"task": "transcribe", "target": 3, "done": 1},
     ]  # fmt: skip
     assert body["week"] == {"start": "2026-12-07", "end": "2026-12-13"}
-    removed = me.put("/api/v1/me/goals", json={"speak": None}).get_json()
+    assert me.put("/api/v1/me/goals", json={"label": 7.0}).get_json()["goals"][0]["target"] == 7
+    removed = me.put("/api/v1/me/goals", json={"speak": None, "label": None}).get_json()
     assert removed["goals"] == [{"task": "transcribe", "target": 3, "done": 1}]
     assert count_rows(db, "weekly_goals") == 1
 
