@@ -1,6 +1,6 @@
 """Badges in a real browser (issue #20): the fifth recording on the speak page shows the new
 Bronze badge, My badges lists it, a weekly goal is set there, and the home page and the end
-of a round show the week's progress."""
+of a round show the week's progress; the fifth vote on the validate page shows its badge."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from psycopg.rows import dict_row
 
 from app.sentences.demo import load_demo_sentences_if_empty
 from tests.browser.conftest import PHONE, LiveServer, NewPerson
-from tests.browser.test_core_loop import record_one
+from tests.browser.test_core_loop import check_five_clips, record_one
 
 pytestmark = pytest.mark.slow
 
@@ -75,3 +75,10 @@ def test_the_fifth_recording_shows_the_new_badge(
     expect(week).to_be_visible()
     expect(week).to_contain_text("Streak: 1 day in a row")
     expect(week).to_contain_text("Speak this week: 5 of 10")
+
+    # Someone else checks the five: their fifth vote earns the checking badge.
+    checker = new_person(PHONE)
+    checker.goto(f"{base}/validate/hi")
+    check_five_clips(checker)
+    status = checker.locator("#achievement-toast").get_by_role("status")
+    expect(status).to_contain_text("New badge: Bronze for checking recordings in Hindi!")

@@ -17,6 +17,7 @@ export const LEVELS = {
 
 // One whole sentence per task × category; {badge} is a level's name, {language} a language's.
 const NEW_BADGE = {
+  // Translators: {badge} is a badge's name (Bronze, Silver, Gold, Platinum); {language} a language's name.
   "speak/contribute": (p) => t("New badge: {badge} for recording in {language}!", p),
   "speak/validate": (p) => t("New badge: {badge} for checking recordings in {language}!", p),
   "transcribe/contribute": (p) => t("New badge: {badge} for transcribing in {language}!", p),
@@ -41,6 +42,7 @@ export const LINES = {
 
 /** A weekly goal's progress, per task ({done} of {target} items this week). */
 const GOAL = {
+  // Translators: a weekly goal's progress; {done} and {target} are numbers of contributions and checks.
   speak: (p) => t("Speak this week: {done} of {target}", p),
   transcribe: (p) => t("Transcribe this week: {done} of {target}", p),
   translate: (p) => t("Translate this week: {done} of {target}", p),

@@ -41,7 +41,8 @@ function showBadges(lines) {
         item.append(held);
       }
       const next = line.next
-        ? t("{count} of {threshold} for {badge}", {
+        ? // Translators: progress toward the next badge, e.g. "7 of 50 for Silver".
+          t("{count} of {threshold} for {badge}", {
             count: formatNumber(line.count),
             threshold: formatNumber(line.next.threshold),
             badge: LEVELS[line.next.level](),
