@@ -33,6 +33,7 @@ from app.api.building import (
     returns,
 )
 from app.api.certificate_operations import CERTIFICATE_SCHEMAS, certificate_operations
+from app.api.progress_operations import PROGRESS_SCHEMAS, progress_operations
 from app.api.schemas import BIGINT_MAX, SCHEMAS
 from app.api.task_operations import task_operations
 from app.api.task_schemas import TASK_SCHEMAS
@@ -174,6 +175,7 @@ def _operations() -> list[tuple[str, str, Obj]]:
             "one): past it, `429 rate_limited` with `Retry-After`."),
         *task_operations(),
         *certificate_operations(),
+        *progress_operations(),
     ]  # fmt: skip
 
 
@@ -187,6 +189,7 @@ _TAGS = {
     "reports": "Flagging items and contributions as unfit.",
     "feedback": "The feedback form: what volunteers tell the team.",
     "certificates": "A certificate for a volunteer who has given enough, and its check.",
+    "progress": "Badges, streaks, milestones and weekly goals.",
     "reference": "Languages, profile choices and this document.",
     "health": "Probes for orchestrators.",
 }
@@ -202,7 +205,8 @@ with it (`x-error-codes`). A 503 tells the client to retry later. An unknown pat
 request whose `Origin` names another site (or that the browser marks `Sec-Fetch-Site:
 cross-site`) is refused with `403 cross_site_request`. Writes are limited per session and
 per client address, counted across every worker and pod: past the limit they answer
-`429 rate_limited` with `Retry-After`.
+`429 rate_limited` with `Retry-After`. Pages send the browser's IANA time zone in
+`X-Time-Zone` with each request: the days of a person's streak and weekly goals are theirs.
 
 Nobody logs in, but every write needs a session: `cs_id`, a signed HttpOnly cookie holding an
 anonymous contributor id, issued by a page view or by `POST /api/v1/session`. A write without
@@ -231,7 +235,7 @@ def openapi_document() -> dict[str, Any]:
         "security": [{}, {"cs_id": []}],
         "paths": paths,
         "components": {
-            "schemas": {**SCHEMAS, **TASK_SCHEMAS, **CERTIFICATE_SCHEMAS},
+            "schemas": {**SCHEMAS, **TASK_SCHEMAS, **CERTIFICATE_SCHEMAS, **PROGRESS_SCHEMAS},
             "securitySchemes": {
                 "cs_id": {
                     "type": "apiKey",

@@ -298,7 +298,9 @@ SCHEMAS: dict[str, Schema] = {
         duration_ms=count(minimum=1),
         status=enum(*STATUSES, description="'pending' when new."),
     ),
-    "RecordingSaved": obj(recording=ref("Recording"), totals=ref("Totals")),
+    "RecordingSaved": obj(
+        recording=ref("Recording"), totals=ref("Totals"), achievements=ref("Achievements")
+    ),
     "Skipped": obj(skipped={"const": True}),
     "Clip": obj(
         id=UUID,
@@ -313,7 +315,10 @@ SCHEMAS: dict[str, Schema] = {
         "description": "Other fields are ignored.",
     },
     "VoteCounted": obj(
-        ("practice",), vote=obj(recording=UUID, verdict=enum(*VERDICTS)), practice=PRACTICE
+        ("practice",),
+        vote=obj(recording=UUID, verdict=enum(*VERDICTS)),
+        practice=PRACTICE,
+        achievements=ref("Achievements"),
     ),
     "Session": obj(
         session=obj(new={"type": "boolean", "description": "True when this request made it."})

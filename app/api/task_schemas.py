@@ -130,7 +130,7 @@ TASK_SCHEMAS: dict[str, Schema] = {
             "item has none.",
         },
     ),
-    "TextSaved": obj(contribution=ref("TextContribution")),
+    "TextSaved": obj(contribution=ref("TextContribution"), achievements=ref("Achievements")),
     "QueuedItem": object_of(
         {
             "id": item_id(),
@@ -205,5 +205,6 @@ TASK_SCHEMAS: dict[str, Schema] = {
             "change is sent again); null otherwise.",
         },
         practice=PRACTICE,
+        achievements=ref("Achievements"),
     ),
 }

@@ -25,6 +25,7 @@ from app.contributors.service import ensure_contributor
 from app.db import Conn
 from app.errors import Conflict, CrowdsourceError, NotFound
 from app.i18n.text import Text
+from app.progress.service import record_progress
 from app.settings import Settings
 from app.tasks import Task, precheck, task_message
 from app.tasks.text import check_text
@@ -171,6 +172,7 @@ class NewText:
     browser: str | None
     report_limit: int
     corrects_id: int | None = None
+    time_zone: str | None = None  # as the browser reported it (app/progress/zones.py)
 
 
 _TEXT_COLUMNS = """
@@ -210,7 +212,9 @@ def save_text(conn: Conn, task: Task, new: NewText) -> tuple[dict[str, Any], boo
     A concurrent request with the same idempotency key loses quietly and returns the
     winner's row with created=False. Raises AlreadyContributed when the person has another
     contribution on the item, and the refusals of `check_item_open` when a rule no longer lets
-    the item be contributed to (checked in the statement that counts it)."""
+    the item be contributed to (checked in the statement that counts it). A new row (a
+    correction too) counts toward the person's progress in the same transaction; the badges
+    and milestones it earned are in the row's "achievements" (app/progress)."""
     item_id = new.item["id"]
     score = new.checked.score
     correction = new.corrects_id is not None
@@ -243,11 +247,16 @@ def save_text(conn: Conn, task: Task, new: NewText) -> tuple[dict[str, Any], boo
                     "browser": new.browser,
                 },
             ).fetchone()
+            assert row is not None
+            awarded = record_progress(
+                conn, new.contributor_id, language=new.item["language_code"], task=task.name,
+                category="contribute", time_zone=new.time_zone,
+            )  # fmt: skip
     except psycopg.errors.UniqueViolation as exc:
         existing = find_text_by_key(conn, task, new.contributor_id, new.idempotency_key, item_id)
         if existing is not None:
             return existing, False
         raise AlreadyContributed(task_message(_ALREADY, task)) from exc
-    assert row is not None
     row["kind"] = task.contribution_kind
+    row["achievements"] = awarded
     return row, True

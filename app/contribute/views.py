@@ -38,6 +38,7 @@ from app.inputs import (
     required_int,
 )
 from app.metrics import vote_counted
+from app.progress.zones import request_time_zone
 from app.speak.views import _browser, _device
 from app.tasks import TYPED_TASKS, Task, UnknownTask, task_for_contribution, task_message
 from app.validate.corrections import ANSWERS, vote_or_correct
@@ -174,6 +175,7 @@ def contribute(name: str) -> tuple[Response, int]:
                 device=_device(),
                 browser=_browser(),
                 report_limit=settings.reports_to_hide,
+                time_zone=request_time_zone(),
             ),
         )
     return _answer(task, stored), 201 if created else 200
@@ -197,7 +199,8 @@ def _answer(task: Task, row: dict[str, Any]) -> Response:
                 "id": row["id"], "item_id": row["item_id"], "language": row["language"],
                 "task": task.name, "text": row["text"], "status": row["status"],
                 "reference": reference,
-            }
+            },
+            "achievements": row.get("achievements", []),
         }
     )  # fmt: skip
 
@@ -273,8 +276,10 @@ def vote(public_id: str) -> tuple[Response, int]:
         result = vote_or_correct(
             conn, task, validator, contribution_id, verdict, text=text,
             idempotency_key=key, rules=settings, device=_device(), browser=_browser(),
+            time_zone=request_time_zone(),
         )  # fmt: skip
     outcome = result.outcome
+    correction = result.correction or {}
     if outcome.created:
         vote_counted("reject" if verdict == "change" else verdict, outcome.decision)
     out: dict[str, Any] = {
@@ -284,6 +289,7 @@ def vote(public_id: str) -> tuple[Response, int]:
             if result.correction
             else None
         ),
+        "achievements": [*correction.get("achievements", []), *outcome.achievements],
     }
     if outcome.practice:
         expected = outcome.expected

@@ -110,6 +110,7 @@ LIMITS: dict[str, WriteLimit] = {
     "feedback.send_feedback": WriteLimit(per_session="10 per hour", per_address="30 per hour"),
     # A certificate is asked for a few times in a volunteer's life.
     "certificates.issue": WriteLimit(per_session="10 per hour", per_address="60 per hour"),
+    "progress.put_goals": WriteLimit(per_session="10 per minute", per_address="120 per minute"),
 }
 
 # Counted per client address each time a session is issued (a page view or POST

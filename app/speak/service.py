@@ -17,6 +17,7 @@ from app.db import Conn
 from app.errors import Conflict, NotFound
 from app.i18n.text import Text
 from app.languages.service import LanguageClosed
+from app.progress.service import record_progress
 from app.storage import Storage
 from app.storage.keys import recording_key
 from app.tasks import SPEAK
@@ -178,12 +179,15 @@ class NewRecording:
     device: str | None
     browser: str | None
     report_limit: int
+    time_zone: str | None = None  # as the browser reported it (app/progress/zones.py)
 
 
 def save_recording(conn: Conn, storage: Storage, new: NewRecording) -> tuple[dict[str, Any], bool]:
     """Store the audio, then its row (with a snapshot of the person's demographics) and the
     item's count, in that order; return (recording, created).
 
+    A new recording is counted toward the person's progress in the same transaction; the
+    badges and milestones it earned are in the row's "achievements" (app/progress).
     A failed insert removes the object. A concurrent request with the same idempotency key
     loses the race quietly and returns the winner's recording with created=False.
     Raises AlreadyRecorded if the person recorded this sentence under another key, and the
@@ -222,6 +226,11 @@ def save_recording(conn: Conn, storage: Storage, new: NewRecording) -> tuple[dic
                     "browser": new.browser,
                 },
             ).fetchone()
+            assert row is not None
+            awarded = record_progress(
+                conn, new.contributor_id, language=new.sentence["language_code"],
+                task=SPEAK.name, category="contribute", time_zone=new.time_zone,
+            )  # fmt: skip
     except psycopg.errors.UniqueViolation as exc:
         storage.delete(key)
         existing = find_recording_by_key(
@@ -233,8 +242,7 @@ def save_recording(conn: Conn, storage: Storage, new: NewRecording) -> tuple[dic
     except BaseException:
         storage.delete(key)
         raise
-    assert row is not None
-    return row, True
+    return {**row, "achievements": awarded}, True
 
 
 def record_refusal(

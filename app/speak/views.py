@@ -13,6 +13,7 @@ from app.errors import BadRequest, CrowdsourceError
 from app.errors_http import error_response
 from app.i18n.text import Text
 from app.inputs import MissingField, idempotency_key, query_int, required_int
+from app.progress.zones import request_time_zone
 from app.speak.service import (
     AlreadyRecorded,
     NewRecording,
@@ -110,6 +111,7 @@ def upload_recording() -> tuple[Response, int]:
         device=_device(),
         browser=_browser(),
         report_limit=settings.reports_to_hide,
+        time_zone=request_time_zone(),
     )
     with database.connection() as conn:
         recording, created = save_recording(conn, deps.storage(), new)
@@ -117,9 +119,11 @@ def upload_recording() -> tuple[Response, int]:
 
 
 def _recording_response(recording: dict, *, created: bool) -> tuple[Response, int]:
+    achievements = recording.pop("achievements", [])
     with deps.database().connection() as conn:
         totals = contributor_totals(conn, current_contributor_id())
-    return jsonify({"recording": recording, "totals": totals}), 201 if created else 200
+    body = {"recording": recording, "totals": totals, "achievements": achievements}
+    return jsonify(body), 201 if created else 200
 
 
 @bp.post("/sentences/<int:item_id>/skip")

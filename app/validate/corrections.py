@@ -60,13 +60,17 @@ def vote_or_correct(
     rules: Settings,
     device: str | None,
     browser: str | None,
+    time_zone: str | None = None,
 ) -> VoteResult:
     """`accept`, `reject`, or `change` with `text`: see the module's docstring. Replaying a
     change returns the correction stored the first time."""
     if answer != "change":
         if text is not None:
             raise InvalidInput(Text("Only a change comes with a text."), field="text")
-        return VoteResult(cast_vote(conn, validator_id, public_id, answer, rules=rules, task=task))
+        return VoteResult(
+            cast_vote(conn, validator_id, public_id, answer, rules=rules, task=task,
+                      time_zone=time_zone)
+        )  # fmt: skip
     if not task.corrections:
         raise NoCorrections(task_message(_NOT_CORRECTED, task))
     if not isinstance(text, str):
@@ -95,6 +99,7 @@ def vote_or_correct(
                 browser=browser,
                 report_limit=rules.reports_to_hide,
                 corrects_id=rec["id"],
+                time_zone=time_zone,
             ),
         )
         stored.update(row)
@@ -102,7 +107,7 @@ def vote_or_correct(
     with conn.transaction():
         outcome = cast_vote(
             conn, validator_id, public_id, "reject", rules=rules, task=task,
-            after_vote=store_correction,
+            after_vote=store_correction, time_zone=time_zone,
         )  # fmt: skip
     if not outcome.created:
         original = conn.execute(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from app.contributors.service import ensure_contributor
@@ -18,6 +18,7 @@ from app.db import Conn
 from app.errors import Conflict, CrowdsourceError, NotFound
 from app.i18n.text import Text
 from app.languages.service import LanguageClosed
+from app.progress.service import record_progress
 from app.settings import Settings
 from app.tasks import SPEAK, Task, task_message
 from app.validate.trust import (
@@ -281,6 +282,7 @@ class VoteOutcome:
     decision: str | None = None
     practice: bool = False
     expected: str | None = None
+    achievements: tuple[dict[str, Any], ...] = ()  # badges and milestones this vote earned
 
 
 # Everything the rules need, read under the recording's lock: the vote that follows is
@@ -330,6 +332,7 @@ def cast_vote(
     rules: Settings,
     task: Task = SPEAK,
     after_vote: Any = None,
+    time_zone: str | None = None,
 ) -> VoteOutcome:
     """Record one validator's verdict and, when it counts, the recording's counts and status.
 
@@ -344,6 +347,10 @@ def cast_vote(
     `after_vote(conn, rec, outcome)`, when given, runs after a new vote is stored, in the
     same transaction and under the same locks (a correction is stored so, see
     app/validate/corrections.py); it must be given inside a transaction.
+
+    A new vote (practice and checks too: they are votes cast) counts toward the validator's
+    progress, last, in the same transaction (app/progress; `time_zone` as the browser
+    reported it); the outcome carries the badges and milestones it earned.
     """
     mine = locked_standing_for_contribution(conn, task, validator_id, public_id, rules)
     if mine is None:
@@ -403,7 +410,11 @@ def cast_vote(
         )
     if after_vote is not None:
         after_vote(conn, rec, outcome)
-    return outcome
+    awarded = record_progress(
+        conn, validator_id, language=language, task=task.name, category="validate",
+        time_zone=time_zone,
+    )  # fmt: skip
+    return replace(outcome, achievements=tuple(awarded))
 
 
 def _not_listened(task: Task, *, served: bool) -> Text:

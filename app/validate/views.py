@@ -9,6 +9,7 @@ from app import deps
 from app.contributors.identity import current_contributor_id, require_session
 from app.inputs import json_body, parse_uuid, query_int, required_choice
 from app.metrics import vote_counted
+from app.progress.zones import request_time_zone
 from app.speak.service import get_language
 from app.validate.links import audio_url, check_audio_token, stored_object_response
 from app.validate.service import (
@@ -61,10 +62,16 @@ def vote(public_id: str) -> tuple[Response, int]:
     recording_id = parse_uuid(public_id, "recording")
     verdict = required_choice(json_body().get("verdict"), "verdict", VERDICTS)
     with deps.database().connection() as conn:
-        outcome = cast_vote(conn, validator, recording_id, verdict, rules=deps.settings())
+        outcome = cast_vote(
+            conn, validator, recording_id, verdict, rules=deps.settings(),
+            time_zone=request_time_zone(),
+        )  # fmt: skip
     if outcome.created:
         vote_counted(verdict, outcome.decision)
-    body: dict = {"vote": {"recording": outcome.recording_id, "verdict": verdict}}
+    body: dict = {
+        "vote": {"recording": outcome.recording_id, "verdict": verdict},
+        "achievements": list(outcome.achievements),
+    }
     if outcome.practice:
         body["practice"] = {"expected": outcome.expected, "agreed": outcome.expected == verdict}
     return jsonify(body), 201 if outcome.created else 200

@@ -118,6 +118,12 @@ def my_contributions() -> str:
     return render_template("contributions.html", active="contributions")
 
 
+@bp.get("/me/badges")
+def my_badges() -> str:
+    """Badges, streak, milestones and weekly goals (from the API; nothing is awarded here)."""
+    return render_template("badges.html", active="badges")
+
+
 @bp.get("/dashboard")
 def dashboard() -> str:
     """The public dashboard: a shell whose script reads the published JSON files. It never

@@ -341,6 +341,12 @@ def test_a_journey_through_the_api_matches_the_document(
                 "would_return": "maybe", "page": "/validate/hi", "task": "speak",
                 "language": "hi"}  # fmt: skip
     assert validator.post("/api/v1/feedback", json=feedback).status_code == 201
+    # Progress: badges, streak, goals (in the validator's own zone).
+    zone = {"X-Time-Zone": "Asia/Kolkata"}
+    goals = validator.put("/api/v1/me/goals", json={"speak": 10, "label": None}, headers=zone)
+    assert goals.get_json()["goals"] == [{"task": "speak", "target": 10, "done": 1}]
+    assert visitor.get("/api/v1/me/progress").get_json()["badges"] == []
+    assert validator.get("/api/v1/me/progress", headers=zone).status_code == 200
     tour_the_tasks(app, db, person)
     tour_the_certificates(db, person)
 

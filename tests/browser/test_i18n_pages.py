@@ -31,6 +31,7 @@ PAGES = {
     "translate": "/translate/en/hi",
     "validate-label": "/validate/label/hi",
     "contributions": "/me/contributions",
+    "badges": "/me/badges",
     "profile": "/profile",
     "dashboard": "/dashboard",
     "feedback": "/feedback?from=/speak/hi",

@@ -46,9 +46,21 @@ export async function api(path, options = {}) {
   }
 }
 
+/** The browser's IANA time zone ("Asia/Kolkata"), or null when it does not say. */
+function timeZone() {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || null;
+  } catch {
+    return null;
+  }
+}
+
 async function send(path, { method = "GET", json, form, signal } = {}) {
   // The page's language, so that error messages come in it (the API follows Accept-Language).
   const headers = { Accept: "application/json", "Accept-Language": locale };
+  // The browser's time zone: a person's streak and weekly goals count their own days.
+  const zone = timeZone();
+  if (zone) headers["X-Time-Zone"] = zone;
   const init = { method, signal, credentials: "same-origin", headers };
   if (json !== undefined) {
     init.headers["Content-Type"] = "application/json";

@@ -1,6 +1,9 @@
-// Home page: the headline numbers from the published dashboard summary. The page is complete
-// without them, so any failure (nothing published yet, offline) leaves the block hidden.
+// Home page: the headline numbers from the published dashboard summary, and the person's week
+// (streak and weekly goals) when they have one. The page is complete without them, so any
+// failure (nothing published yet, offline) leaves the block hidden.
 
+import { renderWeek } from "./achievements.js";
+import { api } from "./api.js";
 import { count, hours, loadPublished } from "./published.js";
 import { byId } from "./ui.js";
 
@@ -24,4 +27,14 @@ async function showHeadline() {
   }
 }
 
+async function showMyWeek() {
+  try {
+    const progress = await api("me/progress");
+    byId("my-week").hidden = !renderWeek(byId("my-week-body"), progress);
+  } catch {
+    // Not essential: the home page works without it.
+  }
+}
+
 showHeadline();
+showMyWeek();

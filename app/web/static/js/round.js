@@ -14,6 +14,7 @@
 //   finish()     the round is over
 //   setButtons() enable what may be pressed now
 
+import { showWeekAfterRound } from "./achievements.js";
 import { api, withRetries } from "./api.js";
 import { formatNumber, t } from "./i18n.js";
 import { setUpReportDialog } from "./report.js";
@@ -110,12 +111,13 @@ export function showItemStep(page, progress, step, focus) {
   focus.focus();
 }
 
-/** The round's end: this round's count, the done step. */
+/** The round's end: this round's count, the done step, this week's goals and streak. */
 export function showDone(page) {
   if (page.media) page.media.removeAttribute("src");
   byId("session-count").textContent = formatNumber(page.state.done);
   showStep(page.steps, page.el.doneStep);
   byId("done-heading").focus();
+  showWeekAfterRound(page.el.doneStep);
 }
 
 /**

@@ -2,6 +2,7 @@
 // back, re-recorded if wanted and submitted; then a thank-you with this session's count and
 // the person's totals. The page's text lives in speak.html; this file only switches it.
 
+import { showAchievements } from "./achievements.js";
 import { api, newIdempotencyKey, withRetries } from "./api.js";
 import { formatNumber, t } from "./i18n.js";
 import { fileNameFor, MicrophoneError, Recorder } from "./recorder.js";
@@ -224,6 +225,7 @@ async function submit() {
     });
     state.done += 1;
     state.durationMs += answer.recording.duration_ms || 0;
+    showAchievements(answer);
     announce(
       el.status,
       t("Saved. {n} of {total} recorded.", { n: formatNumber(state.done), total: formatNumber(sessionSize) }),

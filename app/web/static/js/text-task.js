@@ -4,6 +4,7 @@
 // asks first: the volunteer may change the text or submit it anyway (`confirmed: true`).
 // The page's text lives in _text_task.html and its children; this file only switches it.
 
+import { showAchievements } from "./achievements.js";
 import { api, withRetries } from "./api.js";
 import { formatNumber, t } from "./i18n.js";
 import {
@@ -131,10 +132,11 @@ async function submit(confirmed = false) {
   const body = { item_id: item.id, idempotency_key: key, text };
   if (confirmed) body.confirmed = true;
   try {
-    await withRetries(() => api(`tasks/${task}/contributions`, { method: "POST", json: body }), {
+    const reply = await withRetries(() => api(`tasks/${task}/contributions`, { method: "POST", json: body }), {
       onRetry: retryNotice(el.status),
     });
     state.done += 1;
+    showAchievements(reply);
     announce(
       el.status,
       t("Saved. {n} of {total} done.", { n: formatNumber(state.done), total: formatNumber(sessionSize) }),

@@ -3,6 +3,7 @@
 // before handing out anything to check, sending a vote, the expected answer after a practice
 // item, playing the clip, and the keys. `page` is as in round.js, with el.practiceResult.
 
+import { showAchievements } from "./achievements.js";
 import { api, withRetries } from "./api.js";
 import { t } from "./i18n.js";
 import { retryNotice, takeFresh } from "./round.js";
@@ -44,6 +45,7 @@ export async function sendVote(page, path, body, { words, sent, next, onSent = (
     });
     state.done += 1;
     onSent();
+    showAchievements(reply);
     if (reply?.practice) {
       await showPracticeAnswer(page, words, reply.practice);
     } else {
