@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from app.api.boards_operations import BOARDS_SCHEMAS, boards_operations
 from app.api.building import (
     AUDIO_TYPES,
     COUNT,
@@ -172,6 +173,7 @@ def _operations() -> list[tuple[str, str, Obj]]:
             "names its `field`. Limited per client address (and per session when there is "
             "one): past it, `429 rate_limited` with `Retry-After`."),
         *task_operations(),
+        *boards_operations(),
     ]  # fmt: skip
 
 
@@ -228,7 +230,7 @@ def openapi_document() -> dict[str, Any]:
         "security": [{}, {"cs_id": []}],
         "paths": paths,
         "components": {
-            "schemas": {**SCHEMAS, **TASK_SCHEMAS},
+            "schemas": {**SCHEMAS, **TASK_SCHEMAS, **BOARDS_SCHEMAS},
             "securitySchemes": {
                 "cs_id": {
                     "type": "apiKey",
