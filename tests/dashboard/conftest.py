@@ -42,8 +42,8 @@ def refresh(app: Flask, database_url: str) -> Callable[[], Any]:
 
 @pytest.fixture
 def history(person, add_sentences, db: psycopg.Connection) -> dict[str, Any]:  # noqa: F811
-    """Six named (opted in to the leaderboards) and two anonymous speakers in Hindi and English, votes by four validators,
-    some recordings backdated over three days."""
+    """Six named (opted in to the leaderboards) and two anonymous speakers in Hindi and
+    English, votes by four validators, some recordings backdated over three days."""
     hindi = add_sentences(14, "hi")
     english = add_sentences(6, "en", prefix="Sentence")
     regions = ["KA", "TN", "KA", None, "DL", "MH", None, "KA"]
