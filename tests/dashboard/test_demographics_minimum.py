@@ -64,9 +64,7 @@ def test_groups_of_four_are_folded_and_groups_of_five_shown(app, db, refresh) ->
     assert "Tamil Nadu" not in text and "Delhi" not in text and "transgender" not in text
 
 
-def test_small_groups_of_fewer_than_five_people_together_are_left_out(
-    app, db, refresh
-) -> None:
+def test_small_groups_of_fewer_than_five_people_together_are_left_out(app, db, refresh) -> None:
     speakers(db, 6, region="KA", gender="female")
     speakers(db, 4, region="TN", gender="female", recordings=3)  # one small group alone
     # In English, everyone is in small groups, and "Not given" is a group like the others.
