@@ -5,6 +5,7 @@ position from GET /api/v1/me/ranks, read from the refreshed view."""
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
@@ -358,3 +359,53 @@ def test_the_published_boards_equal_an_independent_count(
         }, (language, task, period)
         checked += got["shown"]
     assert checked >= 4  # speak and translate in Hindi, week and all time (and speak in English)
+
+
+def test_opting_in_while_the_name_is_cleared_never_leaves_an_unnamed_opt_in(
+    app, db, person
+) -> None:
+    """Two writes of one profile at once (the page saves field by field): an opt-in and the
+    name being cleared. The row lock makes one wait for the other, so either the opt-in is
+    refused (the name was gone) or it went first and the clearing turned it off; never an
+    error, never an opt-in without a name. (Straight to update_profile: the API's limit of
+    10 profile writes a minute per session would stop the rounds first.)"""
+    from app.contributors.service import InvalidProfileValue, update_profile
+
+    who = me(person())
+    pool = app.extensions["crowdsource.db"]
+    outcomes = set()
+    for round_ in range(30):
+        with pool.connection() as conn:
+            update_profile(conn, who, {"display_name": "Asha", "leaderboard_opt_in": False})
+        barrier = threading.Barrier(2)
+        results: dict[str, str] = {}
+
+        def write(
+            name: str,
+            changes: dict[str, Any],
+            barrier: threading.Barrier = barrier,
+            results: dict[str, str] = results,
+        ) -> None:
+            barrier.wait()
+            try:
+                with pool.connection() as conn:
+                    update_profile(conn, who, changes)
+                results[name] = "saved"
+            except InvalidProfileValue:
+                results[name] = "refused"
+
+        threads = [
+            threading.Thread(target=write, args=("opt_in", {"leaderboard_opt_in": True})),
+            threading.Thread(target=write, args=("clear", {"display_name": None})),
+        ]
+        for thread in threads[:: 1 if round_ % 2 else -1]:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert results["clear"] == "saved"
+        outcomes.add(results["opt_in"])
+        row = db.execute(
+            "SELECT display_name, leaderboard_opt_in FROM contributors WHERE id = %s", (who,)
+        ).fetchone()
+        assert row == {"display_name": None, "leaderboard_opt_in": False}
+    assert outcomes <= {"saved", "refused"}
