@@ -110,8 +110,10 @@ def _operations() -> list[tuple[str, str, Obj]]:
             errors=(*DB, *JSON_BODY, "invalid_value", "personal_data"),
             description="`personal_data`: an e-mail address or phone number in "
             "`display_name`; `invalid_value`: a mother tongue or region that is not among "
-            "/profile/options, a display name with a character that cannot be shown (or, "
-            "for a request outside this document, an unknown field or value)."),
+            "/profile/options, a display name with a character that cannot be shown, "
+            "`leaderboard_opt_in: true` without a display name (or, for a request outside "
+            "this document, an unknown field or value). Nothing of a refused request is "
+            "saved."),
         op("GET /me/contributions", "contributors.contributions",
             "The visitor's contributions of every task and refused uploads, newest first",
             {200: returns("ContributionPage", "One page.")},
