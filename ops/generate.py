@@ -370,8 +370,10 @@ $$
 
 _CONTRIBUTORS = """
 INSERT INTO contributors (id, display_name, age_group, gender, mother_tongue, region_code,
-                          created_at, updated_at)
-SELECT id, display_name, age_group, gender, mother_tongue, region_code, joined, joined
+                          leaderboard_opt_in, created_at, updated_at)
+SELECT id, display_name, age_group, gender, mother_tongue, region_code,
+       display_name IS NOT NULL AND i % 2 = 0,  -- half the named show on the leaderboards
+       joined, joined
   FROM gen_people
 """
 

@@ -166,13 +166,15 @@ def test_generated_shares_are_roughly_as_asked(
         """SELECT avg((age_group IS NULL)::int) AS age, avg((gender IS NULL)::int) AS gender,
                   avg((mother_tongue IS NULL)::int) AS tongue,
                   avg((region_code IS NULL)::int) AS region,
-                  avg((display_name IS NOT NULL)::int) AS named
+                  avg((display_name IS NOT NULL)::int) AS named,
+                  avg(leaderboard_opt_in::int) AS opted_in
              FROM contributors"""
     ).fetchone()
     assert profile is not None
     for field in ("age", "gender", "tongue", "region"):
         assert 0.22 <= profile[field] <= 0.38, (field, profile[field])
     assert 0.05 <= profile["named"] <= 0.15
+    assert 0.3 <= profile["opted_in"] / profile["named"] <= 0.7  # half the named, none else
     # People mostly speak the language they record and live where it is spoken.
     home = db.execute(
         """SELECT avg((c.mother_tongue = 'ta')::int) AS tongue,

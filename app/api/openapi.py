@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from app.api.boards_operations import BOARDS_SCHEMAS, boards_operations
 from app.api.building import (
     AUDIO_TYPES,
     COUNT,
@@ -111,8 +112,10 @@ def _operations() -> list[tuple[str, str, Obj]]:
             errors=(*DB, *JSON_BODY, "invalid_value", "personal_data"),
             description="`personal_data`: an e-mail address or phone number in "
             "`display_name`; `invalid_value`: a mother tongue or region that is not among "
-            "/profile/options, a display name with a character that cannot be shown (or, "
-            "for a request outside this document, an unknown field or value)."),
+            "/profile/options, a display name with a character that cannot be shown, "
+            "`leaderboard_opt_in: true` without a display name (or, for a request outside "
+            "this document, an unknown field or value). Nothing of a refused request is "
+            "saved."),
         op("GET /me/contributions", "contributors.contributions",
             "The visitor's contributions of every task and refused uploads, newest first",
             {200: returns("ContributionPage", "One page.")},
@@ -176,6 +179,7 @@ def _operations() -> list[tuple[str, str, Obj]]:
         *task_operations(),
         *certificate_operations(),
         *progress_operations(),
+        *boards_operations(),
     ]  # fmt: skip
 
 
@@ -235,7 +239,10 @@ def openapi_document() -> dict[str, Any]:
         "security": [{}, {"cs_id": []}],
         "paths": paths,
         "components": {
-            "schemas": {**SCHEMAS, **TASK_SCHEMAS, **CERTIFICATE_SCHEMAS, **PROGRESS_SCHEMAS},
+            "schemas": {
+                **SCHEMAS, **TASK_SCHEMAS, **CERTIFICATE_SCHEMAS, **PROGRESS_SCHEMAS,
+                **BOARDS_SCHEMAS,
+            },  # fmt: skip
             "securitySchemes": {
                 "cs_id": {
                     "type": "apiKey",

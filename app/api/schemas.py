@@ -133,6 +133,14 @@ _PROFILE_CHANGES = {
     )
 }
 
+# Leaderboard opt-in (issue #20): true needs a display name (422 invalid_value otherwise).
+_OPT_IN: Schema = {
+    "type": "boolean",
+    "description": "Whether the display name may be shown on the public leaderboards (false "
+    "by default). true without a display name answers 422 `invalid_value` with `field` "
+    "`leaderboard_opt_in`; clearing the display name turns it off.",
+}
+
 # The other fields a body may carry (and the server ignores): any JSON, but no NUL in a key or
 # a string at any depth (the server refuses one anywhere in a body, read or not).
 IGNORED_FIELDS: Schema = {
@@ -210,9 +218,12 @@ SCHEMAS: dict[str, Schema] = {
         regions=array(ref("Region")),
         languages=array(ref("MotherTongue")),
     ),
-    "Profile": object_of(_PROFILE),
+    "Profile": object_of(_PROFILE | {"leaderboard_opt_in": _OPT_IN}),
     "ProfileChanges": {
-        **object_of(_PROFILE_CHANGES, optional=tuple(_PROFILE_CHANGES)),
+        **object_of(
+            _PROFILE_CHANGES | {"leaderboard_opt_in": _OPT_IN},
+            optional=(*_PROFILE_CHANGES, "leaderboard_opt_in"),
+        ),
         "description": "Any of the profile fields; null or an empty string clears one (as a "
         'form\'s "prefer not to say" sends it). Other fields are refused (422 invalid_value).',
     },

@@ -25,6 +25,9 @@ AGE_GROUPS = {
 }
 GENDERS = {"female": "Female", "male": "Male", "transgender": "Transgender", "other": "Other"}
 PROFILE_FIELDS = ("display_name", "age_group", "gender", "mother_tongue", "region_code")
+# Whether the display name may be shown on the public leaderboards (off by default; needs a
+# display name: clearing the name turns it off).
+OPT_IN = "leaderboard_opt_in"
 
 _EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
 _PHONE = re.compile(r"(?:\+?\d[\s().-]*){7,}")
@@ -67,11 +70,11 @@ def get_profile(conn: Conn, contributor_id: uuid.UUID | None) -> dict[str, Any]:
     row = None
     if contributor_id is not None:
         row = conn.execute(
-            "SELECT display_name, age_group, gender, mother_tongue, region_code"
-            " FROM contributors WHERE id = %s",
+            "SELECT display_name, age_group, gender, mother_tongue, region_code,"
+            " leaderboard_opt_in FROM contributors WHERE id = %s",
             (contributor_id,),
         ).fetchone()
-    return dict(row) if row else dict.fromkeys(PROFILE_FIELDS)
+    return dict(row) if row else {**dict.fromkeys(PROFILE_FIELDS), OPT_IN: False}
 
 
 def interface_locale(conn: Conn, contributor_id: uuid.UUID | None) -> str | None:
@@ -89,11 +92,36 @@ def update_profile(
 ) -> dict[str, Any]:
     """Check and save the given profile fields; return the whole profile.
 
-    Raises InvalidProfileValue (unknown field or value) or PersonalData (an e-mail address or
-    phone number in the display name).
+    Raises InvalidProfileValue (unknown field or value, or opting in to the leaderboards
+    without a display name) or PersonalData (an e-mail address or phone number in the display
+    name). Clearing the display name also opts the person out of the leaderboards.
     """
+    changes = dict(changes)
+    opt_in_given = OPT_IN in changes
+    opt_in = changes.pop(OPT_IN, None)
+    if opt_in_given and not isinstance(opt_in, bool):
+        raise InvalidProfileValue(
+            Text("'{field}' must be true or false.", field=OPT_IN), field=OPT_IN
+        )
     clean = _check_profile_changes(conn, changes)
     ensure_contributor(conn, contributor_id)
+    # The row is locked first, so a concurrent change of the name cannot slip in between.
+    stored = conn.execute(
+        "SELECT display_name, leaderboard_opt_in FROM contributors WHERE id = %s FOR UPDATE",
+        (contributor_id,),
+    ).fetchone()
+    assert stored is not None
+    name = clean["display_name"] if "display_name" in clean else stored["display_name"]
+    if opt_in and name is None:
+        raise InvalidProfileValue(
+            Text(
+                "Choose a display name before you join the leaderboards: they show people "
+                "by their display name."
+            ),
+            field=OPT_IN,
+        )
+    if opt_in_given or (name is None and stored["leaderboard_opt_in"]):
+        clean[OPT_IN] = bool(opt_in) and name is not None
     if clean:
         assignments = ", ".join(f"{field} = %({field})s" for field in clean)  # fields are our own
         conn.execute(

@@ -16,6 +16,7 @@ from app.contributors.service import (
     task_totals,
     update_profile,
 )
+from app.dashboard.ranks import my_ranks
 from app.errors_http import error_response
 from app.i18n.runtime import translate
 from app.inputs import json_body, query_int
@@ -66,6 +67,14 @@ def save_profile() -> Response:
     contributor_id = require_session()
     with deps.database().connection() as conn:
         return jsonify({"profile": update_profile(conn, contributor_id, changes)})
+
+
+@bp.get("/me/ranks")
+def ranks() -> Response:
+    """The caller's positions on the leaderboards, as of the last refresh (empty without a
+    session)."""
+    with deps.database().connection() as conn:
+        return jsonify(my_ranks(conn, current_contributor_id()))
 
 
 @bp.get("/me/contributions")

@@ -6,11 +6,14 @@ from collections import defaultdict
 from typing import Any
 
 from app.contributors.service import AGE_GROUPS, GENDERS
+from app.dashboard.leaderboards import build_leaderboard
 from app.db import Conn
 from app.stats.agreement import ALL_LANGUAGES, NO_VOTES, Agreement
 
-LEADERBOARD_SIZE = 10
-LEADERBOARD_MINIMUM_PEOPLE = 5
+# Demographic groups of fewer people than this are not published on their own (issue #20).
+MINIMUM_SPEAKERS = 5
+SMALL_GROUPS = "small_groups"
+SMALL_GROUPS_LABEL = "Groups of fewer than 5 speakers each"
 NOT_GIVEN = "Not given"
 
 
@@ -29,7 +32,9 @@ def build_documents(
         "summary": summary,
         "timeseries": _timeseries(conn),
         "demographics": _demographics(conn),
-        "leaderboard": _leaderboard(conn, [language["code"] for language in summary["languages"]]),
+        "leaderboard": build_leaderboard(
+            conn, [language["code"] for language in summary["languages"]]
+        ),
         "tasks": _tasks(conn),
     }
 
@@ -143,12 +148,42 @@ def _series(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
 _DIMENSIONS = {"region": "by_region", "age_group": "by_age_group", "gender": "by_gender"}
 
 
+# Per language (and '*' for all) and dimension: the groups of fewer than MINIMUM_SPEAKERS
+# speakers taken together, each person once, however many of those groups they are in.
+_SMALL_GROUPS = """
+WITH snapshots AS (
+    SELECT s.language_code, d.dimension,
+           CASE d.dimension WHEN 'region' THEN s.region_code
+                            WHEN 'age_group' THEN s.age_group ELSE s.gender END AS key,
+           s.contributor_id, s.ms_recorded
+      FROM dashboard_speakers s
+     CROSS JOIN (VALUES ('region'), ('age_group'), ('gender')) AS d (dimension)
+), scoped AS (
+    SELECT language_code, dimension, key, contributor_id, ms_recorded FROM snapshots
+    UNION ALL
+    SELECT '*', dimension, key, contributor_id, ms_recorded FROM snapshots
+)
+SELECT s.language_code, s.dimension, count(DISTINCT s.key) AS groups,
+       count(DISTINCT s.contributor_id) AS speakers, sum(s.ms_recorded) AS ms_recorded
+  FROM scoped s
+  JOIN dashboard_demographics d
+    ON d.language_code = s.language_code AND d.dimension = s.dimension AND d.key = s.key
+ WHERE d.speakers < %(minimum)s
+ GROUP BY s.language_code, s.dimension
+"""
+
+
 def _demographics(conn: Conn) -> dict[str, Any]:
+    """Speakers and hours per region, age group and gender. A group of fewer than
+    MINIMUM_SPEAKERS speakers is never published on its own, so nobody can be singled out:
+    such groups are folded into one entry (key SMALL_GROUPS), itself left out when it holds
+    fewer than MINIMUM_SPEAKERS people."""
     regions = {r["code"]: r["name"] for r in conn.execute("SELECT code, name FROM regions")}
     labels = {"region": regions, "age_group": AGE_GROUPS, "gender": GENDERS}
     rows = conn.execute(
-        "SELECT * FROM dashboard_demographics"
-        " ORDER BY language_code, dimension, ms_recorded DESC, key"
+        "SELECT * FROM dashboard_demographics WHERE speakers >= %s"
+        " ORDER BY language_code, dimension, ms_recorded DESC, key",
+        (MINIMUM_SPEAKERS,),
     ).fetchall()
     grouped: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(
         lambda: {name: [] for name in _DIMENSIONS.values()}
@@ -163,37 +198,25 @@ def _demographics(conn: Conn) -> dict[str, Any]:
                 "hours_recorded": hours(row["ms_recorded"]),
             }
         )
-    everything = grouped.pop("*", {name: [] for name in _DIMENSIONS.values()})
-    return {"languages": dict(grouped), "all": everything}
-
-
-def _leaderboard(conn: Conn, languages: list[str]) -> dict[str, Any]:
-    """Boards of every language in the summary: `shown: false` with an empty list where fewer
-    than LEADERBOARD_MINIMUM_PEOPLE named people contributed, none at all included."""
-    rows = conn.execute(
-        "SELECT * FROM dashboard_leaderboard WHERE rank <= %s ORDER BY language_code, rank",
-        (LEADERBOARD_SIZE,),
-    ).fetchall()
-    boards: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        board = boards.setdefault(
-            row["language_code"],
-            {"shown": row["people"] >= LEADERBOARD_MINIMUM_PEOPLE, "contributors": []},
-        )
-        if board["shown"]:
-            board["contributors"].append(
+    for row in conn.execute(_SMALL_GROUPS, {"minimum": MINIMUM_SPEAKERS}).fetchall():
+        # (read even when left out: every language with recordings has its entry)
+        entries = grouped[row["language_code"]][_DIMENSIONS[row["dimension"]]]
+        if row["speakers"] >= MINIMUM_SPEAKERS:
+            entries.append(
                 {
-                    "rank": int(row["rank"]),
-                    "display_name": row["display_name"],
-                    "recordings": int(row["recordings"]),
+                    "key": SMALL_GROUPS,
+                    "label": SMALL_GROUPS_LABEL,
+                    "groups": int(row["groups"]),
+                    "speakers": int(row["speakers"]),
                     "hours_recorded": hours(row["ms_recorded"]),
-                    "accepted": int(row["accepted"]),
-                    "validations": int(row["validations"]),
                 }
             )
-    for code in languages:  # languages where nobody named contributed have no rows
-        boards.setdefault(code, {"shown": False, "contributors": []})
-    return {"minimum_people": LEADERBOARD_MINIMUM_PEOPLE, "languages": boards}
+    everything = grouped.pop("*", {name: [] for name in _DIMENSIONS.values()})
+    return {
+        "minimum_speakers": MINIMUM_SPEAKERS,
+        "languages": dict(grouped),
+        "all": everything,
+    }
 
 
 # The original platform's goals per language, where the language's task row names none:

@@ -34,7 +34,7 @@ VIEWS = (
     "dashboard_language_totals",
     "dashboard_overall",
     "dashboard_demographics",
-    "dashboard_leaderboard",
+    "dashboard_ranks",
     "dashboard_tasks",
 )
 ADVISORY_LOCK_KEY = 0x63726F7764_02  # "crowd", lock #2 (#1 is migrations)

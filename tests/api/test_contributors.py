@@ -10,6 +10,7 @@ from tests.api.conftest import count_rows, error_of, new_person, record
 def test_a_new_visitor_has_an_empty_profile_and_zero_totals(app, db) -> None:
     body = new_person(app, session=False).get("/api/v1/me").get_json()
 
+    assert body["profile"].pop("leaderboard_opt_in") is False  # off until the person says yes
     assert set(body["profile"].values()) == {None}
     assert body["totals"]["recordings"] == 0 and body["totals"]["seconds_recorded"] == 0
     assert count_rows(db, "contributors") == 0  # reading the API creates nobody
@@ -23,7 +24,7 @@ def test_profile_changes_are_saved_as_made_and_can_be_cleared(person) -> None:
 
     assert visitor.get("/api/v1/me").get_json()["profile"] == {
         "display_name": "Asha K", "age_group": "thirties", "gender": None,
-        "mother_tongue": "kn", "region_code": None,
+        "mother_tongue": "kn", "region_code": None, "leaderboard_opt_in": False,
     }  # fmt: skip
 
 

@@ -288,6 +288,7 @@ def test_a_journey_through_the_api_matches_the_document(
     assert visitor.get("/api/v1/profile/options").status_code == 200
     assert visitor.get("/api/v1/me").status_code == 200
     assert visitor.get("/api/v1/me/contributions").get_json()["total"] == 0
+    assert visitor.get("/api/v1/me/ranks").get_json()["ranks"] == []
     assert visitor.post("/api/v1/session").get_json() == {"session": {"new": True}}
     assert visitor.post("/api/v1/session").get_json() == {"session": {"new": False}}
 
@@ -302,8 +303,9 @@ def test_a_journey_through_the_api_matches_the_document(
     assert upload(speaker, items[2], silence(), key=key + "x").status_code == 422
     assert speaker.post(f"/api/v1/sentences/{items[3]}/skip").status_code == 200
     profile = {"display_name": "Asha", "age_group": "thirties", "gender": None,
-               "mother_tongue": "hi", "region_code": "MH"}  # fmt: skip
+               "mother_tongue": "hi", "region_code": "MH", "leaderboard_opt_in": True}  # fmt: skip
     assert speaker.put("/api/v1/me/profile", json=profile).get_json()["profile"] == profile
+    assert speaker.get("/api/v1/me/ranks").get_json() == {"ranks": [], "as_of": None}
     totals = speaker.get("/api/v1/me").get_json()["totals"]
     assert (totals["recordings"], totals["refused"]) == (2, 1)
     mine = speaker.get("/api/v1/me/contributions?page=1&per_page=2").get_json()

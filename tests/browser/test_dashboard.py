@@ -25,19 +25,22 @@ from tests.browser.conftest import DESKTOP, PHONE, LiveServer, NewPerson
 pytestmark = pytest.mark.slow
 
 DESKTOP_TALL = {**DESKTOP, "height": 900}
-# Thirty speakers from seventeen states (more from some), so the state chart shows its top 15
-# and sums the other two; the last four did not say.
-REGIONS = ["KA", "MH", "DL", "TN", "UP", "WB", "GJ", "RJ", "KL", "PB", "BR", "OD", "AS", "TS",
-           "AP", "HR", "DH", "KA", "KA", "MH", "KA", "DL", "MH", "TN", "KA", "UP"]  # fmt: skip
-SPEAKERS = 30
+# Ninety speakers, five from each of seventeen states (groups of fewer than 5 speakers are
+# not published on their own), so the state chart shows its top 15 and sums the other two;
+# the last five did not say.
+STATES = ["KA", "MH", "DL", "TN", "UP", "WB", "GJ", "RJ", "KL", "PB", "BR", "OD", "AS", "TS",
+          "AP", "HR", "DH"]  # fmt: skip
+REGIONS = [STATES[n % len(STATES)] for n in range(5 * len(STATES))]
+SPEAKERS = 90
 AGE_GROUPS = ["twenties", "thirties", "teens", "forties", "fifties", None]
 GENDERS = ["female", "male", "female", "other", None]
 NAMES = ["Asha", "Ravi", "Meera", "Arjun", "Kavya", "Imran", "Lakshmi", "Dev", "Zoya", "Nikhil"]
 
 
 def arrange_history(db: psycopg.Connection) -> None:
-    """Thirty speakers over ten days: Hindi from all, Tamil from a few, Urdu from two; half of
-    them with display names; most recordings accepted by two of four validators a day later."""
+    """Ninety speakers over ten days: Hindi from all, Tamil from some, Urdu from two; ten of
+    them with display names, shown on the leaderboards; most recordings accepted by two of four
+    validators a day later."""
     rng = random.Random(20261125)
     now = datetime.now(UTC).replace(microsecond=0)
     validators = [uuid.uuid4() for _ in range(4)]
@@ -49,11 +52,13 @@ def arrange_history(db: psycopg.Connection) -> None:
         speaker = uuid.uuid4()
         speakers.append(speaker)
         db.execute(
-            "INSERT INTO contributors (id, display_name, age_group, gender, region_code)"
-            " VALUES (%s, %s, %s, %s, %s)",
+            "INSERT INTO contributors"
+            " (id, display_name, leaderboard_opt_in, age_group, gender, region_code)"
+            " VALUES (%s, %s, %s, %s, %s, %s)",
             (
                 speaker,
                 NAMES[n] if n < len(NAMES) else None,
+                n < len(NAMES),
                 AGE_GROUPS[n % len(AGE_GROUPS)],
                 GENDERS[n % len(GENDERS)],
                 REGIONS[n] if n < len(REGIONS) else None,
@@ -198,7 +203,7 @@ def test_dashboard_draws_the_published_numbers_and_follows_the_language_filter(
     assert line.get_attribute("data-points") == str(len(timeseries["languages"]["hi"]))
     expect(page.locator("#chart-languages .highlight tspan[lang='hi']")).to_have_text("हिन्दी")
     assert page.locator("#goals progress").count() == 1
-    board = published["leaderboard"]["languages"]["hi"]
+    board = published["leaderboard"]["languages"]["hi"]["speak"]["week"]  # the first choices
     assert board["shown"]
     leaders = page.locator("#leaders tbody tr")
     expect(leaders).to_have_count(len(board["contributors"]))
@@ -208,9 +213,10 @@ def test_dashboard_draws_the_published_numbers_and_follows_the_language_filter(
     page.get_by_label("Language", exact=True).select_option("ta")
 
     expect(page.locator("#leaders-note")).to_have_text(
-        "The leaderboard appears once 5 people with a display name have contributed."
+        "This board appears once 5 people who chose to show their display name have taken part."
     )
     expect(page.locator("#leaders tbody tr")).to_have_count(0)
+    expect(page.locator("#my-ranks")).to_be_hidden()  # this visitor has done nothing yet
     page.go_back()  # the filter is in the address, so Back returns to Hindi
     expect(page.get_by_label("Language", exact=True)).to_have_value("hi")
     expect(page.locator("#stat-speakers")).to_have_attribute("data-value", str(hindi["speakers"]))

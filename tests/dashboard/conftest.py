@@ -42,8 +42,8 @@ def refresh(app: Flask, database_url: str) -> Callable[[], Any]:
 
 @pytest.fixture
 def history(person, add_sentences, db: psycopg.Connection) -> dict[str, Any]:  # noqa: F811
-    """Six named and two anonymous speakers in Hindi and English, votes by four validators,
-    some recordings backdated over three days."""
+    """Six named (opted in to the leaderboards) and two anonymous speakers in Hindi and
+    English, votes by four validators, some recordings backdated over three days."""
     hindi = add_sentences(14, "hi")
     english = add_sentences(6, "en", prefix="Sentence")
     regions = ["KA", "TN", "KA", None, "DL", "MH", None, "KA"]
@@ -54,6 +54,7 @@ def history(person, add_sentences, db: psycopg.Connection) -> dict[str, Any]:  #
         profile = {"region_code": regions[i], "gender": genders[i], "age_group": "twenties"}
         if i < 6:
             profile["display_name"] = f"Speaker {i}"
+            profile["leaderboard_opt_in"] = True
         assert speaker.put("/api/v1/me/profile", json=profile).status_code == 200
         speakers.append(speaker)
     recordings = []

@@ -1,5 +1,5 @@
 """The published files agree with each other: closed languages are everywhere, every language
-has a leaderboard entry, and old versions are pruned."""
+has a leaderboard entry (per task and period), and old versions are pruned."""
 
 from __future__ import annotations
 
@@ -52,11 +52,14 @@ def test_every_language_has_a_board_shown_or_not(
     boards = files["leaderboard"]["languages"]
     codes = {language["code"] for language in files["summary"]["languages"]}
     assert set(boards) == codes
-    # Tamil: active, nobody named contributed: not shown, not left out.
-    assert boards["ta"] == {"shown": False, "contributors": []}
-    # English: three named people, fewer than the minimum.
-    assert boards["en"] == {"shown": False, "contributors": []}
-    assert boards["hi"]["shown"] is True and boards["hi"]["contributors"]
+    nobody = {"shown": False, "people": 0, "contributors": []}
+    every_task = ("speak", "transcribe", "translate", "label")
+    # Tamil: active, nobody contributed: not shown, not left out.
+    assert boards["ta"] == {task: {"week": nobody, "all": nobody} for task in every_task}
+    # English: three opted-in people (of 3 speakers and 2 validators), fewer than the minimum.
+    assert boards["en"]["speak"]["all"] == {"shown": False, "people": 5, "contributors": []}
+    hindi = boards["hi"]["speak"]["all"]
+    assert hindi["shown"] is True and hindi["contributors"]
 
 
 def test_old_versions_are_pruned_keeping_the_newest(app, history, refresh) -> None:

@@ -128,11 +128,11 @@ def test_a_refresh_that_cannot_reach_the_database_is_one_clear_line(cli: CLI, tm
 def test_a_failing_refresh_exits_non_zero_naming_the_step(
     cli: CLI, db, database_url, tmp_path
 ) -> None:
-    db.execute("DROP MATERIALIZED VIEW dashboard_leaderboard")
+    db.execute("DROP MATERIALIZED VIEW dashboard_ranks")
     result = cli.run("refresh", DATABASE_URL=database_url, SECRET_KEY=TEST_SECRET,
                      STORAGE_DIR=str(tmp_path / "s"))  # fmt: skip
     assert result.returncode == 1
-    assert "failed at step 'dashboard_leaderboard'" in result.stderr
+    assert "failed at step 'dashboard_ranks'" in result.stderr
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 import psycopg
@@ -74,35 +75,62 @@ def test_every_published_number_matches_the_transactional_tables(
     assert cumulative == sorted(cumulative)
     assert sum(p["recordings"] for p in files["timeseries"]["all"]) == overall["recordings"]
 
-    # Demographics from the snapshots on the recordings.
-    by_region = {r["key"]: r for r in files["demographics"]["languages"]["hi"]["by_region"]}
-    for row in db.execute(
-        """SELECT region_code, count(DISTINCT contributor_id) AS speakers, sum(duration_ms) AS ms
-             FROM contributions WHERE language_code = 'hi' GROUP BY region_code"""
-    ):
-        got = by_region[row["region_code"]]
-        assert (got["speakers"], got["hours_recorded"]) == (row["speakers"], hours(row["ms"]))
-    assert by_region[None]["label"] == "Not given" and by_region["KA"]["label"] == "Karnataka"
-    all_genders = {r["key"]: r["speakers"] for r in files["demographics"]["all"]["by_gender"]}
-    for row in db.execute(
-        "SELECT gender, count(DISTINCT contributor_id) AS n FROM contributions GROUP BY gender"
-    ):
-        assert all_genders[row["gender"]] == row["n"]
+    # Demographics from the snapshots on the recordings; groups of fewer than 5 speakers
+    # are folded into one entry (each speaker once).
+    check_groups(
+        db,
+        files["demographics"]["languages"]["hi"]["by_region"],
+        "SELECT region_code AS key, contributor_id, duration_ms FROM contributions"
+        " WHERE language_code = 'hi'",
+    )
+    check_groups(
+        db,
+        files["demographics"]["all"]["by_gender"],
+        "SELECT gender AS key, contributor_id, duration_ms FROM contributions",
+    )
+    labels = {r["key"]: r["label"] for r in files["demographics"]["all"]["by_age_group"]}
+    assert labels == {"twenties": "20–29"}  # eight speakers in their twenties
 
-    # Leaderboards: only named people; hidden below five of them.
-    hindi_board = files["leaderboard"]["languages"]["hi"]
-    english_board = files["leaderboard"]["languages"]["en"]
+    # Leaderboards: only people who opted in; hidden below five of them.
+    hindi_board = files["leaderboard"]["languages"]["hi"]["speak"]["all"]
+    english_board = files["leaderboard"]["languages"]["en"]["speak"]["all"]
     assert hindi_board["shown"] and {c["display_name"] for c in hindi_board["contributors"]} == {
         f"Speaker {i}" for i in range(6)
     }
-    assert english_board == {"shown": False, "contributors": []}
+    assert english_board == {"shown": False, "people": 5, "contributors": []}
     top = hindi_board["contributors"][0]
     mine = db.execute(
         """SELECT count(*) AS n FROM contributions c JOIN contributors p ON p.id = c.contributor_id
             WHERE p.display_name = %s AND c.language_code = 'hi'""",
         (top["display_name"],),
     ).fetchone()
-    assert top["rank"] == 1 and top["recordings"] == mine["n"]
+    assert top["contributions"] == mine["n"]
+    # Ranks are among everyone (the two unnamed validators voted more): gaps where they are.
+    ranks = [c["rank"] for c in hindi_board["contributors"]]
+    assert ranks == sorted(ranks) and ranks[0] == 3
+
+
+def check_groups(db: psycopg.Connection, published: list[dict[str, Any]], query: str) -> None:
+    """Groups of 5 or more speakers as they are; the smaller ones as one entry, or none."""
+    from app.dashboard.documents import SMALL_GROUPS
+
+    people: dict[Any, set[Any]] = defaultdict(set)
+    ms: dict[Any, int] = defaultdict(int)
+    for row in db.execute(query):
+        people[row["key"]].add(row["contributor_id"])
+        ms[row["key"]] += row["duration_ms"]
+    by_key = {entry["key"]: entry for entry in published}
+    small = [key for key in people if len(people[key]) < 5]
+    for key in people:
+        if key not in small:
+            got = by_key.pop(key)
+            assert (got["speakers"], got["hours_recorded"]) == (len(people[key]), hours(ms[key]))
+    folded = set().union(*(people[key] for key in small))
+    if len(folded) >= 5:
+        got = by_key.pop(SMALL_GROUPS)
+        assert got["groups"] == len(small) and got["speakers"] == len(folded)
+        assert got["hours_recorded"] == hours(sum(ms[key] for key in small))
+    assert by_key == {}  # nothing else, and no small group by name
 
 
 def test_every_file_carries_the_version_of_its_manifest(app, history, refresh) -> None:
@@ -133,11 +161,11 @@ def test_a_failed_step_is_recorded_and_leaves_the_published_set_alone(
     from app.dashboard.refresh import RefreshFailed
 
     first = refresh()
-    db.execute("DROP MATERIALIZED VIEW dashboard_leaderboard")
+    db.execute("DROP MATERIALIZED VIEW dashboard_ranks")
 
-    with pytest.raises(RefreshFailed, match="dashboard_leaderboard"):
+    with pytest.raises(RefreshFailed, match="dashboard_ranks"):
         refresh()
 
     assert published(app)["manifest"]["version"] == first.version
     failed = db.execute("SELECT * FROM dashboard_refreshes WHERE status = 'failed'").fetchone()
-    assert "dashboard_leaderboard" in failed["error"]
+    assert "dashboard_ranks" in failed["error"]

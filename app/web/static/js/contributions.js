@@ -61,6 +61,37 @@ function showTaskTotals(tasks) {
   byId("task-totals").hidden = rows.length === 0;
 }
 
+/** "12 of 340" per language × task and period, from GET /api/v1/me/ranks (hidden when none). */
+function showRanks(ranks, languageNames) {
+  const boards = new Map(); // "hi speak" -> {language, task, week, all}
+  for (const rank of ranks) {
+    const key = `${rank.language} ${rank.task}`;
+    if (!boards.has(key)) boards.set(key, { language: rank.language, task: rank.task });
+    boards.get(key)[rank.period] = rank;
+  }
+  const rows = [...boards.values()].map((board) => {
+    const row = document.createElement("tr");
+    row.dataset.board = `${board.language} ${board.task}`;
+    const name = document.createElement("th");
+    name.scope = "row";
+    name.textContent = languageNames.get(board.language) || board.language;
+    row.append(name);
+    row.insertCell().textContent = taskLabel(board.task);
+    for (const period of ["week", "all"]) {
+      const cell = row.insertCell();
+      cell.dataset.period = period;
+      const rank = board[period];
+      // Translators: a place on a leaderboard, e.g. "12 of 340".
+      cell.textContent = rank
+        ? t("{rank} of {people}", { rank: formatNumber(rank.rank), people: formatNumber(rank.people) })
+        : "–";
+    }
+    return row;
+  });
+  byId("ranks-body").replaceChildren(...rows);
+  byId("ranks").hidden = rows.length === 0;
+}
+
 function renderItem(template, item, languageNames) {
   const node = template.content.firstElementChild.cloneNode(true);
   const field = (name) => node.querySelector(`[data-field="${name}"]`);
@@ -123,14 +154,18 @@ async function load() {
   try {
     // Language names are only a nicety: without them the codes are shown.
     const languages = api("languages").catch(() => ({ languages: [] }));
-    const [me, list, { languages: known }] = await Promise.all([
+    // Positions too: the page works without them.
+    const ranks = api("me/ranks").catch(() => ({ ranks: [] }));
+    const [me, list, { languages: known }, { ranks: mine }] = await Promise.all([
       api("me"),
       api(`me/contributions?page=${page}&per_page=${perPage}`),
       languages,
+      ranks,
     ]);
     showTotals(me.totals);
     showTaskTotals(me.tasks);
     const names = new Map(localiseLanguages(known).map((language) => [language.code, language.name]));
+    showRanks(mine, names);
     const template = byId("item-template");
     byId("list").replaceChildren(...list.contributions.map((item) => renderItem(template, item, names)));
     byId("empty").hidden = list.total > 0;

@@ -3,6 +3,7 @@
 // The choice lives in the address (?language=hi), so a filtered view can be shared.
 
 import { dataTable, horizontalBars, languageName, mountChart, showEmpty, stepLines } from "./charts.js";
+import { loadMyRanks, onBoardChosen, showLeaders } from "./dashboard-leaders.js";
 import { loadTasks, showTasks } from "./dashboard-tasks.js";
 import { formatNumber, intlLocale, localiseLanguages, t, tn } from "./i18n.js";
 import { NotPublishedYet, count, dateTime, hours, loadPublished, percent, relativeTime } from "./published.js";
@@ -69,9 +70,19 @@ function listForSummary(rows, value, limit = 5) {
   return rest > 0 ? tn("{list} and {n} more", "{list} and {n} more", rest, { list }) : list;
 }
 
+// demographics.json folds groups of fewer than 5 speakers into one entry with this key, so
+// that nobody can be singled out (docs/dashboard.md).
+const SMALL_GROUPS = "small_groups";
+/** Entries that are not a group of people like the others: "Not given" and the folded ones. */
+const apart = (entry) => entry.key === null || entry.key === SMALL_GROUPS;
+
 /** The name of a group of people in the page's language ("Not given" for those who did not say). */
 function groupLabel(entry) {
   if (entry.key === null) return t("Not given");
+  if (entry.key === SMALL_GROUPS) {
+    const n = published.demographics.minimum_speakers ?? 5;
+    return tn("Groups of fewer than {n} speaker each", "Groups of fewer than {n} speakers each", n);
+  }
   if (entry.key === "others") return entry.label;
   return GROUP_LABELS[entry.key]?.() ?? entry.label;
 }
@@ -306,15 +317,15 @@ function showTimeseries(code) {
   });
 }
 
-/** "Not given" goes last, whatever its size: it is not a group of people like the others. */
+/** "Not given" and the small groups go last, whatever their size. */
 function notGivenLast(entries) {
-  return [...entries.filter((entry) => entry.key !== null), ...entries.filter((entry) => entry.key === null)];
+  return [...entries.filter((entry) => !apart(entry)), ...entries.filter(apart)];
 }
 
 /** The 15 states with most speakers, the rest summed as one bar, then "Not given". */
 function topRegions(entries) {
   const given = entries
-    .filter((entry) => entry.key !== null)
+    .filter((entry) => !apart(entry))
     .sort((a, b) => b.speakers - a.speakers || b.hours_recorded - a.hours_recorded);
   const rest = given.slice(TOP_REGIONS);
   const shown = given.slice(0, TOP_REGIONS);
@@ -326,11 +337,15 @@ function topRegions(entries) {
       hours_recorded: rest.reduce((sum, entry) => sum + entry.hours_recorded, 0),
     });
   }
-  return [...shown, ...entries.filter((entry) => entry.key === null)];
+  return [...shown, ...entries.filter(apart)];
 }
 
 function byAge(entries) {
-  const rank = (entry) => (entry.key === null ? 99 : AGE_ORDER.indexOf(entry.key) + 1 || 50);
+  const rank = (entry) => {
+    if (entry.key === null) return 99;
+    if (entry.key === SMALL_GROUPS) return 98;
+    return AGE_ORDER.indexOf(entry.key) + 1 || 50;
+  };
   return [...entries].sort((a, b) => rank(a) - rank(b));
 }
 
@@ -356,7 +371,14 @@ const PEOPLE_CHARTS = {
 function showPeopleChart(containerId, what, entries, code) {
   const container = byId(containerId);
   if (entries.length === 0) {
-    showEmpty(container, nothingRecorded(code));
+    const speakers = code ? languages.get(code).speakers : published.summary.totals.speakers;
+    // Recordings, but too few people in every group to show any of them.
+    const tooFew = tn(
+      "Every group has fewer than {n} speaker: none is shown, so that nobody can be singled out.",
+      "Every group has fewer than {n} speakers: none is shown, so that nobody can be singled out.",
+      published.demographics.minimum_speakers ?? 5,
+    );
+    showEmpty(container, speakers > 0 ? tooFew : nothingRecorded(code));
     return;
   }
   const chart = PEOPLE_CHARTS[what];
@@ -364,7 +386,7 @@ function showPeopleChart(containerId, what, entries, code) {
   const rows = entries.map((entry) => ({
     label: { text: groupLabel(entry) },
     values: { speakers: entry.speakers },
-    muted: entry.key === null || entry.key === "others",
+    muted: apart(entry) || entry.key === "others",
     title: t("{group}: {speakers}, {hours} hours recorded", {
       group: groupLabel(entry),
       speakers: tn("{n} speaker", "{n} speakers", entry.speakers),
@@ -442,63 +464,21 @@ function showGoals(code) {
   byId("goals-note").textContent = note;
 }
 
-function waitingForNames(leaderboard) {
-  return tn(
-    "The leaderboard appears once {n} person with a display name has contributed.",
-    "The leaderboard appears once {n} people with a display name have contributed.",
-    leaderboard.minimum_people,
-  );
-}
-
-function showLeaders(code) {
-  const { leaderboard } = published;
-  const board = code ? leaderboard.languages[code] : leaderboard.all;
-  const note = byId("leaders-note");
-  const container = byId("leaders");
-  if (!board) {
-    // leaderboard.json has boards per language only.
-    note.textContent = code
-      ? waitingForNames(leaderboard)
-      : t("Choose a language above to see its top contributors.");
-    container.replaceChildren();
-    return;
-  }
-  if (!board.shown) {
-    note.textContent = waitingForNames(leaderboard);
-    container.replaceChildren();
-    return;
-  }
-  note.textContent = t("People who chose a display name, ranked by recordings plus checks.");
-  const table = dataTable(
-    code ? t("Top contributors, {language}", { language: scopeName(code) }) : t("Top contributors, all languages"),
-    [
-      { label: t("Rank"), numeric: true },
-      { label: t("Name") },
-      { label: t("Recordings"), numeric: true },
-      { label: t("Hours"), numeric: true },
-      { label: t("Accepted"), numeric: true },
-      { label: t("Checks"), numeric: true },
-    ],
-    board.contributors.map((person) => [
-      formatNumber(person.rank),
-      person.display_name,
-      count(person.recordings),
-      hours(person.hours_recorded),
-      count(person.accepted),
-      count(person.validations),
-    ]),
-  );
-  table.querySelector("table").classList.add("leaderboard");
-  // Names are whatever people typed, in any script: let the browser pick the direction.
-  for (const cell of table.querySelectorAll("tbody td:nth-child(2)")) cell.dir = "auto";
-  container.replaceChildren(table);
-}
-
 function showScope(code) {
   for (const element of document.querySelectorAll(".scope")) {
     element.replaceChildren();
     if (code) element.append(" · ", ...languageName(languageLabel(code)).slice(0, 1));
   }
+}
+
+function drawLeaders() {
+  const code = chosenLanguage();
+  showLeaders({
+    leaderboard: published.leaderboard,
+    code,
+    scope: scopeName(code),
+    languageLabel: (language) => languages.get(language)?.name ?? language,
+  });
 }
 
 function show() {
@@ -511,7 +491,7 @@ function show() {
   showTimeseries(code);
   showDemographics(code);
   showGoals(code);
-  showLeaders(code);
+  drawLeaders();
   showTasks(byId("tasks"), byId("tasks-note"), {
     tasks: published.tasks,
     code,
@@ -536,6 +516,7 @@ async function load() {
     // tasks.json is read apart: a set published before it existed names none, and a failure
     // to read it leaves the rest of the page as it is (the section says why).
     published.tasks = await loadTasks(base, published.manifest).catch((error) => error);
+    await loadMyRanks(); // the visitor's own positions (never fails: the section stays hidden)
     // names in the page's language, for every use below
     published.summary.languages = localiseLanguages(published.summary.languages);
     languages = new Map(published.summary.languages.map((language) => [language.code, language]));
@@ -544,6 +525,7 @@ async function load() {
     byId("content").hidden = false; // before drawing: charts are drawn at their box's width
     show();
     byId("language").addEventListener("change", onLanguageChosen);
+    onBoardChosen(drawLeaders);
     window.addEventListener("popstate", show);
     setInterval(showUpdated, 60_000);
     root.dataset.state = "ready";

@@ -6,7 +6,9 @@ import { api } from "./api.js";
 import { t } from "./i18n.js";
 import { byId, showAlert } from "./ui.js";
 
-export const FIELDS = ["display_name", "age_group", "gender", "mother_tongue", "region_code"];
+// The last one is a checkbox: whether the display name may be shown on the leaderboards.
+const OPT_IN = "leaderboard_opt_in";
+export const FIELDS = ["display_name", "age_group", "gender", "mother_tongue", "region_code", OPT_IN];
 
 // Whether Speak should offer the profile step: not once the person saved or skipped it.
 const STEP_FLAG = "crowdsource.profile-step";
@@ -57,11 +59,13 @@ function fillChoices(form, options) {
 function fillValues(form, profile) {
   for (const field of FIELDS) {
     const value = profile && profile[field];
-    form.elements[field].value = value ?? "";
+    if (field === OPT_IN) form.elements[field].checked = value === true;
+    else form.elements[field].value = value ?? "";
   }
 }
 
 function valueOf(form, field) {
+  if (field === OPT_IN) return form.elements[field].checked;
   const value = form.elements[field].value.trim();
   return value === "" ? null : value;
 }
@@ -85,6 +89,8 @@ function showError(form, error) {
   const field = error.status === 422 ? fieldOf(error) : null;
   if (field) {
     showAlert(byId(`${field}-error`), error.message);
+    // Refused (no display name yet): the box goes back to what is stored, unticked.
+    if (field === OPT_IN) form.elements[field].checked = false;
     form.elements[field].setAttribute("aria-invalid", "true");
     form.elements[field].focus();
   } else {
@@ -107,6 +113,8 @@ export async function initProfileForm(form, { saveOnChange = false, onSaved = ()
     try {
       const answer = await api("me/profile", { method: "PUT", json: body });
       markProfileStepDone("saved");
+      // Clearing the display name also takes the name off the leaderboards.
+      form.elements[OPT_IN].checked = answer.profile[OPT_IN] === true;
       onSaved(answer.profile);
     } catch (error) {
       showError(form, error);
