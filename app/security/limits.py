@@ -108,6 +108,10 @@ LIMITS: dict[str, WriteLimit] = {
     # Feedback needs no session (a sessionless sender meets the address limit only), and
     # nobody honest writes more than a few an hour; an address shared by a hall still gets 30.
     "feedback.send_feedback": WriteLimit(per_session="10 per hour", per_address="30 per hour"),
+    # A person's whole data as a zip is made on request, reading every recording: a few an
+    # hour is plenty (a download that broke can be started again).
+    "mydata.export": WriteLimit(per_session="3 per hour", per_address="30 per hour"),
+    "mydata.delete_me": WriteLimit(per_session="5 per minute", per_address="60 per minute"),
 }
 
 # Counted per client address each time a session is issued (a page view or POST
