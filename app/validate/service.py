@@ -345,6 +345,8 @@ def cast_vote(
     same transaction and under the same locks (a correction is stored so, see
     app/validate/corrections.py); it must be given inside a transaction.
     """
+    # First the voter's own row: a vote racing their erasure waits for it, then is refused.
+    ensure_contributor(conn, validator_id)
     mine = locked_standing_for_contribution(conn, task, validator_id, public_id, rules)
     if mine is None:
         raise _unknown(task, public_id)
