@@ -12,6 +12,7 @@ import uuid
 import zipfile
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -23,9 +24,12 @@ from app.contributors.identity import COOKIE_NAME
 from app.contributors.tombstones import reapply_erasures, tombstone_key, tombstoned_ids
 from app.dashboard.publish import MANIFEST_KEY
 from app.dashboard.refresh import refresh_dashboard
+from app.export.base import ExportOptions
+from app.export.service import export_language
+from app.export.target import open_target
 from app.settings import Settings
 from app.storage import Storage
-from tests.api.conftest import Person, count_rows, error_of, new_person, record
+from tests.api.conftest import Person, clip, count_rows, error_of, new_person, record
 from tests.storage.conftest import (  # noqa: F401 (fixtures)
     Backend,
     backend,
@@ -321,3 +325,25 @@ def test_a_lost_tombstone_object_is_written_again(
     with psycopg.connect(database_url, autocommit=True, row_factory=psycopg.rows.dict_row) as conn:
         assert reapply_erasures(conn, storage) == []
     assert tombstoned_ids(storage) == {w["who"]}
+
+
+def test_the_next_dataset_export_leaves_out_whoever_a_restore_brought_back(
+    app: Flask, settings: Settings, db: psycopg.Connection, add_sentences: Any, tmp_path: Path
+) -> None:
+    w = world(app, db, add_sentences)
+    assert w["ana"].delete("/api/v1/me", json=CONFIRM).status_code == 200
+    _bring_back(db, w["who"], add_sentences(1)[0])
+    back = db.execute("SELECT public_id, media_key FROM contributions WHERE contributor_id = %s",
+                      (w["who"],)).fetchone()  # fmt: skip
+    storage: Storage = app.extensions["crowdsource.storage"]
+    storage.put(back["media_key"], clip("hi_1.wav"), content_type="audio/wav")
+    assert settings.database_url is not None
+
+    result = export_language(settings.database_url, storage,
+                             open_target(str(tmp_path / "out"), settings),
+                             ExportOptions(language="hi", workers=1), salt=b"test-salt")  # fmt: skip
+
+    written = b"".join(p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file())
+    assert str(back["public_id"]).encode() not in written
+    assert not storage.exists(back["media_key"])  # erased again, object and all
+    assert sum(result.rows.values()) > 0 and count_rows(db, "erasures") == 1
