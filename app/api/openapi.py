@@ -33,6 +33,7 @@ from app.api.building import (
     returns,
 )
 from app.api.schemas import BIGINT_MAX, SCHEMAS
+from app.api.mydata_operations import MYDATA_SCHEMAS, mydata_operations
 from app.api.task_operations import task_operations
 from app.api.task_schemas import TASK_SCHEMAS
 
@@ -172,6 +173,7 @@ def _operations() -> list[tuple[str, str, Obj]]:
             "names its `field`. Limited per client address (and per session when there is "
             "one): past it, `429 rate_limited` with `Retry-After`."),
         *task_operations(),
+        *mydata_operations(),
     ]  # fmt: skip
 
 
@@ -228,7 +230,7 @@ def openapi_document() -> dict[str, Any]:
         "security": [{}, {"cs_id": []}],
         "paths": paths,
         "components": {
-            "schemas": {**SCHEMAS, **TASK_SCHEMAS},
+            "schemas": {**SCHEMAS, **TASK_SCHEMAS, **MYDATA_SCHEMAS},
             "securitySchemes": {
                 "cs_id": {
                     "type": "apiKey",

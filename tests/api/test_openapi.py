@@ -324,6 +324,13 @@ def test_a_journey_through_the_api_matches_the_document(
                 "would_return": "maybe", "page": "/validate/hi", "task": "speak",
                 "language": "hi"}  # fmt: skip
     assert validator.post("/api/v1/feedback", json=feedback).status_code == 201
+    # The speaker downloads their data, then has it erased (once confirmed).
+    assert person(session=False).get("/api/v1/me/export").status_code == 401
+    download = speaker.get("/api/v1/me/export")
+    assert download.status_code == 200 and download.data.startswith(b"PK")
+    assert speaker.delete("/api/v1/me", json={"confirm": "yes"}).status_code == 422
+    erased = speaker.delete("/api/v1/me", json={"confirm": "delete my data"})
+    assert erased.get_json()["removed"]["recordings"] == 2
     tour_the_tasks(app, db, person)
 
     succeeded = {(path, method) for path, method, status in contract if status < 300}
