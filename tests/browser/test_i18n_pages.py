@@ -32,6 +32,7 @@ PAGES = {
     "validate-label": "/validate/label/hi",
     "contributions": "/me/contributions",
     "profile": "/profile",
+    "my-data": "/my-data",
     "dashboard": "/dashboard",
     "feedback": "/feedback?from=/speak/hi",
     "not-found": "/speak/zz",
