@@ -4,7 +4,7 @@ erasure; with their schemas, added to components/schemas beside app/api/schemas.
 from __future__ import annotations
 
 from app.api.building import DB, JSON_BODY, STORAGE, Obj, op, request_body, returns
-from app.api.schemas import Schema, count, enum, obj
+from app.api.schemas import Schema, count, enum, obj, object_of
 from app.mydata.views import CONFIRMATION, REMOVED_COUNTS
 
 _ZIP = {
@@ -27,12 +27,18 @@ MYDATA_SCHEMAS: dict[str, Schema] = {
     ),
     "Erased": obj(
         erased={"type": "boolean", "enum": [True], "description": "Always true."},
-        already_erased={"type": "boolean", "description": "Erased by an earlier request: "
-                        "its counts again, nothing more removed."},  # fmt: skip
-        removed=obj(
-            **{name: count() for name in REMOVED_COUNTS},
-            objects_failed=count(description="Objects that could not be deleted yet: they "
-                                 "are deleted again by the next dashboard refresh."),  # fmt: skip
+        already_erased={
+            "type": "boolean",
+            "description": "Erased by an earlier request: its counts again, nothing more removed.",
+        },
+        removed=object_of(
+            {
+                **{name: count() for name in REMOVED_COUNTS},
+                "objects_failed": count(
+                    description="Objects that could not be deleted yet: they are deleted "
+                    "again by the next dashboard refresh."
+                ),
+            }
         ),
     ),
 }

@@ -32,8 +32,8 @@ from app.api.building import (
     request_body,
     returns,
 )
-from app.api.schemas import BIGINT_MAX, SCHEMAS
 from app.api.mydata_operations import MYDATA_SCHEMAS, mydata_operations
+from app.api.schemas import BIGINT_MAX, SCHEMAS
 from app.api.task_operations import task_operations
 from app.api.task_schemas import TASK_SCHEMAS
 

@@ -12,7 +12,6 @@ import uuid
 import zipfile
 from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -21,15 +20,10 @@ from flask import Flask
 
 from app import create_app
 from app.contributors.identity import COOKIE_NAME
-from app.contributors.tombstones import reapply_erasures, tombstone_key, tombstoned_ids
-from app.dashboard.publish import MANIFEST_KEY
-from app.dashboard.refresh import refresh_dashboard
-from app.export.base import ExportOptions
-from app.export.service import export_language
-from app.export.target import open_target
+from app.contributors.tombstones import tombstone_key, tombstoned_ids
 from app.settings import Settings
 from app.storage import Storage
-from tests.api.conftest import Person, clip, count_rows, error_of, new_person, record
+from tests.api.conftest import Person, count_rows, error_of, new_person, record
 from tests.storage.conftest import (  # noqa: F401 (fixtures)
     Backend,
     backend,
@@ -57,14 +51,22 @@ def world(app: Flask, db: psycopg.Connection, add_sentences: Any) -> dict[str, A
     assert vote(ana, bens).status_code == 201
     assert vote(ben, mine[0], "reject").status_code == 201
     who = ana.contributor_id()
-    db.execute("UPDATE contributors SET display_name = 'Anabelle', leaderboard_opt_in = true"
-               " WHERE id = %s", (who,))  # fmt: skip
-    db.execute("INSERT INTO achievements (contributor_id, kind, threshold) VALUES"
-               " (%s, 'items', 5)", (who,))  # fmt: skip
-    db.execute("INSERT INTO certificates (code, contributor_id, name, languages, contributions,"
-               " validations) VALUES ('CERT-ANA-0001', %s, 'Anabelle', '{hi}', 2, 1)", (who,))  # fmt: skip
-    db.execute("INSERT INTO weekly_goals (contributor_id, task, target) VALUES (%s, 'speak', 10)",
-               (who,))  # fmt: skip
+    db.execute(
+        "UPDATE contributors SET display_name = 'Anabelle', leaderboard_opt_in = true"
+        " WHERE id = %s",
+        (who,),
+    )
+    db.execute(
+        "INSERT INTO achievements (contributor_id, kind, threshold) VALUES (%s, 'items', 5)", (who,)
+    )
+    db.execute(
+        "INSERT INTO certificates (code, contributor_id, name, languages, contributions,"
+        " validations) VALUES ('CERT-ANA-0001', %s, 'Anabelle', '{hi}', 2, 1)",
+        (who,),
+    )
+    db.execute(
+        "INSERT INTO weekly_goals (contributor_id, task, target) VALUES (%s, 'speak', 10)", (who,)
+    )
     return {"ana": ana, "ben": ben, "mine": mine, "bens": bens, "who": who}
 
 
@@ -94,7 +96,11 @@ def test_the_export_holds_exactly_what_the_database_holds_of_the_person(
     assert sorted(c["id"] for c in contributions) == sorted(w["mine"])
     for got, row in zip(contributions, rows, strict=True):
         assert (got["status"], got["accept_count"], got["reject_count"], got["item_text"]) == (
-            row["status"], row["accept_count"], row["reject_count"], row["text"])  # fmt: skip
+            row["status"],
+            row["accept_count"],
+            row["reject_count"],
+            row["text"],
+        )
         assert got["task"] == "speak" and got["language"] == "hi"
         # Their audio, byte for byte as stored.
         assert archive.read(got["recording"]) == storage.get(row["media_key"])
@@ -136,11 +142,13 @@ def test_the_export_needs_a_session(app: Flask) -> None:
 def test_an_export_over_the_size_bound_is_refused_before_anything_is_sent(
     settings: Settings, database_url: str, db: psycopg.Connection, add_sentences: Any
 ) -> None:
-    small = create_app(replace(settings, my_data_export_max_bytes=1024 * 1024),
-                       database_url=database_url)  # fmt: skip
+    small = create_app(
+        replace(settings, my_data_export_max_bytes=1024 * 1024), database_url=database_url
+    )
     w = world(small, db, add_sentences)
-    db.execute("UPDATE contributions SET size_bytes = 2000000 WHERE contributor_id = %s",
-               (w["who"],))  # fmt: skip
+    db.execute(
+        "UPDATE contributions SET size_bytes = 2000000 WHERE contributor_id = %s", (w["who"],)
+    )
     response = w["ana"].get("/api/v1/me/export")
     assert error_of(response) == (413, "export_too_large")
     small.extensions["crowdsource.db"].close()
@@ -171,7 +179,9 @@ def test_erasing_without_the_confirmation_removes_nothing(
 
 @pytest.fixture
 def backed_app(
-    settings: Settings, database_url: str, backend: Backend  # noqa: F811
+    settings: Settings,
+    database_url: str,
+    backend: Backend,  # noqa: F811
 ) -> Iterator[tuple[Flask, Storage, Backend]]:
     """The app on a fresh bucket of each backend kind (local, moto S3, GCS emulator)."""
     storage = backend.fresh()
@@ -180,7 +190,7 @@ def backed_app(
     app.extensions["crowdsource.db"].close()
 
 
-def everything(kind: Backend, storage: Storage) -> set[str]:  # noqa: F811
+def everything(kind: Backend, storage: Storage) -> set[str]:
     """Every object of the bucket (for a local folder: every file, as a key)."""
     found = kind.everything_stored(storage)
     if kind.name != "local":
@@ -193,16 +203,31 @@ def test_erasing_removes_rows_and_objects_keeps_votes_anonymous_and_clears_the_c
 ) -> None:
     app, storage, kind = backed_app
     w = world(app, db, add_sentences)
-    keys = [r["media_key"] for r in db.execute(
-        "SELECT media_key FROM contributions WHERE contributor_id = %s", (w["who"],))]  # fmt: skip
+    keys = [
+        r["media_key"]
+        for r in db.execute(
+            "SELECT media_key FROM contributions WHERE contributor_id = %s", (w["who"],)
+        )
+    ]
     assert set(keys) <= everything(kind, storage)
 
     response = w["ana"].delete("/api/v1/me", json=CONFIRM)
 
     assert response.status_code == 200, response.get_json()
-    assert response.get_json() == {"erased": True, "already_erased": False, "removed": {
-        "recordings": 2, "contributions": 0, "votes_anonymised": 1, "reports_anonymised": 0,
-        "achievements": 1, "certificates": 1, "objects_deleted": 2, "objects_failed": 0}}  # fmt: skip
+    assert response.get_json() == {
+        "erased": True,
+        "already_erased": False,
+        "removed": {
+            "recordings": 2,
+            "contributions": 0,
+            "votes_anonymised": 1,
+            "reports_anonymised": 0,
+            "achievements": 1,
+            "certificates": 1,
+            "objects_deleted": 2,
+            "objects_failed": 0,
+        },
+    }
     cleared = [h for h in response.headers.getlist("Set-Cookie") if h.startswith(COOKIE_NAME)]
     assert cleared and "Expires=Thu, 01 Jan 1970" in cleared[0]
     stored = everything(kind, storage)
@@ -211,8 +236,12 @@ def test_erasing_removes_rows_and_objects_keeps_votes_anonymous_and_clears_the_c
     assert len(audio) == 1 and not any(k.rsplit("/", 1)[1] in s for k in keys for s in stored)
     assert tombstoned_ids(storage) == {w["who"]}
     # Rows: gone; the erasure recorded; Ben's recording keeps Ana's vote, under another id.
-    assert db.execute("SELECT count(*) AS n FROM contributors WHERE id = %s",
-                      (w["who"],)).fetchone()["n"] == 0  # fmt: skip
+    assert (
+        db.execute("SELECT count(*) AS n FROM contributors WHERE id = %s", (w["who"],)).fetchone()[
+            "n"
+        ]
+        == 0
+    )
     assert db.execute("SELECT requested_by FROM erasures").fetchone()["requested_by"] == "volunteer"
     bens = db.execute(
         "SELECT c.accept_count, v.validator_id FROM contributions c"
@@ -221,8 +250,12 @@ def test_erasing_removes_rows_and_objects_keeps_votes_anonymous_and_clears_the_c
     ).fetchall()
     assert [b["accept_count"] for b in bens] == [1] and bens[0]["validator_id"] != w["who"]
     assert count_rows(db, "contributions") == 1
-    assert db.execute("SELECT count(*) AS n FROM contributors WHERE display_name IS NOT NULL"
-                      ).fetchone()["n"] == 0  # fmt: skip
+    assert (
+        db.execute(
+            "SELECT count(*) AS n FROM contributors WHERE display_name IS NOT NULL"
+        ).fetchone()["n"]
+        == 0
+    )
 
 
 def test_a_retry_of_the_erasure_is_harmless_and_the_old_cookie_never_comes_back(
@@ -272,78 +305,23 @@ def test_a_vote_racing_the_erasure_is_either_anonymised_or_refused(
 
     assert results["erase"] == 200
     assert results["ana_votes"] in (201, 401) and results["ben_votes"] in (201, 404, 409)
-    assert db.execute("SELECT count(*) AS n FROM contributors WHERE id = %s",
-                      (w["who"],)).fetchone()["n"] == 0  # fmt: skip
-    assert db.execute("SELECT count(*) AS n FROM contributions c WHERE c.public_id = ANY(%s)",
-                      ([uuid.UUID(m) for m in w["mine"]],)).fetchone()["n"] == 0  # fmt: skip
-    counted = db.execute("SELECT accept_count, (SELECT count(*) FROM validations v WHERE"
-                         " v.contribution_id = c.id) AS n FROM contributions c WHERE public_id"
-                         " = %s", (newer,)).fetchone()  # fmt: skip
-    assert counted["n"] == (1 if results["ana_votes"] == 201 else 0) == counted["accept_count"]
-
-
-def _bring_back(db: psycopg.Connection, who: uuid.UUID, item: int) -> None:
-    """What a restore of a backup older than the erasure does: the person and a recording of
-    theirs are back, the erasures row is gone."""
-    db.execute("DELETE FROM erasures")
-    db.execute("INSERT INTO contributors (id, display_name, leaderboard_opt_in) VALUES"
-               " (%s, 'Anabelle', true)", (who,))  # fmt: skip
-    db.execute(
-        """INSERT INTO contributions (public_id, contributor_id, item_id, language_code, kind,
-                                      idempotency_key, media_key)
-           VALUES (%s, %s, %s, 'hi', 'recording', %s, %s)""",
-        (uuid.uuid4(), who, item, uuid.uuid4().hex, f"recordings/hi/aa/{uuid.uuid4()}.wav"),
+    assert (
+        db.execute("SELECT count(*) AS n FROM contributors WHERE id = %s", (w["who"],)).fetchone()[
+            "n"
+        ]
+        == 0
     )
-
-
-def test_the_next_refresh_erases_again_whoever_a_restore_brought_back(
-    app: Flask, database_url: str, db: psycopg.Connection, add_sentences: Any
-) -> None:
-    w = world(app, db, add_sentences)
-    assert w["ana"].delete("/api/v1/me", json=CONFIRM).status_code == 200
-    _bring_back(db, w["who"], add_sentences(1)[0])
-    storage: Storage = app.extensions["crowdsource.storage"]
-    lines: list[str] = []
-
-    assert refresh_dashboard(database_url, storage, report=lines.append) is not None
-
-    assert any(str(w["who"]) in line for line in lines)
-    assert count_rows(db, "contributions") == 1
-    assert db.execute("SELECT contributor_id FROM erasures").fetchone()["contributor_id"] == w["who"]
-    manifest = json.loads(storage.get(MANIFEST_KEY))
-    documents = json.dumps([json.loads(storage.get(k)) for k in manifest["files"].values()])
-    assert "Anabelle" not in documents
-
-
-def test_a_lost_tombstone_object_is_written_again(
-    app: Flask, database_url: str, db: psycopg.Connection, add_sentences: Any
-) -> None:
-    w = world(app, db, add_sentences)
-    assert w["ana"].delete("/api/v1/me", json=CONFIRM).status_code == 200
-    storage: Storage = app.extensions["crowdsource.storage"]
-    storage.delete(tombstone_key(w["who"]))
-    with psycopg.connect(database_url, autocommit=True, row_factory=psycopg.rows.dict_row) as conn:
-        assert reapply_erasures(conn, storage) == []
-    assert tombstoned_ids(storage) == {w["who"]}
-
-
-def test_the_next_dataset_export_leaves_out_whoever_a_restore_brought_back(
-    app: Flask, settings: Settings, db: psycopg.Connection, add_sentences: Any, tmp_path: Path
-) -> None:
-    w = world(app, db, add_sentences)
-    assert w["ana"].delete("/api/v1/me", json=CONFIRM).status_code == 200
-    _bring_back(db, w["who"], add_sentences(1)[0])
-    back = db.execute("SELECT public_id, media_key FROM contributions WHERE contributor_id = %s",
-                      (w["who"],)).fetchone()  # fmt: skip
-    storage: Storage = app.extensions["crowdsource.storage"]
-    storage.put(back["media_key"], clip("hi_1.wav"), content_type="audio/wav")
-    assert settings.database_url is not None
-
-    result = export_language(settings.database_url, storage,
-                             open_target(str(tmp_path / "out"), settings),
-                             ExportOptions(language="hi", workers=1), salt=b"test-salt")  # fmt: skip
-
-    written = b"".join(p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file())
-    assert str(back["public_id"]).encode() not in written
-    assert not storage.exists(back["media_key"])  # erased again, object and all
-    assert sum(result.rows.values()) > 0 and count_rows(db, "erasures") == 1
+    assert (
+        db.execute(
+            "SELECT count(*) AS n FROM contributions c WHERE c.public_id = ANY(%s)",
+            ([uuid.UUID(m) for m in w["mine"]],),
+        ).fetchone()["n"]
+        == 0
+    )
+    counted = db.execute(
+        "SELECT accept_count, (SELECT count(*) FROM validations v WHERE"
+        " v.contribution_id = c.id) AS n FROM contributions c WHERE public_id"
+        " = %s",
+        (newer,),
+    ).fetchone()
+    assert counted["n"] == (1 if results["ana_votes"] == 201 else 0) == counted["accept_count"]

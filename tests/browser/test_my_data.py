@@ -25,8 +25,10 @@ def test_download_then_delete_my_data_from_the_page(
     storage.put(key, b"RIFF-not-really-audio", content_type="audio/wav")
     with psycopg.connect(database_url, autocommit=True, row_factory=dict_row) as db:
         (me,) = [row["id"] for row in db.execute("SELECT id FROM contributors")]
-        item = db.execute("INSERT INTO dataset_rows (language_code, kind, text) VALUES"
-                          " ('hi', 'sentence', 'मेरा वाक्य') RETURNING id").fetchone()["id"]  # fmt: skip
+        item = db.execute(
+            "INSERT INTO dataset_rows (language_code, kind, text) VALUES"
+            " ('hi', 'sentence', 'मेरा वाक्य') RETURNING id"
+        ).fetchone()["id"]
         db.execute(
             """INSERT INTO contributions (public_id, contributor_id, item_id, language_code,
                                           kind, idempotency_key, media_key, size_bytes)

@@ -31,9 +31,13 @@ def _present(db: psycopg.Connection, who: Any) -> bool:
 
 
 def test_erase_with_yes_removes_the_person_and_says_what_went(
-    cli: CLI, app: Flask, db: psycopg.Connection, add_sentences: Any,  # noqa: F811
-    base_env: dict[str, str], tmp_path: Path,
-) -> None:  # fmt: skip
+    cli: CLI,
+    app: Flask,
+    db: psycopg.Connection,
+    add_sentences: Any,  # noqa: F811
+    base_env: dict[str, str],
+    tmp_path: Path,
+) -> None:
     w = world(app, db, add_sentences)
     keys = _keys(db, w["who"])
     storage: Storage = app.extensions["crowdsource.storage"]
@@ -54,9 +58,13 @@ def test_erase_with_yes_removes_the_person_and_says_what_went(
 
 
 def test_erase_refuses_a_bad_or_unknown_id_and_an_unconfirmed_run(
-    cli: CLI, app: Flask, db: psycopg.Connection, add_sentences: Any,  # noqa: F811
-    base_env: dict[str, str], tmp_path: Path,
-) -> None:  # fmt: skip
+    cli: CLI,
+    app: Flask,
+    db: psycopg.Connection,
+    add_sentences: Any,  # noqa: F811
+    base_env: dict[str, str],
+    tmp_path: Path,
+) -> None:
     w = world(app, db, add_sentences)
     env = _env(base_env, tmp_path)
 
@@ -70,14 +78,20 @@ def test_erase_refuses_a_bad_or_unknown_id_and_an_unconfirmed_run(
     assert unknown.returncode == 1
     assert_one_clear_line(unknown, "no contributor with id")
     assert unconfirmed.returncode == 2 and "--yes" in unconfirmed.stderr
-    assert _present(db, w["who"]) and db.execute("SELECT count(*) AS n FROM erasures"
-                                                 ).fetchone()["n"] == 0  # fmt: skip
+    assert (
+        _present(db, w["who"])
+        and db.execute("SELECT count(*) AS n FROM erasures").fetchone()["n"] == 0
+    )
 
 
 def test_restoring_an_older_backup_erases_again_who_was_erased_since(
-    cli: CLI, app: Flask, db: psycopg.Connection, add_sentences: Any,  # noqa: F811
-    base_env: dict[str, str], tmp_path: Path,
-) -> None:  # fmt: skip
+    cli: CLI,
+    app: Flask,
+    db: psycopg.Connection,
+    add_sentences: Any,  # noqa: F811
+    base_env: dict[str, str],
+    tmp_path: Path,
+) -> None:
     w = world(app, db, add_sentences)
     env = _env(base_env, tmp_path)
     archive = tmp_path / "before.dump"
@@ -89,5 +103,7 @@ def test_restoring_an_older_backup_erases_again_who_was_erased_since(
     assert restored.returncode == 0, restored.stderr
     assert f"erased again: contributor {w['who']}" in restored.stdout
     assert not _present(db, w["who"])
-    assert db.execute("SELECT contributor_id FROM erasures").fetchone()["contributor_id"] == w["who"]
+    assert (
+        db.execute("SELECT contributor_id FROM erasures").fetchone()["contributor_id"] == w["who"]
+    )
     assert db.execute("SELECT count(*) AS n FROM contributions").fetchone()["n"] == 1  # Ben's
