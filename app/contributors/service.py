@@ -60,18 +60,14 @@ SELECT %(id)s WHERE NOT EXISTS (SELECT 1 FROM erasures WHERE contributor_id = %(
 def ensure_contributor(conn: Conn, contributor_id: uuid.UUID) -> None:
     """Create the contributor's row if this is their first write.
 
-    Raises ErasedContributor (401 no_session, the cookie cleared) for a person who was
-    erased, also when the erasure commits while this write waits for it: an erased id never
-    comes back.
+    Raises ErasedContributor (401 no_session; identity.py then clears the cookie) for a
+    person who was erased, also when the erasure commits while this write waits for it: an
+    erased id never comes back.
     """
     if conn.execute(_LOCK_CONTRIBUTOR, {"id": contributor_id}).fetchone() is not None:
         return
     conn.execute(_CREATE_CONTRIBUTOR, {"id": contributor_id})
     if conn.execute(_LOCK_CONTRIBUTOR, {"id": contributor_id}).fetchone() is None:
-        from flask import g, has_request_context
-
-        if has_request_context():
-            g.clear_contributor_cookie = True
         raise ErasedContributor(
             Text("The data of this browser's session was erased. Reload the page to start afresh.")
         )

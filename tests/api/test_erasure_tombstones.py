@@ -12,14 +12,16 @@ from typing import Any
 import psycopg
 from flask import Flask
 
+from app import create_app
 from app.contributors.tombstones import reapply_erasures, tombstone_key, tombstoned_ids
 from app.dashboard.publish import MANIFEST_KEY
 from app.dashboard.refresh import refresh_dashboard
+from app.errors import StorageUnavailable
 from app.export.base import ExportOptions
 from app.export.service import export_language
 from app.export.target import open_target
 from app.settings import Settings
-from app.storage import Storage
+from app.storage import Storage, make_storage
 from tests.api.conftest import clip, count_rows
 from tests.api.test_my_data import CONFIRM, world
 
@@ -99,3 +101,49 @@ def test_the_next_dataset_export_leaves_out_whoever_a_restore_brought_back(
     assert str(back["public_id"]).encode() not in written
     assert not storage.exists(back["media_key"])  # erased again, object and all
     assert sum(result.rows.values()) > 0 and count_rows(db, "erasures") == 1
+
+
+class Undeletable:
+    """The app's storage, where deleting an object fails (S3 answering 503) until `heal`."""
+
+    def __init__(self, inner: Storage) -> None:
+        self.inner, self.name, self.broken = inner, inner.name, True
+
+    def delete(self, key: str) -> None:
+        if self.broken and key.startswith("recordings/"):
+            raise StorageUnavailable("storage answered 503")
+        self.inner.delete(key)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def test_objects_that_could_not_be_deleted_are_recorded_and_deleted_later(
+    settings: Settings, database_url: str, db: psycopg.Connection, add_sentences: Any
+) -> None:
+    storage = Undeletable(make_storage(settings))
+    app = create_app(settings, database_url=database_url, storage=storage)  # type: ignore[arg-type]
+    w = world(app, db, add_sentences)
+    keys = sorted(
+        r["media_key"]
+        for r in db.execute(
+            "SELECT media_key FROM contributions WHERE contributor_id = %s", (w["who"],)
+        )
+    )
+
+    answer = w["ana"].delete("/api/v1/me", json=CONFIRM).get_json()
+
+    # The database part is whole; what storage refused is recorded, and said.
+    assert answer["removed"]["objects_failed"] == 2 and answer["removed"]["objects_deleted"] == 0
+    assert count_rows(db, "contributions") == 1
+    removed = db.execute("SELECT removed FROM erasures").fetchone()["removed"]
+    assert sorted(removed["objects_failed"]) == keys
+    assert all(storage.exists(k) for k in keys)
+    # Storage answers again: the next reapplication (refresh, restore, export) deletes them.
+    storage.broken = False
+    with psycopg.connect(database_url, autocommit=True, row_factory=psycopg.rows.dict_row) as conn:
+        assert reapply_erasures(conn, storage) == []  # type: ignore[arg-type]
+    assert not any(storage.exists(k) for k in keys)
+    removed = db.execute("SELECT removed FROM erasures").fetchone()["removed"]
+    assert removed["objects_failed"] == [] and removed["objects_deleted"] == 2
+    app.extensions["crowdsource.db"].close()

@@ -274,6 +274,7 @@ def test_a_retry_of_the_erasure_is_harmless_and_the_old_cookie_never_comes_back(
     w["ana"].set_cookie(COOKIE_NAME, cookie)
     refused = w["ana"].put("/api/v1/me/profile", json={"display_name": "Back"})
     assert error_of(refused) == (401, "no_session")
+    assert w["ana"].get_cookie(COOKIE_NAME) is None  # cleared: the page's next call starts afresh
     assert {t: count_rows(db, t) for t in after} == after
     assert count_rows(db, "erasures") == 1
 
