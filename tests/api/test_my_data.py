@@ -326,3 +326,30 @@ def test_a_vote_racing_the_erasure_is_either_anonymised_or_refused(
         (newer,),
     ).fetchone()
     assert counted["n"] == (1 if results["ana_votes"] == 201 else 0) == counted["accept_count"]
+
+
+def test_two_erasures_at_once_erase_once(
+    app: Flask, db: psycopg.Connection, add_sentences: Any
+) -> None:
+    """Two tabs confirm at the same moment: one erasure, both answered 200."""
+    w = world(app, db, add_sentences)
+    cookie = w["ana"].get_cookie(COOKIE_NAME).value
+    other_tab = new_person(app, session=False)
+    other_tab.set_cookie(COOKIE_NAME, cookie)
+    start = threading.Barrier(2)
+    answers: list[Any] = []
+
+    def erase(client: Person) -> None:
+        start.wait()
+        answers.append(client.delete("/api/v1/me", json=CONFIRM))
+
+    threads = [threading.Thread(target=erase, args=(c,)) for c in (w["ana"], other_tab)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+
+    assert sorted(a.status_code for a in answers) == [200, 200]
+    assert sorted(a.get_json()["already_erased"] for a in answers) == [False, True]
+    assert count_rows(db, "erasures") == 1 and count_rows(db, "contributions") == 1
+    assert len(list(app.extensions["crowdsource.storage"].list("recordings/"))) == 1  # Ben's
