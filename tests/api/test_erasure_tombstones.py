@@ -60,8 +60,11 @@ def test_the_next_refresh_erases_again_whoever_a_restore_brought_back(
         db.execute("SELECT contributor_id FROM erasures").fetchone()["contributor_id"] == w["who"]
     )
     manifest = json.loads(storage.get(MANIFEST_KEY))
-    documents = json.dumps([json.loads(storage.get(k)) for k in manifest["files"].values()])
-    assert "Anabelle" not in documents
+    files = {name: json.loads(storage.get(key)) for name, key in manifest["files"].items()}
+    assert "Anabelle" not in json.dumps(files)
+    # Ben's recording only, by Ben only: without the re-erasure, Ana's would count too.
+    totals = files["summary"]["totals"]
+    assert (totals["recordings"], totals["speakers"]) == (1, 1)
 
 
 def test_a_lost_tombstone_object_is_written_again(
