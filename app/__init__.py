@@ -57,6 +57,7 @@ def create_app(
     from app.health.views import bp as health_bp
     from app.languages.views import bp as languages_bp
     from app.progress.views import bp as progress_bp
+    from app.mydata.views import bp as mydata_bp
     from app.reports.views import bp as reports_bp
     from app.speak.views import bp as speak_bp
     from app.validate.views import bp as validate_bp
@@ -66,7 +67,7 @@ def create_app(
     for blueprint in (
         health_bp, api_bp, languages_bp, contributors_bp, speak_bp, validate_bp, contribute_bp,
         reports_bp, feedback_bp, dashboard_files_bp, web_bp, task_pages_bp, certificates_bp,
-        certificate_pages_bp, progress_bp,
+        certificate_pages_bp, progress_bp, mydata_bp,
     ):  # fmt: skip
         app.register_blueprint(blueprint)
     limits.init_app(app, settings)

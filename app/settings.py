@@ -75,6 +75,8 @@ class Settings:
     votes_to_decide: int = 2  # accepted at >= N accepts (and more accepts than rejects)
     reports_to_hide: int = 3  # distinct reporters that take an item or recording out of the queues
     audio_url_ttl_seconds: int = 900
+    # GET /api/v1/me/export: the largest zip a person may download at once (app/mydata).
+    my_data_export_max_bytes: int = 2 * 1024**3
 
     # Trust (app/validate/trust.py, docs/adr/0009-trust.md). A vote counts only once the clip
     # could have been heard: served at least LISTEN_PERCENT of its duration before the vote.
@@ -215,6 +217,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         votes_to_decide=env.number("VOTES_TO_DECIDE", default=2, minimum=1, maximum=50),
         reports_to_hide=env.number("REPORTS_TO_HIDE", default=3, minimum=1, maximum=100),
         audio_url_ttl_seconds=env.number("AUDIO_URL_TTL", default=900, minimum=30, maximum=86_400),
+        my_data_export_max_bytes=env.number(
+            "MY_DATA_EXPORT_MAX_MB", default=2048, minimum=1, maximum=65_536
+        )
+        * 1024
+        * 1024,
         listen_percent=env.number("LISTEN_PERCENT", default=80, minimum=0, maximum=100),
         warmup_clips=warmup_clips,
         warmup_min_agreed=warmup_min_agreed,

@@ -20,10 +20,18 @@ from pathlib import Path
 import click
 import psycopg
 from psycopg import conninfo
+from psycopg.rows import dict_row
 
+from app.contributors.tombstones import reapply_erasures
 from app.db import describe_db_error, redact_url
-from app.errors import CrowdsourceError
-from ops.context import confirm_destructive, connect_database, settings_from_environment
+from app.errors import CrowdsourceError, StorageError
+from app.settings import Settings
+from ops.context import (
+    checked_storage,
+    confirm_destructive,
+    connect_database,
+    settings_from_environment,
+)
 
 ARCHIVE_MAGIC = b"PGDMP"  # the first bytes of every pg_dump custom-format archive
 MEDIA_NOTE = (
@@ -121,7 +129,8 @@ def restore(file: Path, yes: bool, pg_bin: Path | None) -> None:
     completes or changes nothing. Objects that are not in the backup are left alone.
 
     Media is not in the backup: recordings and ingested media live in object storage;
-    restore those from the bucket's versions or replica.
+    restore those from the bucket's versions or replica. Erasures are: every person erased
+    after the backup was made (their tombstone is in storage) is erased again at the end.
     """
     check_archive(file)
     settings = settings_from_environment()
@@ -149,7 +158,31 @@ def restore(file: Path, yes: bool, pg_bin: Path | None) -> None:
         options += ["--clean", "--if-exists"]
     _run(pg_restore, [*options, str(file)], env)
     click.echo(f"restored {file} into database {_dbname(url)}")
+    reapply_after_restore(url, settings)
     click.echo(f"note: {MEDIA_NOTE}")
+
+
+def reapply_after_restore(url: str, settings: Settings) -> None:
+    """Erase again everyone the storage's tombstones name that the restored database holds
+    (a backup older than their erasure brought them back), and put back their erasures
+    rows. A backup from before the erasures table existed is left to `crowdsource migrate`
+    and the next refresh (which erase them then); so is one made while storage is down."""
+    with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
+        table = conn.execute("SELECT to_regclass('erasures') IS NOT NULL AS ok").fetchone()
+        if not (table and table["ok"]):
+            click.echo("note: this backup predates erasures; run `crowdsource migrate`, then "
+                       "`crowdsource refresh` to apply the erasures made since")  # fmt: skip
+            return
+        try:
+            storage = checked_storage(settings, batch=True)
+            again = reapply_erasures(conn, storage)
+        except StorageError as exc:
+            raise BackupError(
+                f"restored, but the erasures could not be applied again: {exc.message}; "
+                "run `crowdsource refresh` once storage answers (it applies them)"
+            ) from None
+    for who in again:
+        click.echo(f"erased again: contributor {who} (erased after this backup was made)")
 
 
 def check_archive(file: Path) -> None:

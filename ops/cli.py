@@ -14,6 +14,7 @@ from app.errors import CrowdsourceError
 from ops.backup import backup, restore
 from ops.bench import bench
 from ops.context import SCHEMA_CHECK
+from ops.contributors import contributors
 from ops.cost import cost
 from ops.db import db
 from ops.export import export
@@ -122,6 +123,7 @@ cli.add_command(feedback)
 cli.add_command(known_answers)
 cli.add_command(validators)
 cli.add_command(i18n)
+cli.add_command(contributors)
 
 
 def _quiet_closed_pipe() -> None:

@@ -9,7 +9,12 @@ import click
 
 from app.dashboard.refresh import refresh_dashboard
 from app.errors import CrowdsourceError
-from ops.context import checked_dashboard_storage, connect_database, settings_from_environment
+from ops.context import (
+    checked_dashboard_storage,
+    checked_storage,
+    connect_database,
+    settings_from_environment,
+)
 
 _DURATION = re.compile(r"(\d+)\s*([smhd])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -47,15 +52,20 @@ def refresh(wait_seconds: float, every: str | None) -> None:
     interval = parse_duration(every) if every else None
     settings = settings_from_environment()
     url = connect_database(settings)
-    storage = checked_dashboard_storage(settings)
+    recordings = checked_storage(settings, batch=True)  # where the erasures' tombstones are
+    storage = checked_dashboard_storage(settings, recordings)
     if interval is None:
-        refresh_dashboard(url, storage, wait_seconds=wait_seconds, report=click.echo)
+        refresh_dashboard(
+            url, storage, wait_seconds=wait_seconds, report=click.echo, recordings=recordings
+        )
         return
     click.echo(f"refreshing every {every}; Ctrl+C stops")
     while True:
         started = time.monotonic()
         try:
-            refresh_dashboard(url, storage, wait_seconds=wait_seconds, report=click.echo)
+            refresh_dashboard(
+                url, storage, wait_seconds=wait_seconds, report=click.echo, recordings=recordings
+            )
         except CrowdsourceError as exc:  # keep going: the next run may succeed
             click.echo(f"crowdsource: error: {exc.message}", err=True)
         time.sleep(max(0.0, interval - (time.monotonic() - started)))

@@ -98,9 +98,9 @@ def serve(
     if interval:
         published = checked_dashboard_storage(settings, storage)
         if read_manifest(published) is None:
-            refresh_dashboard(url, published)
+            refresh_dashboard(url, published, recordings=storage)
             click.echo("published the first dashboard")
-        _start_background_refresh(url, published, interval)
+        _start_background_refresh(url, published, interval, recordings=storage)
 
     where = (
         f"embedded PostgreSQL in {settings.pgdata_dir}" if settings.embedded else redact_url(url)
@@ -131,7 +131,9 @@ def _refresh_interval(option: str | None, settings: Settings) -> int | None:
     return parse_duration(option)
 
 
-def _start_background_refresh(url: str, storage: Storage, interval: int) -> None:
+def _start_background_refresh(
+    url: str, storage: Storage, interval: int, *, recordings: Storage | None = None
+) -> None:
     """Refresh the dashboard every `interval` seconds in a daemon thread of this process (the
     gunicorn master: workers are forked without it)."""
     log = logging.getLogger("crowdsource.refresh")
@@ -140,7 +142,7 @@ def _start_background_refresh(url: str, storage: Storage, interval: int) -> None
         while True:
             time.sleep(interval)
             try:
-                refresh_dashboard(url, storage, report=log.info)
+                refresh_dashboard(url, storage, report=log.info, recordings=recordings)
             except CrowdsourceError as exc:
                 log.error("dashboard refresh failed: %s", exc.message)
 

@@ -30,12 +30,12 @@ ERROR_STATUS = {
     "sentence_full": 409, "sentence_reported": 409, "language_closed": 409,
     "item_retired": 409, "recording_removed": 409,
     "task_closed": 409, "item_full": 409, "item_reported": 409, "already_contributed": 409,
-    "too_large": 413,
+    "too_large": 413, "export_too_large": 413,
     "rate_limited": 429,
     "not_audio": 415, "unsupported_media_type": 415,
     "invalid_field": 422, "invalid_value": 422, "personal_data": 422, "note_required": 422,
     "too_short": 422, "too_long": 422, "silent": 422, "clipped": 422, "no_speech": 422,
-    "not_listened": 422,
+    "not_listened": 422, "confirmation_required": 422,
     "empty_text": 422, "has_url": 422, "wrong_script": 422, "copy_of_source": 422,
     "far_from_reference": 422, "no_corrections": 422, "correction_unchanged": 422,
     "name_required": 422, "unprintable_name": 422,
@@ -62,7 +62,7 @@ STATE_AND_CONTENT_CODES = frozenset({
     "task_closed", "item_full", "item_reported", "already_contributed", "unknown_contribution",
     "own_contribution", "own_item", "no_corrections", "correction_unchanged",
     "far_from_reference", "empty_text", "has_url", "wrong_script", "copy_of_source",
-    "source_required",
+    "source_required", "export_too_large",
     "not_eligible", "certificate_not_found", "name_required", "unprintable_name",
 })  # fmt: skip
 # Body sizes the server reads: JSON bodies everywhere, the multipart form of an upload (the

@@ -35,6 +35,7 @@ from app.api.building import (
 )
 from app.api.certificate_operations import CERTIFICATE_SCHEMAS, certificate_operations
 from app.api.progress_operations import PROGRESS_SCHEMAS, progress_operations
+from app.api.mydata_operations import MYDATA_SCHEMAS, mydata_operations
 from app.api.schemas import BIGINT_MAX, SCHEMAS
 from app.api.task_operations import task_operations
 from app.api.task_schemas import TASK_SCHEMAS
@@ -180,6 +181,7 @@ def _operations() -> list[tuple[str, str, Obj]]:
         *certificate_operations(),
         *progress_operations(),
         *boards_operations(),
+        *mydata_operations(),
     ]  # fmt: skip
 
 
@@ -241,7 +243,7 @@ def openapi_document() -> dict[str, Any]:
         "components": {
             "schemas": {
                 **SCHEMAS, **TASK_SCHEMAS, **CERTIFICATE_SCHEMAS, **PROGRESS_SCHEMAS,
-                **BOARDS_SCHEMAS,
+                **BOARDS_SCHEMAS, **MYDATA_SCHEMAS,
             },  # fmt: skip
             "securitySchemes": {
                 "cs_id": {

@@ -95,7 +95,10 @@ def _write_cookie(response: Response) -> Response:
             samesite="Lax",
             secure=request.is_secure,
         )
-    elif g.get("clear_contributor_cookie"):
+    elif g.get("clear_contributor_cookie") or (
+        # A 401 to a request whose cookie is ours: the person was erased (ErasedContributor).
+        response.status_code == 401 and g.get("contributor_id") is not None
+    ):
         response.delete_cookie(COOKIE_NAME, httponly=True, samesite="Lax", secure=request.is_secure)
     return response
 

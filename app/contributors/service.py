@@ -43,11 +43,37 @@ class PersonalData(CrowdsourceError):
     http_status = 422
 
 
+class ErasedContributor(CrowdsourceError):
+    """A session of a person whose data was erased (DELETE /api/v1/me): never brought back."""
+
+    code = "no_session"
+    http_status = 401
+
+
+# The row locked as the foreign keys of the write about to be made would lock it: a write
+# made while the person is being erased waits for the erasure, then finds them gone.
+_LOCK_CONTRIBUTOR = "SELECT 1 FROM contributors WHERE id = %(id)s FOR KEY SHARE"
+_CREATE_CONTRIBUTOR = """
+INSERT INTO contributors (id)
+SELECT %(id)s WHERE NOT EXISTS (SELECT 1 FROM erasures WHERE contributor_id = %(id)s)
+    ON CONFLICT (id) DO NOTHING
+"""
+
+
 def ensure_contributor(conn: Conn, contributor_id: uuid.UUID) -> None:
-    """Create the contributor's row if this is their first write."""
-    conn.execute(
-        "INSERT INTO contributors (id) VALUES (%s) ON CONFLICT (id) DO NOTHING", (contributor_id,)
-    )
+    """Create the contributor's row if this is their first write.
+
+    Raises ErasedContributor (401 no_session; identity.py then clears the cookie) for a
+    person who was erased, also when the erasure commits while this write waits for it: an
+    erased id never comes back.
+    """
+    if conn.execute(_LOCK_CONTRIBUTOR, {"id": contributor_id}).fetchone() is not None:
+        return
+    conn.execute(_CREATE_CONTRIBUTOR, {"id": contributor_id})
+    if conn.execute(_LOCK_CONTRIBUTOR, {"id": contributor_id}).fetchone() is None:
+        raise ErasedContributor(
+            Text("The data of this browser's session was erased. Reload the page to start afresh.")
+        )
 
 
 def profile_options(conn: Conn) -> dict[str, Any]:

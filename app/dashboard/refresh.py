@@ -1,4 +1,6 @@
-"""The dashboard refresh: refresh the materialized views CONCURRENTLY, in dependency order,
+"""The dashboard refresh: first make every erasure hold (app/contributors/tombstones.py: a
+person erased and brought back by a restore is erased again, so no published document counts
+them); then refresh the materialized views CONCURRENTLY, in dependency order,
 under an advisory lock; then publish their content as JSON (see publish.py), with the
 agreement between validators per language (app/stats/agreement.py).
 
@@ -18,6 +20,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from app.contribute.opening import made_from_recordings
+from app.contributors.tombstones import reapply_erasures
 from app.dashboard.documents import build_documents
 from app.dashboard.publish import prune_old_versions, publish
 from app.db import Conn, describe_db_error
@@ -62,9 +65,12 @@ def refresh_dashboard(
     *,
     wait_seconds: float = 0.0,
     report: Callable[[str], None] = lambda line: None,
+    recordings: Storage | None = None,
 ) -> RefreshResult | None:
     """Refresh the views and publish a new version; return None (after saying so) when another
-    refresh holds the lock for longer than `wait_seconds`.
+    refresh holds the lock for longer than `wait_seconds`. The erasures' tombstones are read
+    from `recordings` (the recordings storage; default `storage`, when the dashboard is
+    published there too).
 
     Raises DatabaseUnavailable when the database cannot be reached, RefreshFailed when a step
     fails (the run is recorded as failed and the published dashboard is left as it was).
@@ -82,7 +88,7 @@ def refresh_dashboard(
             report("another refresh is running; this one did nothing")
             return None
         try:
-            return _run(conn, storage, report)
+            return _run(conn, storage, recordings or storage, report)
         finally:
             if not conn.closed:
                 conn.execute("SELECT pg_advisory_unlock(%s)", (ADVISORY_LOCK_KEY,))
@@ -99,7 +105,9 @@ def _lock(conn: Conn, wait_seconds: float) -> bool:
         time.sleep(0.2)
 
 
-def _run(conn: Conn, storage: Storage, report: Callable[[str], None]) -> RefreshResult:
+def _run(
+    conn: Conn, storage: Storage, recordings: Storage, report: Callable[[str], None]
+) -> RefreshResult:
     now = datetime.now(UTC)
     result = RefreshResult(
         # Versions sort by time (refreshes never overlap, so microseconds make them unique).
@@ -110,6 +118,10 @@ def _run(conn: Conn, storage: Storage, report: Callable[[str], None]) -> Refresh
     assert run is not None
     step = "start"
     try:
+        step = "erasures"
+        with _timed(result, step, report):
+            for who in reapply_erasures(conn, recordings):
+                report(f"erased again: contributor {who} (a tombstone outlived their erasure)")
         for view in VIEWS:
             step = view
             with _timed(result, view, report):

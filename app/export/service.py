@@ -3,6 +3,8 @@
 Three phases, each restartable, the same for every task; what is read and written is the
 task's format (base.Format: speech.py, asr.py, parallel.py, images.py):
 
+0. Erasures: whoever asked to be erased and is in the database again (a restore of an older
+   backup) is erased again first (app/contributors/tombstones.py), so no export holds them.
 1. Read: one consistent database snapshot, streamed into part files.
 2. Media: every clip or image fetched from storage by a pool of threads and copied, or (audio)
    transcoded by a pool of processes; each one recorded in the state folder as it lands (see
@@ -17,6 +19,12 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import psycopg
+from psycopg.rows import dict_row
+
+from app.contributors.tombstones import reapply_erasures
+from app.db import describe_db_error
+from app.errors import DatabaseUnavailable
 from app.export.asr import Asr
 from app.export.audio import AUDIO_MODES, ClipJob, ClipResult, run_pool, transcoder_pool, write_clip
 from app.export.base import ExportOptions, ExportResult, Format, Run
@@ -65,6 +73,7 @@ def export_language(
         if language is None:
             known = ", ".join(known_languages(conn))
             raise ExportError(f"unknown language {options.language!r} (known: {known})")
+    _reapply_erasures(database_url, source)
     kept = {"language": options.language, "audio": options.audio}
     if options.task != "speak":  # speak's folders from before tasks resume as they are
         kept["task"] = options.task
@@ -98,6 +107,18 @@ def export_language(
         state.close()
     finish(target, state)
     return result
+
+
+def _reapply_erasures(database_url: str, source: Storage) -> None:
+    """Phase 0: erase again whoever a tombstone names and the database holds (their rows
+    then cannot be in the snapshot read next)."""
+    try:
+        conn = psycopg.connect(database_url, autocommit=True, row_factory=dict_row)
+    except psycopg.OperationalError as exc:
+        reason = describe_db_error(exc)
+        raise DatabaseUnavailable(f"cannot connect to the database: {reason}") from None
+    with conn:
+        reapply_erasures(conn, source)
 
 
 def _check_options(options: ExportOptions) -> None:

@@ -111,6 +111,10 @@ LIMITS: dict[str, WriteLimit] = {
     # A certificate is asked for a few times in a volunteer's life.
     "certificates.issue": WriteLimit(per_session="10 per hour", per_address="60 per hour"),
     "progress.put_goals": WriteLimit(per_session="10 per minute", per_address="120 per minute"),
+    # A person's whole data as a zip is made on request, reading every recording: a few an
+    # hour is plenty (a download that broke can be started again).
+    "mydata.export": WriteLimit(per_session="3 per hour", per_address="30 per hour"),
+    "mydata.delete_me": WriteLimit(per_session="5 per minute", per_address="60 per minute"),
 }
 
 # Counted per client address each time a session is issued (a page view or POST

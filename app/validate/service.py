@@ -352,6 +352,8 @@ def cast_vote(
     progress, last, in the same transaction (app/progress; `time_zone` as the browser
     reported it); the outcome carries the badges and milestones it earned.
     """
+    # First the voter's own row: a vote racing their erasure waits for it, then is refused.
+    ensure_contributor(conn, validator_id)
     mine = locked_standing_for_contribution(conn, task, validator_id, public_id, rules)
     if mine is None:
         raise _unknown(task, public_id)

@@ -35,6 +35,7 @@ PUBLIC_PATHS: tuple[tuple[str, str], ...] = (
     ("/dashboard", "Prefix"),
     ("/profile", "Prefix"),
     ("/me", "Prefix"),  # the contributor's own pages
+    ("/my-data", "Exact"),  # "Your data": download it, or have it erased
     ("/healthz", "Exact"),  # for outside uptime checks; says only "the process answers"
 )
 

@@ -349,6 +349,13 @@ def test_a_journey_through_the_api_matches_the_document(
     assert goals.get_json()["goals"] == [{"task": "speak", "target": 10, "done": 1}]
     assert visitor.get("/api/v1/me/progress").get_json()["badges"] == []
     assert validator.get("/api/v1/me/progress", headers=zone).status_code == 200
+    # The speaker downloads their data, then has it erased (once confirmed).
+    assert person(session=False).get("/api/v1/me/export").status_code == 401
+    download = speaker.get("/api/v1/me/export")
+    assert download.status_code == 200 and download.data.startswith(b"PK")
+    assert speaker.delete("/api/v1/me", json={"confirm": "yes"}).status_code == 422
+    erased = speaker.delete("/api/v1/me", json={"confirm": "delete my data"})
+    assert erased.get_json()["removed"]["recordings"] == 2
     tour_the_tasks(app, db, person)
     tour_the_certificates(db, person)
 

@@ -33,6 +33,7 @@ PAGES = {
     "contributions": "/me/contributions",
     "badges": "/me/badges",
     "profile": "/profile",
+    "my-data": "/my-data",
     "dashboard": "/dashboard",
     "feedback": "/feedback?from=/speak/hi",
     "privacy": "/privacy",

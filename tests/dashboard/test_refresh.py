@@ -148,7 +148,7 @@ def test_a_refresh_is_recorded_with_the_time_of_each_step(db, history, refresh) 
     row = db.execute("SELECT * FROM dashboard_refreshes").fetchone()
     assert row["status"] == "succeeded" and row["version"] == result.version
     names = [step["name"] for step in row["steps"]]
-    assert names[:2] == ["dashboard_speakers", "dashboard_validators"]
+    assert names[:3] == ["erasures", "dashboard_speakers", "dashboard_validators"]
     assert names[-3:] == ["read views", "publish", "prune servings"]
     assert all(step["ms"] >= 0 for step in row["steps"])
 
