@@ -52,6 +52,7 @@ def create_app(
     from app.contributors.views import bp as contributors_bp
     from app.dashboard.views import bp as dashboard_files_bp
     from app.feedback.views import bp as feedback_bp
+    from app.contributors.key_views import bp as keys_bp
     from app.health.views import bp as health_bp
     from app.languages.views import bp as languages_bp
     from app.reports.views import bp as reports_bp
@@ -62,7 +63,7 @@ def create_app(
 
     for blueprint in (
         health_bp, api_bp, languages_bp, contributors_bp, speak_bp, validate_bp, contribute_bp,
-        reports_bp, feedback_bp, dashboard_files_bp, web_bp, task_pages_bp,
+        reports_bp, feedback_bp, keys_bp, dashboard_files_bp, web_bp, task_pages_bp,
     ):  # fmt: skip
         app.register_blueprint(blueprint)
     limits.init_app(app, settings)

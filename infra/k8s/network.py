@@ -28,6 +28,7 @@ PUBLIC_PATHS: tuple[tuple[str, str], ...] = (
     ("/label", "Prefix"),
     ("/language", "Exact"),  # the interface-language switcher's form
     ("/feedback", "Exact"),  # the feedback form's page
+    ("/key", "Exact"),  # the contributor key: move to another device
     ("/i18n", "Prefix"),  # the page scripts' message catalogs
     ("/dashboard", "Prefix"),
     ("/profile", "Prefix"),

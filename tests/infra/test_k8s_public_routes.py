@@ -38,7 +38,7 @@ def routed(ingress: dict[str, Any], path: str) -> bool:
 PUBLIC_SAMPLES = [
     "/", "/api/v1/languages", "/speak/hi", "/static/site.css", "/public/dashboard/manifest.json",
     "/validate", "/dashboard", "/me/contributions", "/healthz", "/transcribe/hi", "/label/hi",
-    "/translate/en/hi", "/validate/label/hi", "/language", "/i18n/hi.json", "/feedback",
+    "/translate/en/hi", "/validate/label/hi", "/language", "/i18n/hi.json", "/feedback", "/key",
 ]  # fmt: skip
 REFUSED_SAMPLES = ["/metrics", "/metrics/", "/metricsx", "/readyz", "/admin"]
 
