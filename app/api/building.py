@@ -20,7 +20,7 @@ Obj = dict[str, Any]
 ERROR_STATUS = {
     "invalid_session": 401, "not_json": 400, "invalid_json": 400, "missing_field": 400,
     "empty_upload": 400, "invalid_input": 400, "source_required": 400,
-    "no_session": 401,
+    "no_session": 401, "session_revoked": 401,
     "link_expired": 403, "own_recording": 403, "cross_site_request": 403,
     "own_contribution": 403, "own_item": 403,
     "unknown_language": 404, "unknown_item": 404, "unknown_recording": 404,
@@ -37,6 +37,7 @@ ERROR_STATUS = {
     "not_listened": 422,
     "empty_text": 422, "has_url": 422, "wrong_script": 422, "copy_of_source": 422,
     "far_from_reference": 422, "no_corrections": 422, "correction_unchanged": 422,
+    "invalid_contributor_key": 422,
     "internal_error": 500,
     "database_unavailable": 503, "storage_unavailable": 503, "storage_error": 503,
 }  # fmt: skip
@@ -59,7 +60,7 @@ STATE_AND_CONTENT_CODES = frozenset({
     "task_closed", "item_full", "item_reported", "already_contributed", "unknown_contribution",
     "own_contribution", "own_item", "no_corrections", "correction_unchanged",
     "far_from_reference", "empty_text", "has_url", "wrong_script", "copy_of_source",
-    "source_required",
+    "source_required", "session_revoked", "invalid_contributor_key",
 })  # fmt: skip
 # Body sizes the server reads: JSON bodies everywhere, the multipart form of an upload (the
 # audio at most MAX_UPLOAD_MB, 5 MB by default, plus 64 KiB for the rest of the form).
@@ -196,7 +197,7 @@ def op(
 
 # What every /api/v1 operation that reads the database can fail with (invalid_input: text the
 # database cannot hold, such as a NUL character).
-DB = ("invalid_session", "database_unavailable", "invalid_input")
+DB = ("invalid_session", "session_revoked", "database_unavailable", "invalid_input")
 # A JSON body larger than the upload limit is refused before it is read, with 413 too_large.
 JSON_BODY = ("not_json", "invalid_json", "too_large")
 STORAGE = ("storage_unavailable", "storage_error")

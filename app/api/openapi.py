@@ -32,6 +32,7 @@ from app.api.building import (
     request_body,
     returns,
 )
+from app.api.key_operations import KEY_SCHEMAS, key_operations
 from app.api.schemas import BIGINT_MAX, SCHEMAS
 from app.api.task_operations import task_operations
 from app.api.task_schemas import TASK_SCHEMAS
@@ -172,6 +173,7 @@ def _operations() -> list[tuple[str, str, Obj]]:
             "names its `field`. Limited per client address (and per session when there is "
             "one): past it, `429 rate_limited` with `Retry-After`."),
         *task_operations(),
+        *key_operations(),
     ]  # fmt: skip
 
 
@@ -184,6 +186,7 @@ _TAGS = {
     "contributors": "The visitor's profile, totals and contributions.",
     "reports": "Flagging items and contributions as unfit.",
     "feedback": "The feedback form: what volunteers tell the team.",
+    "keys": "The contributor key: the same contributor on another device, without an account.",
     "reference": "Languages, profile choices and this document.",
     "health": "Probes for orchestrators.",
 }
@@ -204,7 +207,9 @@ per client address, counted across every worker and pod: past the limit they ans
 Nobody logs in, but every write needs a session: `cs_id`, a signed HttpOnly cookie holding an
 anonymous contributor id, issued by a page view or by `POST /api/v1/session`. A write without
 one answers `401 no_session` and changes nothing. A cookie whose signature fails is cleared
-and the request refused with `401 invalid_session`.
+and the request refused with `401 invalid_session`. A cookie from before the contributor's
+key was replaced (`POST /me/key/rotate`, on any device) is cleared and refused with
+`401 session_revoked`.
 
 Input limits are part of each schema (lengths, patterns, ranges, enums; bodies carry their
 size limit as `x-max-bytes`). A request that breaks them is refused with 400 or 422; one that
@@ -228,7 +233,7 @@ def openapi_document() -> dict[str, Any]:
         "security": [{}, {"cs_id": []}],
         "paths": paths,
         "components": {
-            "schemas": {**SCHEMAS, **TASK_SCHEMAS},
+            "schemas": {**SCHEMAS, **TASK_SCHEMAS, **KEY_SCHEMAS},
             "securitySchemes": {
                 "cs_id": {
                     "type": "apiKey",

@@ -42,8 +42,9 @@ COOKIE_NAME = "cs_id"
 COOKIE_MAX_AGE = 2 * 365 * 24 * 3600
 GENERATION_TTL = 5.0  # seconds a process trusts the generation it read (see the docstring)
 _GENERATIONS_MAX = 50_000  # remembered contributors per process; past it, start again
-# What needs no identity, and so no generation read: files, probes, metrics, catalogs.
-_NO_IDENTITY_BLUEPRINTS = frozenset({"health", "metrics", "dashboard_files"})
+# What needs no identity, and so no generation read: files, probes, metrics, catalogs, the
+# OpenAPI document.
+_NO_IDENTITY_BLUEPRINTS = frozenset({"health", "metrics", "dashboard_files", "api"})
 _NO_IDENTITY_ENDPOINTS = frozenset({"static", "i18n_catalog"})
 # Where a revoked cookie is simply replaced rather than refused: the answers that set one.
 _REPLACES_SESSION = frozenset({"contributors.new_session", "keys.enter_key"})

@@ -9,7 +9,7 @@ Crockford's base32 (26 characters, shown in groups of four):
 The nonce is made on the first reveal and kept, so the key can be shown again at any time
 (it is computed, never stored). Entering a key finds the contributor by its nonce (a unique
 index) and checks the MAC in constant time; a malformed key, an unknown nonce and a wrong MAC
-all answer the same `invalid_key`, so the answer tells a guesser nothing (and guesses are
+all answer the same `invalid_contributor_key`, so the answer tells a guesser nothing (and guesses are
 rate-limited: app/security/limits.py). Guessing is hopeless anyway: both halves are 64 random
 bits to the guesser.
 
@@ -43,10 +43,10 @@ MAX_INPUT_CHARS = 200
 _LABEL = b"contributor-key"
 
 
-class InvalidKey(CrowdsourceError):
+class InvalidContributorKey(CrowdsourceError):
     """A key that is malformed, unknown or wrong: one answer for all three (no oracle)."""
 
-    code = "invalid_key"
+    code = "invalid_contributor_key"
     http_status = 422
 
 
@@ -73,7 +73,7 @@ def format_key(raw: bytes) -> str:
 
 def parse_key(text: object) -> bytes:
     """The 16 bytes of a key as typed: case, spaces and dashes do not matter, O reads as 0,
-    I and L as 1, and a whole /key#... link is taken for its fragment. Raises InvalidKey."""
+    I and L as 1, and a whole /key#... link is taken for its fragment. Raises InvalidContributorKey."""
     if not isinstance(text, str) or len(text) > MAX_INPUT_CHARS:
         raise _invalid()
     if "#" in text:
@@ -90,8 +90,8 @@ def parse_key(text: object) -> bytes:
     return (number >> spare).to_bytes(NONCE_BYTES + MAC_BYTES, "big")
 
 
-def _invalid() -> InvalidKey:
-    return InvalidKey(
+def _invalid() -> InvalidContributorKey:
+    return InvalidContributorKey(
         Text(
             "This key is not valid. Check that you copied all of it, or reveal it again on "
             "the other device: if it was replaced there, only the new key works."
@@ -146,7 +146,7 @@ SELECT id, session_generation FROM contributors WHERE key_nonce = %(nonce)s
 
 
 def owner_of_key(conn: Conn, secret: str, text: object) -> KeyOwner:
-    """Whose key this is (and their current session generation). Raises InvalidKey, the same
+    """Whose key this is (and their current session generation). Raises InvalidContributorKey, the same
     way, for a malformed key, a nonce nobody has and a MAC that does not match."""
     raw = parse_key(text)
     nonce, mac = raw[:NONCE_BYTES], raw[NONCE_BYTES:]

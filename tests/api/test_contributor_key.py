@@ -119,7 +119,10 @@ def test_rotation_revokes_the_other_devices_and_the_old_key(
     assert laptop.get("/api/v1/me").get_json()["totals"]["recordings"] == 0  # cleared: nobody
     assert count_rows(db, "contributions") == 1
     # The old key no longer opens anything; the device that rotated goes on working.
-    assert error_of(enter(new_person(app, session=False), old_key)) == (422, "invalid_key")
+    assert error_of(enter(new_person(app, session=False), old_key)) == (
+        422,
+        "invalid_contributor_key",
+    )
     record(phone, items[1])
     assert reveal(phone) == new_key
     assert phone.get("/api/v1/me").get_json()["totals"]["recordings"] == 2
@@ -185,7 +188,9 @@ HOSTILE = {
 
 
 @pytest.mark.parametrize("kind", HOSTILE)
-def test_a_wrong_key_is_invalid_key_and_changes_nothing(app: Flask, person, db, kind) -> None:
+def test_a_wrong_key_is_invalid_contributor_key_and_changes_nothing(
+    app: Flask, person, db, kind
+) -> None:
     owner = person()
     key = reveal(owner)
     visitor = person()
@@ -193,7 +198,7 @@ def test_a_wrong_key_is_invalid_key_and_changes_nothing(app: Flask, person, db, 
 
     response = enter(visitor, HOSTILE[kind](key))
 
-    assert error_of(response) == (422, "invalid_key")
+    assert error_of(response) == (422, "invalid_contributor_key")
     assert response.get_json()["error"]["field"] == "key"
     assert "Set-Cookie" not in response.headers
     assert visitor.contributor_id() == before and contributors_state(db) == state
@@ -213,7 +218,7 @@ def test_guesses_are_limited_per_session_and_per_address(app: Flask, person) -> 
     guesser = person()
     wrong = format_key(bytes(16))
     for _ in range(5):
-        assert error_of(enter(guesser, wrong)) == (422, "invalid_key")
+        assert error_of(enter(guesser, wrong)) == (422, "invalid_contributor_key")
     refused = enter(guesser, key)  # even the right key, once over the limit
     assert error_of(refused) == (429, "rate_limited") and int(refused.headers["Retry-After"]) > 0
 
@@ -224,7 +229,10 @@ def test_guesses_are_limited_per_session_and_per_address(app: Flask, person) -> 
         visitor = new_person(app, session=False)
         visitor.environ_base["REMOTE_ADDR"] = address
         answers.append(error_of(enter(visitor, wrong)))
-    assert answers[:20] == [(422, "invalid_key")] * 20 and answers[20] == (429, "rate_limited")
+    assert answers[:20] == [(422, "invalid_contributor_key")] * 20 and answers[20] == (
+        429,
+        "rate_limited",
+    )
 
 
 def test_the_key_and_its_qr_code_are_never_cached(app: Flask, person) -> None:
