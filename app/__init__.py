@@ -49,10 +49,10 @@ def create_app(
 
     from app.api.views import bp as api_bp
     from app.contribute.views import bp as contribute_bp
+    from app.contributors.key_views import bp as keys_bp
     from app.contributors.views import bp as contributors_bp
     from app.dashboard.views import bp as dashboard_files_bp
     from app.feedback.views import bp as feedback_bp
-    from app.contributors.key_views import bp as keys_bp
     from app.health.views import bp as health_bp
     from app.languages.views import bp as languages_bp
     from app.reports.views import bp as reports_bp

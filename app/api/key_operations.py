@@ -99,7 +99,8 @@ def key_operations() -> list[tuple[str, str, Obj]]:
             errors=(*DB, *JSON_BODY, "invalid_contributor_key"),
             description="No session is needed (a revoked one is replaced, not refused). A "
             "malformed key, an unknown one and a wrong one all answer the same `422 "
-            "invalid_contributor_key` and change nothing. Strictly limited per session and per address "
-            "(`429 rate_limited`), against guessing. Contributions the browser's previous "
+            "invalid_contributor_key` and change nothing. Strictly limited per session and "
+            "per address (`429 rate_limited`), against guessing. Contributions the browser's "
+            "previous "
             "session made stay with it (`left_behind`)."),
     ]  # fmt: skip

@@ -9,9 +9,12 @@ Crockford's base32 (26 characters, shown in groups of four):
 The nonce is made on the first reveal and kept, so the key can be shown again at any time
 (it is computed, never stored). Entering a key finds the contributor by its nonce (a unique
 index) and checks the MAC in constant time; a malformed key, an unknown nonce and a wrong MAC
-all answer the same `invalid_contributor_key`, so the answer tells a guesser nothing (and guesses are
-rate-limited: app/security/limits.py). Guessing is hopeless anyway: both halves are 64 random
-bits to the guesser.
+all answer the same `invalid_contributor_key`, so the answer tells a guesser nothing (and
+guesses are rate-limited: app/security/limits.py). Guessing is hopeless anyway: both halves
+are 64 random bits to the guesser.
+
+(The code is not `invalid_key`: that one is object storage's, a 500 for an object key the
+application would never build.)
 
 Rotation replaces the nonce (the old key stops working) and moves
 contributors.session_generation on, which revokes every session cookie of an older
@@ -73,7 +76,9 @@ def format_key(raw: bytes) -> str:
 
 def parse_key(text: object) -> bytes:
     """The 16 bytes of a key as typed: case, spaces and dashes do not matter, O reads as 0,
-    I and L as 1, and a whole /key#... link is taken for its fragment. Raises InvalidContributorKey."""
+    I and L as 1, and a whole /key#... link is taken for its fragment.
+
+    Raises InvalidContributorKey."""
     if not isinstance(text, str) or len(text) > MAX_INPUT_CHARS:
         raise _invalid()
     if "#" in text:
@@ -146,8 +151,9 @@ SELECT id, session_generation FROM contributors WHERE key_nonce = %(nonce)s
 
 
 def owner_of_key(conn: Conn, secret: str, text: object) -> KeyOwner:
-    """Whose key this is (and their current session generation). Raises InvalidContributorKey, the same
-    way, for a malformed key, a nonce nobody has and a MAC that does not match."""
+    """Whose key this is (and their current session generation). Raises
+    InvalidContributorKey, the same way, for a malformed key, a nonce nobody has and a MAC
+    that does not match."""
     raw = parse_key(text)
     nonce, mac = raw[:NONCE_BYTES], raw[NONCE_BYTES:]
     row = conn.execute(_BY_NONCE, {"nonce": nonce}).fetchone()
@@ -168,6 +174,6 @@ def work_left_behind(conn: Conn, contributor_id: uuid.UUID | None) -> dict[str, 
     id, which this browser leaves), or None when it has nothing."""
     if contributor_id is None:
         return None
-    row = conn.execute(_LEFT_BEHIND, {"id": contributor_id}).fetchone()
+    row = conn.execute(_LEFT_BEHIND, {"id": contributor_id}).fetchone() or {}
     counts = {"contributions": int(row["contributions"]), "validations": int(row["validations"])}
     return counts if any(counts.values()) else None

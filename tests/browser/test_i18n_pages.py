@@ -34,6 +34,7 @@ PAGES = {
     "profile": "/profile",
     "dashboard": "/dashboard",
     "feedback": "/feedback?from=/speak/hi",
+    "key": "/key",
     "not-found": "/speak/zz",
 }
 OVERFLOW_LOCALES = ("hi", "ta", "ml", "ur")
