@@ -4,7 +4,17 @@ it as text or a QR code, replace it, enter it on another device."""
 from __future__ import annotations
 
 from app.api.building import DB, JSON_BODY, Obj, op, request_body, returns
-from app.api.schemas import SCHEMAS, Schema, count, nullable, obj, ref, text
+from app.api.schemas import (
+    IGNORED_FIELDS,
+    NO_NUL_PATTERN,
+    SCHEMAS,
+    Schema,
+    count,
+    nullable,
+    obj,
+    ref,
+    text,
+)
 from app.contributors.keys import MAX_INPUT_CHARS
 
 _NO_STORE = {
@@ -37,14 +47,17 @@ KEY_SCHEMAS: dict[str, Schema] = {
     ),
     "KeyEntry": {
         **obj(
+            closed=False,
             key=text(
                 maxLength=MAX_INPUT_CHARS,
+                pattern=NO_NUL_PATTERN,
                 description="A key as typed: case, spaces and dashes do not matter; O reads "
                 "as 0, I and L as 1; a whole /key#... link is read for its fragment. Anything "
                 "that is not a valid key answers 422 `invalid_contributor_key`.",
-            )
+            ),
         ),
-        "description": "The key to continue with.",
+        **IGNORED_FIELDS,
+        "description": "The key to continue with. Other fields are ignored.",
     },
     "KeyEntered": obj(
         switched={
