@@ -19,7 +19,10 @@ contributor's generation for GENERATION_TTL seconds. The process that rotates fo
 once; another worker or pod may still take an old cookie for up to GENERATION_TTL seconds
 after a rotation (the window; a rotation answers in less time than it takes to walk to the
 other device). A cookie of a newer generation than the one remembered is taken (we signed
-it, so the memory is stale) and the memory moved on.
+it, so the memory is stale) and the memory moved on. Measured (2026-12, 2 shared cores under
+load): a remembered generation costs about 1 µs, a read about 0.5 ms (pool checkout, query,
+commit), against about 0.6-1 ms for a whole GET /api/v1/languages; so without the memory every
+request with a cookie would cost about half as much again.
 """
 
 from __future__ import annotations

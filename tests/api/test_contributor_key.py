@@ -320,3 +320,30 @@ def test_another_worker_takes_the_newer_cookie_of_the_device_that_rotated(
         assert worker_client.put("/api/v1/me/profile", json={}).status_code == 200
     finally:
         other_worker.extensions["crowdsource.db"].close()
+
+
+def test_two_rotations_at_once_leave_one_key_and_one_device(app: Flask, person, db) -> None:
+    phone = person()
+    laptop = new_person(app, session=False)
+    assert enter(laptop, reveal(phone)).status_code == 200
+    owner = phone.contributor_id()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(lambda d: d.post("/api/v1/me/key/rotate"), (phone, laptop)))
+
+    # Either both rotate (one after the other, on the row's lock), or the second is already
+    # revoked by the first when it is read: never two keys or two devices left working.
+    rotated = [a.status_code == 200 for a in answers]
+    assert all(a.status_code == 200 or error_of(a) == (401, "session_revoked") for a in answers)
+    (row,) = contributors_state(db)
+    assert row["session_generation"] == sum(rotated) >= 1
+    works = [
+        ok and enter(new_person(app, session=False), a.get_json()["key"]).status_code == 200
+        for ok, a in zip(rotated, answers, strict=True)
+    ]
+    assert sorted(works) == [False, True]  # the later rotation's key, only
+    kept = [
+        d.get("/api/v1/me").status_code == 200 and d.contributor_id() == owner
+        for d in (phone, laptop)
+    ]
+    assert kept == works  # and its device, only (a refused one's cookie is cleared)
