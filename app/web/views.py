@@ -172,3 +172,9 @@ def feedback() -> str:
     opened from (`?from=`, the footer's link) and that page's task and language."""
     origin = _feedback_origin(request.args.get("from"))
     return render_template("feedback.html", origin=origin, active="feedback")
+
+
+@bp.get("/privacy")
+def privacy() -> str:
+    """What is kept, for how long, who sees what, and how export and deletion work."""
+    return render_template("privacy.html", active="privacy")

@@ -29,6 +29,7 @@ PUBLIC_PATHS: tuple[tuple[str, str], ...] = (
     ("/language", "Exact"),  # the interface-language switcher's form
     ("/feedback", "Exact"),  # the feedback form's page
     ("/key", "Exact"),  # the contributor key: move to another device
+    ("/privacy", "Exact"),  # what is kept and how export and deletion work
     ("/i18n", "Prefix"),  # the page scripts' message catalogs
     ("/dashboard", "Prefix"),
     ("/profile", "Prefix"),

@@ -35,6 +35,7 @@ PAGES = {
     "dashboard": "/dashboard",
     "feedback": "/feedback?from=/speak/hi",
     "key": "/key",
+    "privacy": "/privacy",
     "not-found": "/speak/zz",
 }
 OVERFLOW_LOCALES = ("hi", "ta", "ml", "ur")

@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 
 PAGES = ["/", "/speak", "/validate", "/speak/hi", "/validate/hi", "/profile", "/me/contributions",
-         "/feedback", "/feedback?from=/speak/hi", "/key"]  # fmt: skip
+         "/feedback", "/feedback?from=/speak/hi", "/key", "/privacy"]  # fmt: skip
 
 
 @pytest.mark.parametrize("path", PAGES)

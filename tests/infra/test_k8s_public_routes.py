@@ -39,6 +39,7 @@ PUBLIC_SAMPLES = [
     "/", "/api/v1/languages", "/speak/hi", "/static/site.css", "/public/dashboard/manifest.json",
     "/validate", "/dashboard", "/me/contributions", "/healthz", "/transcribe/hi", "/label/hi",
     "/translate/en/hi", "/validate/label/hi", "/language", "/i18n/hi.json", "/feedback", "/key",
+    "/privacy",
 ]  # fmt: skip
 REFUSED_SAMPLES = ["/metrics", "/metrics/", "/metricsx", "/readyz", "/admin"]
 
