@@ -51,13 +51,14 @@ def create_app(
     from app.certificates.views import bp as certificates_bp
     from app.certificates.views import pages as certificate_pages_bp
     from app.contribute.views import bp as contribute_bp
+    from app.contributors.key_views import bp as keys_bp
     from app.contributors.views import bp as contributors_bp
     from app.dashboard.views import bp as dashboard_files_bp
     from app.feedback.views import bp as feedback_bp
     from app.health.views import bp as health_bp
     from app.languages.views import bp as languages_bp
-    from app.progress.views import bp as progress_bp
     from app.mydata.views import bp as mydata_bp
+    from app.progress.views import bp as progress_bp
     from app.reports.views import bp as reports_bp
     from app.speak.views import bp as speak_bp
     from app.validate.views import bp as validate_bp
@@ -67,7 +68,7 @@ def create_app(
     for blueprint in (
         health_bp, api_bp, languages_bp, contributors_bp, speak_bp, validate_bp, contribute_bp,
         reports_bp, feedback_bp, dashboard_files_bp, web_bp, task_pages_bp, certificates_bp,
-        certificate_pages_bp, progress_bp, mydata_bp,
+        certificate_pages_bp, progress_bp, mydata_bp, keys_bp,
     ):  # fmt: skip
         app.register_blueprint(blueprint)
     limits.init_app(app, settings)

@@ -23,6 +23,7 @@ import psycopg
 import requests
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from app.contributors.identity import read_session_value
 from app.errors import CrowdsourceError
 
 # The session cookie's signing salt (app/contributors/identity.py): the benchmark reads its
@@ -103,8 +104,8 @@ def _contributor_id(cookie: str, secret: str) -> uuid.UUID:
     """The contributor id inside a `cs_id=...` session cookie."""
     try:
         value = URLSafeSerializer(secret, salt=_COOKIE_SALT).loads(cookie.split("=", 1)[1])
-        return uuid.UUID(str(value))
-    except (BadSignature, ValueError) as exc:
+        return read_session_value(value)[0]
+    except (BadSignature, ValueError, TypeError) as exc:
         raise BenchError("the app's session cookie could not be read") from exc
 
 

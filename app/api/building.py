@@ -20,7 +20,7 @@ Obj = dict[str, Any]
 ERROR_STATUS = {
     "invalid_session": 401, "not_json": 400, "invalid_json": 400, "missing_field": 400,
     "empty_upload": 400, "invalid_input": 400, "source_required": 400,
-    "no_session": 401,
+    "no_session": 401, "session_revoked": 401,
     "link_expired": 403, "own_recording": 403, "cross_site_request": 403,
     "own_contribution": 403, "own_item": 403, "not_eligible": 403,
     "unknown_language": 404, "unknown_item": 404, "unknown_recording": 404,
@@ -39,6 +39,7 @@ ERROR_STATUS = {
     "empty_text": 422, "has_url": 422, "wrong_script": 422, "copy_of_source": 422,
     "far_from_reference": 422, "no_corrections": 422, "correction_unchanged": 422,
     "name_required": 422, "unprintable_name": 422,
+    "invalid_contributor_key": 422,
     "internal_error": 500,
     "database_unavailable": 503, "storage_unavailable": 503, "storage_error": 503,
     "fonts_missing": 503,
@@ -62,7 +63,7 @@ STATE_AND_CONTENT_CODES = frozenset({
     "task_closed", "item_full", "item_reported", "already_contributed", "unknown_contribution",
     "own_contribution", "own_item", "no_corrections", "correction_unchanged",
     "far_from_reference", "empty_text", "has_url", "wrong_script", "copy_of_source",
-    "source_required", "export_too_large",
+    "source_required", "export_too_large", "session_revoked", "invalid_contributor_key",
     "not_eligible", "certificate_not_found", "name_required", "unprintable_name",
 })  # fmt: skip
 # Body sizes the server reads: JSON bodies everywhere, the multipart form of an upload (the
@@ -200,7 +201,7 @@ def op(
 
 # What every /api/v1 operation that reads the database can fail with (invalid_input: text the
 # database cannot hold, such as a NUL character).
-DB = ("invalid_session", "database_unavailable", "invalid_input")
+DB = ("invalid_session", "session_revoked", "database_unavailable", "invalid_input")
 # A JSON body larger than the upload limit is refused before it is read, with 413 too_large.
 JSON_BODY = ("not_json", "invalid_json", "too_large")
 STORAGE = ("storage_unavailable", "storage_error")

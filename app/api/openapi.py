@@ -34,8 +34,9 @@ from app.api.building import (
     returns,
 )
 from app.api.certificate_operations import CERTIFICATE_SCHEMAS, certificate_operations
-from app.api.progress_operations import PROGRESS_SCHEMAS, progress_operations
+from app.api.key_operations import KEY_SCHEMAS, key_operations
 from app.api.mydata_operations import MYDATA_SCHEMAS, mydata_operations
+from app.api.progress_operations import PROGRESS_SCHEMAS, progress_operations
 from app.api.schemas import BIGINT_MAX, SCHEMAS
 from app.api.task_operations import task_operations
 from app.api.task_schemas import TASK_SCHEMAS
@@ -182,6 +183,7 @@ def _operations() -> list[tuple[str, str, Obj]]:
         *progress_operations(),
         *boards_operations(),
         *mydata_operations(),
+        *key_operations(),
     ]  # fmt: skip
 
 
@@ -196,6 +198,7 @@ _TAGS = {
     "feedback": "The feedback form: what volunteers tell the team.",
     "certificates": "A certificate for a volunteer who has given enough, and its check.",
     "progress": "Badges, streaks, milestones and weekly goals.",
+    "keys": "The contributor key: the same contributor on another device, without an account.",
     "reference": "Languages, profile choices and this document.",
     "health": "Probes for orchestrators.",
 }
@@ -217,7 +220,9 @@ per client address, counted across every worker and pod: past the limit they ans
 Nobody logs in, but every write needs a session: `cs_id`, a signed HttpOnly cookie holding an
 anonymous contributor id, issued by a page view or by `POST /api/v1/session`. A write without
 one answers `401 no_session` and changes nothing. A cookie whose signature fails is cleared
-and the request refused with `401 invalid_session`.
+and the request refused with `401 invalid_session`. A cookie from before the contributor's
+key was replaced (`POST /me/key/rotate`, on any device) is cleared and refused with
+`401 session_revoked`.
 
 Input limits are part of each schema (lengths, patterns, ranges, enums; bodies carry their
 size limit as `x-max-bytes`). A request that breaks them is refused with 400 or 422; one that
@@ -242,8 +247,13 @@ def openapi_document() -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": {
-                **SCHEMAS, **TASK_SCHEMAS, **CERTIFICATE_SCHEMAS, **PROGRESS_SCHEMAS,
-                **BOARDS_SCHEMAS, **MYDATA_SCHEMAS,
+                **SCHEMAS,
+                **TASK_SCHEMAS,
+                **CERTIFICATE_SCHEMAS,
+                **PROGRESS_SCHEMAS,
+                **BOARDS_SCHEMAS,
+                **MYDATA_SCHEMAS,
+                **KEY_SCHEMAS,
             },  # fmt: skip
             "securitySchemes": {
                 "cs_id": {

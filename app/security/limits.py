@@ -115,6 +115,15 @@ LIMITS: dict[str, WriteLimit] = {
     # hour is plenty (a download that broke can be started again).
     "mydata.export": WriteLimit(per_session="3 per hour", per_address="30 per hour"),
     "mydata.delete_me": WriteLimit(per_session="5 per minute", per_address="60 per minute"),
+    # Entering a contributor key: a person types one a few times in their life, so these are
+    # strict, to stop guessing (hopeless anyway: 128 bits, app/contributors/keys.py); a
+    # session-less guesser meets the address's, and a hall moving devices together fits in it.
+    "keys.enter_key": WriteLimit(
+        per_session="5 per minute;20 per hour", per_address="20 per minute;200 per hour"
+    ),
+    "keys.replace_key": WriteLimit(
+        per_session="3 per minute;20 per day", per_address="30 per minute"
+    ),
 }
 
 # Counted per client address each time a session is issued (a page view or POST

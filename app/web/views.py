@@ -124,6 +124,13 @@ def my_badges() -> str:
     return render_template("badges.html", active="badges")
 
 
+@bp.get("/key")
+def key_page() -> str:
+    """The contributor key: reveal, copy or scan it, replace it, or enter one from another
+    device (a /key#KEY link fills the form in from its fragment, which never reaches us)."""
+    return render_template("key.html", active="key")
+
+
 @bp.get("/dashboard")
 def dashboard() -> str:
     """The public dashboard: a shell whose script reads the published JSON files. It never

@@ -28,6 +28,7 @@ PUBLIC_PATHS: tuple[tuple[str, str], ...] = (
     ("/label", "Prefix"),
     ("/language", "Exact"),  # the interface-language switcher's form
     ("/feedback", "Exact"),  # the feedback form's page
+    ("/key", "Exact"),  # the contributor key: move to another device
     ("/privacy", "Exact"),  # what is kept and how export and deletion work
     ("/certificate", "Exact"),  # the volunteer's own certificate page
     ("/certificates", "Prefix"),  # the public check of a certificate by its code

@@ -56,13 +56,13 @@ class Person(FlaskClient):
     `listened=False` to vote without that (tests of the listening rule)."""
 
     def contributor_id(self) -> uuid.UUID | None:
-        from app.contributors.identity import COOKIE_NAME, _serializer
+        from app.contributors.identity import COOKIE_NAME, _serializer, read_session_value
 
         cookie = self.get_cookie(COOKIE_NAME)
         if cookie is None:
             return None
         with self.application.test_request_context():
-            return uuid.UUID(str(_serializer().loads(cookie.value)))
+            return read_session_value(_serializer().loads(cookie.value))[0]
 
     def post(self, *args: Any, listened: bool = True, **kwargs: Any) -> Any:
         path = str(args[0]) if args else str(kwargs.get("path", ""))

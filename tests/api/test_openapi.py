@@ -356,6 +356,11 @@ def test_a_journey_through_the_api_matches_the_document(
     assert speaker.delete("/api/v1/me", json={"confirm": "yes"}).status_code == 422
     erased = speaker.delete("/api/v1/me", json={"confirm": "delete my data"})
     assert erased.get_json()["removed"]["recordings"] == 2
+    # The contributor key: shown, scanned, entered on another device, replaced.
+    key = validator.get("/api/v1/me/key").get_json()["key"]
+    assert validator.get("/api/v1/me/key.svg").status_code == 200
+    assert person(session=False).post("/api/v1/session/key", json={"key": key}).status_code == 200
+    assert validator.post("/api/v1/me/key/rotate").status_code == 200
     tour_the_tasks(app, db, person)
     tour_the_certificates(db, person)
 
@@ -482,6 +487,18 @@ def test_errors_match_the_document(
     assert get(forger, "/me") == (401, "invalid_session")
     forger.set_cookie("cs_id", "forged.value.here")
     assert get(forger, "/openapi.json") == (401, "invalid_session")
+
+    # The contributor key: a wrong one, and a device whose key was replaced elsewhere.
+    assert post(stranger, "/session/key", json={"key": "NOT-A-KEY"}) == (
+        422,
+        "invalid_contributor_key",
+    )
+    phone, laptop = person(), person(session=False)
+    key = phone.get("/api/v1/me/key").get_json()["key"]
+    assert laptop.post("/api/v1/session/key", json={"key": key}).status_code == 200
+    assert phone.post("/api/v1/me/key/rotate").status_code == 200
+    assert get(laptop, "/me/key") == (401, "session_revoked")
+    assert get(stranger, "/me/key") == (401, "no_session")
 
     assert {status for _, _, status in contract} >= {400, 401, 403, 404, 409, 413, 415, 422}
 

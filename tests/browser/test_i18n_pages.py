@@ -36,6 +36,7 @@ PAGES = {
     "my-data": "/my-data",
     "dashboard": "/dashboard",
     "feedback": "/feedback?from=/speak/hi",
+    "key": "/key",
     "privacy": "/privacy",
     "certificate": "/certificate",
     "certificate-check": "/certificates/K7QM-3XRT-9HWB",  # no such certificate

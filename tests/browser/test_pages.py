@@ -10,7 +10,8 @@ import pytest
 from flask.testing import FlaskClient
 
 PAGES = ["/", "/speak", "/validate", "/speak/hi", "/validate/hi", "/profile", "/me/contributions",
-         "/feedback", "/feedback?from=/speak/hi", "/privacy", "/certificate"]  # fmt: skip
+         "/feedback", "/feedback?from=/speak/hi", "/privacy", "/certificate", "/key",
+         "/my-data", "/me/badges"]  # fmt: skip
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -39,7 +39,7 @@ PUBLIC_SAMPLES = [
     "/", "/api/v1/languages", "/speak/hi", "/static/site.css", "/public/dashboard/manifest.json",
     "/validate", "/dashboard", "/me/contributions", "/healthz", "/transcribe/hi", "/label/hi",
     "/translate/en/hi", "/validate/label/hi", "/language", "/i18n/hi.json", "/feedback",
-    "/certificate", "/certificates/K7QM-3XRT-9HWB",
+    "/certificate", "/certificates/K7QM-3XRT-9HWB", "/key", "/privacy", "/my-data", "/me/badges",
 ]  # fmt: skip
 REFUSED_SAMPLES = ["/metrics", "/metrics/", "/metricsx", "/readyz", "/admin"]
 
