@@ -233,6 +233,12 @@ surrogates anywhere (body, form, query, path, headers): `400 invalid_input` othe
 
 
 @cache
+_SCHEMAS = {
+    **SCHEMAS, **TASK_SCHEMAS, **CERTIFICATE_SCHEMAS, **PROGRESS_SCHEMAS, **BOARDS_SCHEMAS,
+    **MYDATA_SCHEMAS, **KEY_SCHEMAS,
+}  # fmt: skip
+
+
 def openapi_document() -> dict[str, Any]:
     """The whole document, built once per process."""
     paths: Obj = {}
