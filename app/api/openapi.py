@@ -232,13 +232,13 @@ surrogates anywhere (body, form, query, path, headers): `400 invalid_input` othe
 """
 
 
-@cache
 _SCHEMAS = {
     **SCHEMAS, **TASK_SCHEMAS, **CERTIFICATE_SCHEMAS, **PROGRESS_SCHEMAS, **BOARDS_SCHEMAS,
     **MYDATA_SCHEMAS, **KEY_SCHEMAS,
 }  # fmt: skip
 
 
+@cache
 def openapi_document() -> dict[str, Any]:
     """The whole document, built once per process."""
     paths: Obj = {}
