@@ -252,15 +252,7 @@ def openapi_document() -> dict[str, Any]:
         "security": [{}, {"cs_id": []}],
         "paths": paths,
         "components": {
-            "schemas": {
-                **SCHEMAS,
-                **TASK_SCHEMAS,
-                **CERTIFICATE_SCHEMAS,
-                **PROGRESS_SCHEMAS,
-                **BOARDS_SCHEMAS,
-                **MYDATA_SCHEMAS,
-                **KEY_SCHEMAS,
-            },  # fmt: skip
+            "schemas": _SCHEMAS,
             "securitySchemes": {
                 "cs_id": {
                     "type": "apiKey",
