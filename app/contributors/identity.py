@@ -12,13 +12,15 @@ it is refused with 401 so a client never acts under a forged id.
 **Generations.** The cookie holds [contributor id, session generation] (a cookie from before
 holds the id alone: generation 0). Rotating the contributor key (app/contributors/keys.py)
 moves contributors.session_generation on; a cookie of an older generation is then refused like
-an invalid one: cleared, 401 `session_revoked` on the API, a fresh anonymous visit on a page.
-Checking costs one primary-key read per request that carries a cookie (not for static files,
-probes, metrics, catalogs or published dashboard files), and less: each process remembers a
-contributor's generation for GENERATION_TTL seconds. The process that rotates forgets it at
-once; another worker or pod may still take an old cookie for up to GENERATION_TTL seconds
-after a rotation (the window; a rotation answers in less time than it takes to walk to the
-other device). A cookie of a newer generation than the one remembered is taken (we signed
+an invalid one: cleared, 401 `session_revoked` on the API (a page meets it at its first API call).
+Checking costs one primary-key read per API request that carries a cookie (not for page views,
+which read nothing of the database and act on nobody's data — the page's first API call meets
+the refusal, clears the cookie and says why, and the next page view starts a fresh visit —,
+static files, probes, metrics, catalogs or published dashboard files), and less: each process
+remembers a contributor's generation for GENERATION_TTL seconds. The process that rotates
+forgets it at once; another worker or pod may still take an old cookie for up to GENERATION_TTL
+seconds after a rotation (the window; a rotation answers in less time than it takes to walk to
+the other device). A cookie of a newer generation than the one remembered is taken (we signed
 it, so the memory is stale) and the memory moved on. Measured (2026-12, 2 shared cores under
 load): a remembered generation costs about 1 µs, a read about 0.5 ms (pool checkout, query,
 commit), against about 0.6-1 ms for a whole GET /api/v1/languages; so without the memory every
@@ -38,7 +40,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from app import deps
 from app.contributors.service import ensure_contributor
 from app.db import Conn
-from app.errors import CrowdsourceError, DatabaseUnavailable
+from app.errors import CrowdsourceError
 from app.i18n.text import Text
 
 COOKIE_NAME = "cs_id"
@@ -200,18 +202,14 @@ def _read_cookie() -> None:
         )
         return
     if (
-        request.endpoint in _NO_IDENTITY_ENDPOINTS
+        not request.path.startswith("/api/")  # a page view reads nothing of the database
+        or request.endpoint in _NO_IDENTITY_ENDPOINTS
         or request.blueprint in _NO_IDENTITY_BLUEPRINTS
         or request.endpoint is None
     ):
         g.contributor_id, g.session_generation = contributor_id, generation
         return
-    try:
-        stored = _stored_generation(contributor_id)
-    except DatabaseUnavailable:
-        if request.path.startswith("/api/"):
-            raise
-        stored = generation  # a page still shows; anything it would do needs the database
+    stored = _stored_generation(contributor_id)
     if generation < stored:
         _refuse(
             SessionRevoked(

@@ -4,6 +4,7 @@ replace it, and enter it on another device to continue as the same contributor."
 from __future__ import annotations
 
 import io
+import uuid
 
 import segno
 from flask import Blueprint, Response, current_app, jsonify, url_for
@@ -22,6 +23,7 @@ from app.contributors.service import (
     get_profile,
     task_totals,
 )
+from app.db import Conn
 from app.inputs import json_body
 
 bp = Blueprint("keys", __name__, url_prefix="/api/v1")
@@ -40,12 +42,20 @@ def _key_answer(key: str) -> Response:
     return response
 
 
+def _ensure_committed(conn: Conn, contributor_id: uuid.UUID) -> None:
+    """The person's row, made if need be, in a transaction of its own: reveal and rotate
+    update key_nonce, a unique (key) column, which needs a FOR UPDATE lock that
+    ensure_contributor's KEY SHARE, held by two concurrent reveals, would deadlock."""
+    ensure_contributor(conn, contributor_id)
+    conn.commit()
+
+
 @bp.get("/me/key")
 def show_key() -> Response:
     """This contributor's key (made on the first reveal), and its /key#... link."""
     contributor_id = require_session()
     with deps.database().connection() as conn:
-        ensure_contributor(conn, contributor_id)
+        _ensure_committed(conn, contributor_id)
         key = reveal_key(conn, _secret(), contributor_id)
     return _key_answer(key)
 
@@ -55,7 +65,7 @@ def key_qr_code() -> Response:
     """The QR code of the key's /key#... link, for a phone's camera."""
     contributor_id = require_session()
     with deps.database().connection() as conn:
-        ensure_contributor(conn, contributor_id)
+        _ensure_committed(conn, contributor_id)
         key = reveal_key(conn, _secret(), contributor_id)
     out = io.BytesIO()
     url = url_for("web.key_page", _external=True) + "#" + key
@@ -71,7 +81,7 @@ def replace_key() -> Response:
     this browser gets a cookie of the new generation."""
     contributor_id = require_session()
     with deps.database().connection() as conn:
-        ensure_contributor(conn, contributor_id)
+        _ensure_committed(conn, contributor_id)
         key, generation = rotate_key(conn, _secret(), contributor_id)
     forget_generation(contributor_id)
     set_session(contributor_id, generation)

@@ -132,8 +132,10 @@ def update_profile(
     clean = _check_profile_changes(conn, changes)
     ensure_contributor(conn, contributor_id)
     # The row is locked first, so a concurrent change of the name cannot slip in between.
+    # NO KEY UPDATE: it waits for another profile save of the person, not for the KEY SHARE
+    # lock ensure_contributor holds (a FOR UPDATE here deadlocked two saves holding both).
     stored = conn.execute(
-        "SELECT display_name, leaderboard_opt_in FROM contributors WHERE id = %s FOR UPDATE",
+        "SELECT display_name, leaderboard_opt_in FROM contributors WHERE id = %s FOR NO KEY UPDATE",
         (contributor_id,),
     ).fetchone()
     assert stored is not None

@@ -132,11 +132,17 @@ def test_rotation_revokes_the_other_devices_and_the_old_key(
     assert laptop.get("/api/v1/me").get_json()["totals"]["recordings"] == 3
 
 
-def test_a_page_view_with_a_revoked_cookie_starts_a_fresh_visit(app: Flask, person) -> None:
+def test_a_revoked_device_is_told_then_starts_a_fresh_visit(app: Flask, person) -> None:
     phone = person()
     laptop = new_person(app, session=False)
     assert enter(laptop, reveal(phone)).status_code == 200
     assert phone.post("/api/v1/me/key/rotate").status_code == 200
+
+    # A page view reads nothing of the database: the page shows, and its first API call
+    # meets the refusal (which says why) and clears the cookie.
+    assert laptop.get("/key").status_code == 200
+    assert error_of(laptop.get("/api/v1/me/key")) == (401, "session_revoked")
+    assert laptop.contributor_id() is None
 
     page = laptop.get("/key")
 

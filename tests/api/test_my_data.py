@@ -123,7 +123,14 @@ def test_the_export_holds_exactly_what_the_database_holds_of_the_person(
     assert profile["contributor_id"] == str(w["who"]) and profile["display_name"] == "Anabelle"
     assert profile["leaderboard_opt_in"] is True
     assert profile["weekly_goals"][0]["target"] == 10
-    assert json.loads(archive.read("achievements.json"))[0]["threshold"] == 5
+    held = json.loads(archive.read("achievements.json"))
+    sql_held = db.execute(
+        "SELECT kind, threshold FROM achievements WHERE contributor_id = %s", (w["who"],)
+    ).fetchall()
+    assert sorted((a["kind"], a["threshold"]) for a in held) == sorted(
+        (r["kind"], r["threshold"]) for r in sql_held
+    )
+    assert held
     assert json.loads(archive.read("certificates.json"))[0]["code"] == "CERT-ANA-0001"
     assert "recordings/" in archive.read("README.txt").decode()
 
@@ -210,6 +217,11 @@ def test_erasing_removes_rows_and_objects_keeps_votes_anonymous_and_clears_the_c
         )
     ]
     assert set(keys) <= everything(kind, storage)
+    # Awarded at her writes (streak and items milestones) and the badge the world gave her.
+    achievements = db.execute(
+        "SELECT count(*) AS n FROM achievements WHERE contributor_id = %s", (w["who"],)
+    ).fetchone()["n"]
+    assert achievements >= 1
 
     response = w["ana"].delete("/api/v1/me", json=CONFIRM)
 
@@ -222,7 +234,7 @@ def test_erasing_removes_rows_and_objects_keeps_votes_anonymous_and_clears_the_c
             "contributions": 0,
             "votes_anonymised": 1,
             "reports_anonymised": 0,
-            "achievements": 1,
+            "achievements": achievements,
             "certificates": 1,
             "objects_deleted": 2,
             "objects_failed": 0,

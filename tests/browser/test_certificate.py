@@ -26,6 +26,7 @@ from psycopg.rows import dict_row
 
 from app.certificates.fonts import face_for, font_path
 from app.certificates.pdf import MARGIN, NAME_BAND_MM, PAGE_W, name_only
+from app.contributors.identity import read_session_value
 from tests.api.test_certificates import give
 from tests.browser.conftest import LiveServer, NewPerson
 from tests.conftest import TEST_SECRET
@@ -111,7 +112,7 @@ body {{ margin: 0; background: #fff; }}
 def contributor_id(page_cookies: list) -> uuid.UUID:
     value = next(c["value"] for c in page_cookies if c["name"] == "cs_id")
     serializer = URLSafeSerializer(TEST_SECRET, salt="crowdsource.contributor")
-    return uuid.UUID(str(serializer.loads(value)))
+    return read_session_value(serializer.loads(value))[0]
 
 
 @pytest.mark.parametrize("name", NAMES)
