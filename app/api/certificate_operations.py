@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from app.api.building import DB, JSON_BODY, Obj, op, path_param, request_body, returns
 from app.api.schemas import (
+    IGNORED_FIELDS,
     LANGUAGE_CODE,
     NOT_BLANK_PATTERN,
     Schema,
@@ -84,6 +85,7 @@ CERTIFICATE_SCHEMAS: dict[str, Schema] = {
                 "Absent or null: the profile's display name (none: 422 `name_required`).",
             ),
         ),
+        **IGNORED_FIELDS,
         "description": "Other fields are ignored.",
     },
     "CertificateIssued": obj(

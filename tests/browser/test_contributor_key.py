@@ -76,13 +76,17 @@ def test_a_key_revealed_on_one_browser_moves_the_contributor_to_another(
     laptop.goto(f"{live_server.url}/me/contributions")
     expect(laptop.locator("#total-recordings")).to_have_text("1")
 
-    # A new key on the phone: the laptop loses access (a fresh visit), the phone keeps it.
+    # A new key on the phone: the laptop loses access, the phone keeps it.
     phone.get_by_role("button", name="Make a new key").click()
     phone.get_by_role("button", name="Yes, make a new key").click()
     expect(phone.locator("#key-status")).to_have_text(
         "A new key was made. Your other devices have lost access: enter the new key there."
     )
     expect(key_text).not_to_have_text(key)
+    # The laptop's next page is told why (its first API call meets the refusal, which clears
+    # the cookie); the one after is a fresh visit.
+    laptop.reload()
+    expect(laptop.locator("#alert")).to_contain_text("This device no longer has access")
     laptop.reload()
     expect(laptop.locator("#total-recordings")).to_have_text("0")
     phone.goto(f"{live_server.url}/me/contributions")
