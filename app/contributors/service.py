@@ -10,7 +10,7 @@ from typing import Any
 from app.db import Conn
 from app.errors import CrowdsourceError
 from app.i18n.text import Text
-from app.tasks import TYPED_TASKS
+from app.tasks import TYPED_TASKS, task_of_kind_sql
 
 AGE_GROUPS = {
     "teens": "Under 20",
@@ -290,13 +290,12 @@ def task_totals(conn: Conn, contributor_id: uuid.UUID | None) -> dict[str, dict[
     return {row["task"]: {f: int(row[f]) for f in fields} for row in rows}
 
 
-_MY_CONTRIBUTIONS = """
+_MY_CONTRIBUTIONS = f"""
 SELECT id, task, language, sentence, text, status, reason, duration_ms, accept_count,
        reject_count, created_at, count(*) OVER () AS total
   FROM (
     SELECT c.public_id::text AS id,
-           CASE c.kind WHEN 'recording' THEN 'speak' WHEN 'transcription' THEN 'transcribe'
-                       WHEN 'translation' THEN 'translate' ELSE 'label' END AS task,
+           {task_of_kind_sql("c.kind")} AS task,
            c.language_code AS language,
            CASE WHEN c.kind = 'recording' THEN d.text END AS sentence, c.text, c.status,
            NULL::text AS reason, c.duration_ms, c.accept_count::int, c.reject_count::int,

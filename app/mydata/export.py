@@ -24,12 +24,11 @@ from app.errors import CrowdsourceError, StorageError
 from app.i18n.text import Text
 from app.mydata.zipstream import Entry, stream_zip
 from app.storage import Storage
+from app.tasks import task_of_kind_sql
 
 log = logging.getLogger(__name__)
 
 ROW_ALLOWANCE_BYTES = 4096  # per contribution or vote: its CSV and JSON lines, generously
-_TASK = """CASE {kind} WHEN 'recording' THEN 'speak' WHEN 'transcription' THEN 'transcribe'
-                WHEN 'translation' THEN 'translate' ELSE 'label' END"""
 
 _PROFILE = """
 SELECT id AS contributor_id, display_name, age_group, gender, mother_tongue, region_code,
@@ -44,7 +43,7 @@ CONTRIBUTION_FIELDS = (
     "created_at", "decided_at", "precheck_score", "precheck_metric", "duration_ms", "recording",
 )  # fmt: skip
 _CONTRIBUTIONS = f"""
-SELECT c.public_id AS id, {_TASK.format(kind="c.kind")} AS task, c.language_code AS language,
+SELECT c.public_id AS id, {task_of_kind_sql("c.kind")} AS task, c.language_code AS language,
        d.text AS item_text, c.text, c.status, c.accept_count, c.reject_count, c.created_at,
        c.decided_at, c.reference_score AS precheck_score, c.reference_metric AS precheck_metric,
        c.duration_ms, c.media_key, c.media_type, c.size_bytes
@@ -54,7 +53,7 @@ SELECT c.public_id AS id, {_TASK.format(kind="c.kind")} AS task, c.language_code
 """
 VOTE_FIELDS = ("contribution_id", "task", "language", "verdict", "role", "created_at")
 _VOTES = f"""
-SELECT c.public_id AS contribution_id, {_TASK.format(kind="c.kind")} AS task,
+SELECT c.public_id AS contribution_id, {task_of_kind_sql("c.kind")} AS task,
        c.language_code AS language, v.verdict, v.role, v.created_at
   FROM validations v JOIN contributions c ON c.id = v.contribution_id
  WHERE v.validator_id = %(who)s

@@ -42,3 +42,10 @@ __all__ = [
     "LABEL", "SPEAK", "TASKS", "TRANSCRIBE", "TRANSLATE", "TYPED_TASKS", "Task", "UnknownTask",
     "task", "task_for_contribution", "task_message",
 ]  # fmt: skip
+
+
+def task_of_kind_sql(kind_column: str) -> str:
+    """A SQL expression naming the task of the contribution kind in `kind_column` (a column
+    name of our own, never input): the one place SQL maps contributions.kind to a task."""
+    arms = " ".join(f"WHEN '{t.contribution_kind}' THEN '{t.name}'" for t in TASKS)
+    return f"CASE {kind_column} {arms} END"
