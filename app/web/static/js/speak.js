@@ -5,6 +5,7 @@
 import { showAchievements } from "./achievements.js";
 import { api, newIdempotencyKey, withRetries } from "./api.js";
 import { formatNumber, t } from "./i18n.js";
+import { LevelMeter } from "./level-meter.js";
 import { fileNameFor, MicrophoneError, Recorder } from "./recorder.js";
 import { initProfileForm, markProfileStepDone, profileStepDone } from "./profile.js";
 import {
@@ -17,6 +18,7 @@ import {
   skipItem,
   takeFresh,
 } from "./round.js";
+import { checkTake } from "./take-check.js";
 import { announce, byId, clock, keyActivatesTarget, seconds, shortcutAllowed, showAlert, showStep } from "./ui.js";
 
 const root = byId("speak");
@@ -40,6 +42,7 @@ const el = {
   timer: byId("timer"),
   play: byId("play"),
   submit: byId("submit"),
+  submitAnyway: byId("submit-anyway"),
   skip: byId("skip"),
   report: byId("report"),
 };
@@ -50,7 +53,7 @@ const state = {
   seen: new Set(), // ids shown this session, so a refill never repeats one
   done: 0, // recordings accepted by the server this session
   durationMs: 0, // their total length, as the server measured it
-  take: null, // {blob, url, key}: the current recording; key is reused when retrying it
+  take: null, // {blob, url, key, check, flag}: the current recording; key is reused when retrying it
   busy: false, // an upload or skip is on its way
   starting: false, // waiting for the microphone
 };
@@ -72,7 +75,9 @@ const recorder = new Recorder({
     el.timer.textContent = `${clock(ms)} / ${clock(maxMs)}`;
   },
   onAutoStop: () => stopRecording(true),
+  onStream: (stream) => meter.listen(stream),
 });
+const meter = new LevelMeter(byId("level"), byId("level-hint"));
 const player = new Audio();
 
 // ---- sentences ---------------------------------------------------------------------------
@@ -120,6 +125,13 @@ function setButtons() {
   el.record.disabled = state.busy;
   el.play.disabled = state.busy || recording || !state.take;
   el.submit.disabled = state.busy || recording || !state.take;
+  // Touch first: Submit is the big button once there is a take, unless the take was flagged.
+  const flagged = Boolean(state.take?.flag);
+  el.submit.hidden = !state.take || flagged;
+  el.submitAnyway.hidden = !flagged;
+  el.submitAnyway.disabled = el.submit.disabled;
+  el.play.hidden = !state.take;
+  el.record.classList.toggle("primary", !state.take || flagged);
   el.skip.disabled = state.busy;
   el.report.disabled = state.busy;
   el.timer.classList.toggle("active", recording);
@@ -158,7 +170,9 @@ async function stopRecording(automatic = false) {
     showAlert(el.alert, t("Nothing was recorded. Please try again."));
   } else {
     // One key per take: a retried upload of this take is recognised, a new take is new.
-    state.take = { blob, url: URL.createObjectURL(blob), key: newIdempotencyKey() };
+    state.take = { blob, url: URL.createObjectURL(blob), key: newIdempotencyKey(), flag: null };
+    state.take.check = checkTake(blob);
+    flagIfRefused(state.take);
     player.src = state.take.url;
     const time = clock(maxMs);
     announce(
@@ -170,6 +184,24 @@ async function stopRecording(automatic = false) {
     );
   }
   setButtons();
+}
+
+/**
+ * Whether `take` passes the page's own version of the server's check; when not, the volunteer
+ * is told why, in the server's words, and offered "Submit anyway" (take-check.js).
+ */
+async function flagIfRefused(take) {
+  const problem = await take.check;
+  if (problem && take === state.take && !take.flag) {
+    const hadFocus = document.activeElement === el.submit;
+    take.flag = problem;
+    setButtons();
+    if (hadFocus) el.record.focus(); // Submit is hidden now
+    // Translators: {problem} is why the recording would be refused (a whole sentence).
+    const text = t("{problem} If you think this is a mistake, press Submit anyway.", { problem: problem.message });
+    showAlert(el.alert, text);
+  }
+  return !problem;
 }
 
 function toggleRecording() {
@@ -206,9 +238,12 @@ for (const event of ["pause", "ended", "emptied"]) {
 
 // ---- sending -----------------------------------------------------------------------------
 
-async function submit() {
+async function submit(confirmed = false) {
   const take = state.take;
   if (!take || state.busy || recorder.recording) return;
+  // A take flagged by the page's check is sent only by "Submit anyway".
+  if (!confirmed && !(await flagIfRefused(take))) return;
+  if (take !== state.take || state.busy) return;
   player.pause();
   state.busy = true;
   setButtons();
@@ -262,7 +297,8 @@ function skip() {
 
 el.record.addEventListener("click", toggleRecording);
 el.play.addEventListener("click", togglePlay);
-el.submit.addEventListener("click", submit);
+el.submit.addEventListener("click", () => submit());
+el.submitAnyway.addEventListener("click", () => submit(true));
 el.skip.addEventListener("click", skip);
 byId("again").addEventListener("click", beginSession);
 
