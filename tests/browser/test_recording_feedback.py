@@ -134,7 +134,7 @@ def serious_accessibility_problems(page: Page) -> list[str]:
 
 
 def test_the_level_meter_moves_for_speech(
-    live_server: LiveServer, new_person: NewPerson, database_url: str
+    live_server: LiveServer, new_person: NewPerson, database_url: str, screenshots: Path
 ) -> None:
     add_hindi_sentences(database_url, 1)
     page = new_person(PHONE_390, init_scripts=(PROFILE_SKIPPED,))
@@ -147,6 +147,7 @@ def test_the_level_meter_moves_for_speech(
     assert max(seen) >= 25, seen  # a voice fills a good part of the bar
     assert len(set(seen)) >= 3, seen  # and the bar follows it
     expect(page.locator("#level-hint")).to_have_text("")  # nothing to complain about
+    page.screenshot(path=screenshots / "speak-meter-phone-390.png", full_page=True)
     stop_take(page)
 
     expect(meter).to_be_hidden()
@@ -271,7 +272,7 @@ def test_the_speak_page_with_the_meter_has_no_serious_accessibility_problem(
 
 
 def test_a_flagged_take_offers_submit_anyway_accessibly(
-    live_server: LiveServer, silent_person: NewPerson, database_url: str
+    live_server: LiveServer, silent_person: NewPerson, database_url: str, screenshots: Path
 ) -> None:
     add_hindi_sentences(database_url, 1)
     page = silent_person(init_scripts=(PROFILE_SKIPPED,))
@@ -282,6 +283,7 @@ def test_a_flagged_take_offers_submit_anyway_accessibly(
     expect(page.get_by_role("button", name="Submit anyway")).to_be_visible()
     # Re-record is the main choice now.
     assert "primary" in (page.locator("#record").get_attribute("class") or "")
+    page.screenshot(path=screenshots / "speak-flagged-phone-390.png", full_page=True)
     assert serious_accessibility_problems(page) == []
 
 
@@ -332,3 +334,39 @@ def test_the_pages_check_never_flags_a_take_the_server_accepts(
     print(f"the page flags {caught} of the {len(refused)} takes the server refuses")
     assert wrongly_flagged == []
     assert missed_silence == []
+
+
+def test_the_hints_change_only_when_the_sound_has_changed_for_a_while(
+    live_server: LiveServer, new_person: NewPerson
+) -> None:
+    """The hint logic (level-meter.js LevelHints) fed frames 16 ms apart, as the meter does:
+    each hint comes once, is not dropped and taken up again while the level hovers around its
+    threshold, and goes only when the sound is right again."""
+    page = new_person()
+    page.goto(f"{live_server.url}/privacy")
+
+    shown = page.evaluate(
+        """async () => {
+          const { LevelHints } = await import('/static/js/level-meter.js');
+          const hints = new LevelHints();
+          const shown = [];
+          let at = 0;
+          const feed = (ms, frame) => {
+            for (const end = at + ms; at < end; at += 16) {
+              const [db, clipped] = frame(at);
+              const state = hints.add(at, db, clipped, 2048);
+              if (shown.at(-1) !== state) shown.push(state);
+            }
+          };
+          feed(3000, () => [-70, 0]);  // a muted microphone: too quiet
+          feed(3000, (t) => [t % 200 < 100 ? -47 : -42, 0]);  // hovering: still too quiet
+          feed(3000, (t) => [t % 200 < 100 ? -50 : -25, 0]);  // a voice: fine
+          feed(3000, (t) => [t % 200 < 100 ? -44 : -41, 0]);  // softer, above the entry: fine
+          feed(1500, () => [-3, 400]);  // shouting into it: clipping
+          feed(300, () => [-20, 0]);  // a short pause does not end it
+          feed(4000, () => [-20, 0]);  // a clean voice does
+          return shown;
+        }"""
+    )
+
+    assert shown == ["", "quiet", "", "clipping", ""]

@@ -149,7 +149,7 @@ export class LevelMeter {
     };
     frame = requestAnimationFrame(draw);
 
-    this.stopCurrent = () => {
+    const stopThis = () => {
       cancelAnimationFrame(frame);
       source.disconnect();
       this.bar.style.transform = "scaleX(0)";
@@ -158,7 +158,11 @@ export class LevelMeter {
       this.meter.hidden = true;
       this.showHint("");
     };
-    return () => this.stop();
+    this.stopCurrent = stopThis;
+    // A take's microphone is released after the next take may have begun: stop only this one.
+    return () => {
+      if (this.stopCurrent === stopThis) this.stop();
+    };
   }
 
   /** Stop following the stream (safe to call when not listening). */
