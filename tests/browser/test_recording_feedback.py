@@ -211,7 +211,7 @@ def test_a_silent_take_is_flagged_before_any_upload_and_sent_only_if_asked(
     assert len(uploads) == 1
     with psycopg.connect(database_url) as conn:
         refusals = conn.execute("SELECT reason_code FROM upload_refusals").fetchall()
-        recordings = conn.execute("SELECT count(*) FROM recordings").fetchone()
+        recordings = conn.execute("SELECT count(*) FROM contributions").fetchone()
     assert refusals == [("silent",)]
     assert recordings == (0,)
 
