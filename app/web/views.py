@@ -16,9 +16,11 @@ from app import deps
 from app.contributors.identity import current_contributor_id, issue_session
 from app.feedback.service import PAGE_MAX
 from app.languages.cached import active_languages
+from app.languages.work import has_recorded_or_skipped, split_by_work
 from app.security.limits import new_session_allowed
 
 bp = Blueprint("web", __name__)
+bp.add_app_template_global(split_by_work, "split_by_work")
 
 _FIND_LANGUAGE = """
 SELECT code, name, native_name, script, direction
@@ -90,11 +92,14 @@ def choose_language_to_validate() -> str:
 
 @bp.get("/speak/<code>")
 def speak(code: str) -> Page:
-    """Record five sentences of a language (the page's script does the work)."""
+    """Record five sentences of a language (the page's script does the work). `worked`: this
+    person recorded or skipped one before, so that running out can be said as their doing."""
     language = _find_language(code)
     if language is None:
         return _unknown_language(code)
-    return render_template("speak.html", language=language, active="speak")
+    with deps.database().connection() as conn:
+        worked = has_recorded_or_skipped(conn, current_contributor_id(), code)
+    return render_template("speak.html", language=language, active="speak", worked=worked)
 
 
 @bp.get("/validate/<code>")
