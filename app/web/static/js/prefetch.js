@@ -1,8 +1,9 @@
 // The audio of the next clips, fetched while the current one plays (issue #21), so that the
 // answer is followed by sound without a wait. At most `limit` clips are held, as blobs behind
 // object URLs; what is no longer ahead is dropped (its download aborted, its URL revoked).
-// Where the audio cannot be fetched by script (a storage host on another origin without CORS,
-// or outside the page's connect-src), nothing is held and the player uses the link itself.
+// A link that redirects (to a storage host's presigned URL, on another origin: outside the
+// page's connect-src, and without CORS) is not followed, so nothing is held and the player
+// uses the link itself.
 
 export class AudioPrefetch {
   constructor(limit = 2) {
@@ -19,7 +20,8 @@ export class AudioPrefetch {
       if (this.held.has(clip.id)) continue;
       const entry = { controller: new AbortController(), url: null };
       this.held.set(clip.id, entry);
-      fetch(clip.audio_url, { signal: entry.controller.signal, credentials: "same-origin" })
+      const options = { signal: entry.controller.signal, credentials: "same-origin", redirect: "manual" };
+      fetch(clip.audio_url, options)
         .then((response) => (response.ok ? response.blob() : null))
         .then((blob) => {
           if (blob && this.held.get(clip.id) === entry) entry.url = URL.createObjectURL(blob);

@@ -77,9 +77,10 @@ function showClip() {
   const clip = state.queue[0];
   state.listened = false;
   el.sentence.textContent = clip.sentence;
-  if (playing) URL.revokeObjectURL(playing);
+  const previous = playing;
   playing = prefetch.take(clip.id);
   el.audio.src = playing || clip.audio_url;
+  if (previous) URL.revokeObjectURL(previous);
   el.audio.load();
   el.playback.value = 0;
   el.hint.textContent = t("Listen to the whole recording, then answer.");
