@@ -57,6 +57,15 @@ def _languages() -> list[dict[str, Any]]:
     return active_languages()
 
 
+def _work(code: str) -> dict[str, int]:
+    """The language's sentences to record and recordings to check, from the cached list (so at
+    most its few seconds old): what the pages' "nothing left" steps may point to."""
+    for language in active_languages():
+        if language["code"] == code:
+            return {"sentences": language["sentence_count"], "clips": language["clip_count"]}
+    return {"sentences": 0, "clips": 0}
+
+
 def _unknown_language(code: str) -> tuple[str, int]:
     """An HTML 404 page (the API's JSON 404 handler is for API clients, not people)."""
     return render_template("not_found.html", code=code), 404
@@ -99,7 +108,9 @@ def speak(code: str) -> Page:
         return _unknown_language(code)
     with deps.database().connection() as conn:
         worked = has_recorded_or_skipped(conn, current_contributor_id(), code)
-    return render_template("speak.html", language=language, active="speak", worked=worked)
+    return render_template(
+        "speak.html", language=language, active="speak", worked=worked, work=_work(code)
+    )
 
 
 @bp.get("/validate/<code>")
@@ -108,7 +119,7 @@ def validate(code: str) -> Page:
     language = _find_language(code)
     if language is None:
         return _unknown_language(code)
-    return render_template("validate.html", language=language, active="validate")
+    return render_template("validate.html", language=language, active="validate", work=_work(code))
 
 
 @bp.get("/profile")
