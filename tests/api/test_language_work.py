@@ -32,7 +32,10 @@ def test_the_list_counts_sentences_and_only_the_recordings_waiting_for_checks(
     speaker = person()
     waiting = record(speaker, items[0])
     decided = record(speaker, items[1])
-    db.execute("UPDATE contributions SET status = 'accepted' WHERE public_id = %s", (decided,))
+    db.execute(
+        "UPDATE contributions SET status = 'accepted', decided_at = now() WHERE public_id = %s",
+        (decided,),
+    )
 
     languages = {
         row["code"]: row for row in client.get("/api/v1/languages").get_json()["languages"]

@@ -56,7 +56,7 @@ def seed_playable_clips(live_server: LiveServer, database_url: str, count: int) 
 
 
 def cards(page: Page, group: str) -> list[str]:
-    return page.locator(f"#languages-{group} > .language-card").evaluate_all(
+    return page.locator(f"#languages-{group} .language-card").evaluate_all(
         "cards => cards.map(card => card.dataset.code)"
     )
 
