@@ -13,6 +13,7 @@ from psycopg.rows import dict_row
 
 from app.sentences.demo import load_demo_items, load_demo_sentences_if_empty
 from tests.browser.conftest import LiveServer, NewPerson
+from tests.browser.test_dashboard import arrange_history, open_dashboard, publish
 from tests.browser.test_i18n_pages import AXE, PAGES, PHONE_390, settle
 
 pytestmark = pytest.mark.slow
@@ -77,3 +78,23 @@ def test_no_serious_accessibility_problem_on_any_page_in_dark_mode(
         if serious:
             found[name] = serious
     assert found == {}
+
+
+def test_the_dashboards_charts_in_dark_mode(
+    live_server: LiveServer,
+    new_person: NewPerson,
+    database_url: str,
+    db: psycopg.Connection,
+    screenshots: Path,
+) -> None:
+    """The charts take their colours from the stylesheet's variables, so they turn dark too;
+    axe checks their text against the dark card."""
+    arrange_history(db)
+    publish(live_server, database_url)
+    page = in_dark(new_person)
+    open_dashboard(page, live_server)
+    settle(page)
+    fill = page.locator(".bar-recorded").first.evaluate("bar => getComputedStyle(bar).fill")
+    assert fill == "rgb(227, 135, 107)"  # --recorded, dark
+    page.screenshot(path=screenshots / "dark-dashboard-charts-phone.png", full_page=True)
+    assert serious_problems(page) == []
