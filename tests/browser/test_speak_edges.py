@@ -91,18 +91,29 @@ def test_a_blocked_microphone_is_explained(
     expect(page.get_by_role("button", name="Record")).to_be_enabled()
 
 
-def test_a_language_with_nothing_to_do_says_so_and_points_to_the_other_task(
-    live_server: LiveServer, new_person: NewPerson
+def test_a_language_with_nothing_to_do_says_so_and_points_to_what_is_open(
+    live_server: LiveServer, new_person: NewPerson, database_url: str
 ) -> None:
+    add_hindi_sentences(database_url, 1)  # before the first page: the language list is cached
     page = new_person(init_scripts=(PROFILE_SKIPPED,))
 
+    # Tamil has neither sentences nor recordings: no link from one empty page to the other.
     page.goto(f"{live_server.url}/speak/ta")
     expect(page.get_by_role("heading", name="No sentences left to record")).to_be_visible()
-    page.get_by_role("link", name="Check Tamil recordings").click()
-
+    expect(page.get_by_role("link", name="Check Tamil recordings")).to_have_count(0)
+    expect(page.get_by_role("link", name="See what is open")).to_have_attribute("href", "/")
+    page.goto(f"{live_server.url}/validate/ta")
     expect(page.get_by_role("heading", name="Nothing to check right now")).to_be_visible()
-    expect(page.get_by_role("link", name="Record Tamil sentences")).to_have_attribute(
-        "href", "/speak/ta"
+    expect(page.get_by_role("link", name="Record Tamil sentences")).to_have_count(0)
+    expect(page.get_by_role("link", name="Offer to help")).to_have_attribute(
+        "href", "/feedback?from=/validate/ta"
+    )
+
+    # Hindi has sentences but nothing recorded: the validate page points to recording them.
+    page.goto(f"{live_server.url}/validate/hi")
+    expect(page.get_by_role("heading", name="Nothing to check right now")).to_be_visible()
+    expect(page.get_by_role("link", name="Record Hindi sentences")).to_have_attribute(
+        "href", "/speak/hi"
     )
 
 

@@ -64,6 +64,11 @@ const page = {
   steps,
   sessionSize,
   refill: () => refill(sessionSize - state.done),
+  hasMore: async () => {
+    const sentences = await sentencesAhead();
+    if (!sentences) throw new Error("unknown"); // could not ask: round.js offers another round
+    return sentences.length > 0;
+  },
   show: showSentence,
   finish,
   setButtons,
@@ -82,10 +87,27 @@ const player = new Audio();
 
 // ---- sentences ---------------------------------------------------------------------------
 
-/** Add up to `count` unseen sentences to the queue; false when the language has none left. */
+/** Add up to `count` unseen sentences to the queue (the batch fetched ahead first, if it
+ * brings any); false when the language has none left. */
 async function refill(count) {
+  const early = ahead && (await sentencesAhead());
+  ahead = null;
+  if (early && takeFresh(state, early)) return true;
   const answer = await withRetries(() => api(`languages/${language}/sentences?count=${count}`));
   return takeFresh(state, answer.sentences);
+}
+
+// The next batch, fetched while the last sentence of the queue is on screen (issue #21), so the
+// next round (or a refill after skips) starts without waiting: a promise of the sentences
+// not shown this round (null if they could not be fetched). One more than a round, as the one
+// on screen may come back.
+let ahead = null;
+
+function sentencesAhead() {
+  ahead ??= withRetries(() => api(`languages/${language}/sentences?count=${sessionSize + 1}`))
+    .then((answer) => answer.sentences.filter((sentence) => !state.seen.has(sentence.id)))
+    .catch(() => null);
+  return ahead;
 }
 
 function beginSession() {
@@ -94,6 +116,7 @@ function beginSession() {
 
 function showSentence() {
   const sentence = state.queue[0];
+  if (state.queue.length === 1 || state.done === sessionSize - 1) sentencesAhead();
   discardTake();
   el.sentence.textContent = sentence.text;
   // Focus the new sentence so screen readers read it and the page scrolls to it.
