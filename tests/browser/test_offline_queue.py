@@ -83,7 +83,7 @@ def test_takes_recorded_offline_arrive_once_after_a_reload_and_the_network_comin
     page.route("**/api/v1/recordings", lose_first_answer)
     page.context.set_offline(False)
 
-    expect(waiting).to_have_text("All your recordings are uploaded.")
+    expect(waiting).to_have_text("No recordings are waiting to upload.")
     assert lost and lost[0] in (200, 201)
     rows = db.execute(RECORDINGS).fetchall()
     assert sorted(row["text"] for row in rows) == sorted(recorded)
@@ -118,3 +118,43 @@ def test_the_service_worker_is_served_from_the_root_and_may_run(client: FlaskCli
     assert worker.headers["Cache-Control"] == "no-cache"
     assert b'addEventListener("sync"' in worker.data
     assert "worker-src 'self'" in page.headers["Content-Security-Policy"]
+
+
+def test_a_take_refused_for_good_is_shown_with_the_reason_and_never_sent_again(
+    live_server: LiveServer, new_person: NewPerson, db: psycopg.Connection, database_url: str
+) -> None:
+    add_hindi_sentences(database_url, 3)
+    page = new_person(init_scripts=(PROFILE_SKIPPED,))
+    uploads: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            uploads.append(request.url)
+            if request.method == "POST" and request.url.endswith("/api/v1/recordings")
+            else None
+        ),
+    )
+    page.goto(f"{live_server.url}/speak/hi")
+    expect(page.locator("#sentence")).not_to_be_empty()
+
+    page.context.set_offline(True)
+    take(page, 400)  # shorter than the server's minimum of one second
+    page.get_by_role("button", name="Submit").click()
+    expect(page.locator("#upload-waiting")).to_have_text("1 recording waiting to upload")
+    page.context.set_offline(False)
+
+    failed = page.locator("#upload-failed")
+    expect(failed).to_be_visible()
+    expect(failed.get_by_role("listitem")).to_contain_text("at least")
+    expect(page.locator("#upload-waiting")).to_have_text("No recordings are waiting to upload.")
+    sent = len(uploads)
+
+    page.reload()  # a page load sends what waits: the refused take is not waiting
+    expect(failed.get_by_role("listitem")).to_contain_text("at least")
+    expect(page.locator("#sentence")).not_to_be_empty()
+    assert len(uploads) == sent
+    assert db.execute("SELECT count(*) AS n FROM contributions").fetchone()["n"] == 0
+
+    failed.get_by_role("button", name="Dismiss").click()
+    expect(failed).to_be_hidden()
+    assert page.evaluate(TAKES_KEPT) == 0

@@ -148,7 +148,7 @@ async function refresh() {
       tn("{n} recording waiting to upload", "{n} recordings waiting to upload", waitingCount),
     );
   } else if (before) {
-    announce(view.waiting, t("All your recordings are uploaded."));
+    announce(view.waiting, t("No recordings are waiting to upload."));
   } else {
     view.waiting.textContent = "";
   }
