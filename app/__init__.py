@@ -62,13 +62,14 @@ def create_app(
     from app.reports.views import bp as reports_bp
     from app.speak.views import bp as speak_bp
     from app.validate.views import bp as validate_bp
+    from app.web.offline import bp as offline_bp
     from app.web.task_pages import bp as task_pages_bp
     from app.web.views import bp as web_bp
 
     for blueprint in (
         health_bp, api_bp, languages_bp, contributors_bp, speak_bp, validate_bp, contribute_bp,
         reports_bp, feedback_bp, dashboard_files_bp, web_bp, task_pages_bp, certificates_bp,
-        certificate_pages_bp, progress_bp, mydata_bp, keys_bp,
+        certificate_pages_bp, progress_bp, mydata_bp, keys_bp, offline_bp,
     ):  # fmt: skip
         app.register_blueprint(blueprint)
     limits.init_app(app, settings)

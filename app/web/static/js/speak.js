@@ -19,6 +19,15 @@ import {
   takeFresh,
 } from "./round.js";
 import { checkTake } from "./take-check.js";
+import {
+  queueTake,
+  refusedForGood,
+  sendOwnTake,
+  sentencesFor,
+  showUploadQueue,
+  takeDone,
+  takeWaits,
+} from "./upload-queue.js";
 import { announce, byId, clock, keyActivatesTarget, seconds, shortcutAllowed, showAlert, showStep } from "./ui.js";
 
 const root = byId("speak");
@@ -93,8 +102,11 @@ async function refill(count) {
   const early = ahead && (await sentencesAhead());
   ahead = null;
   if (early && takeFresh(state, early)) return true;
-  const answer = await withRetries(() => api(`languages/${language}/sentences?count=${count}`));
-  return takeFresh(state, answer.sentences);
+  // Offline, the last batch (less the sentences waiting in the upload queue) is used.
+  const sentences = await sentencesFor(language, () =>
+    withRetries(() => api(`languages/${language}/sentences?count=${count}`)),
+  );
+  return takeFresh(state, sentences);
 }
 
 // The next batch, fetched while the last sentence of the queue is on screen (issue #21), so the
@@ -277,10 +289,25 @@ async function submit(confirmed = false) {
   form.append("audio", take.blob, fileNameFor(take.blob.type));
   form.append("item_id", String(state.queue[0].id));
   form.append("idempotency_key", take.key);
+  // Kept on the device before the upload starts, until the server has it (upload-queue.js).
+  const sentence = state.queue[0];
+  const queued = {
+    key: take.key,
+    itemId: sentence.id,
+    language,
+    text: sentence.text,
+    blob: take.blob,
+    fileName: fileNameFor(take.blob.type),
+  };
+  const kept = await queueTake(queued);
   try {
-    const answer = await withRetries(() => api("recordings", { method: "POST", form }), {
-      onRetry: retryNotice(el.status),
-    });
+    const answer = await sendOwnTake(() =>
+      withRetries(() => api("recordings", { method: "POST", form }), {
+        attempts: navigator.onLine === false ? 1 : 4,
+        onRetry: retryNotice(el.status),
+      }),
+    );
+    await takeDone(queued);
     state.done += 1;
     state.durationMs += answer.recording.duration_ms || 0;
     showAchievements(answer);
@@ -293,6 +320,16 @@ async function submit(confirmed = false) {
   } catch (error) {
     state.busy = false;
     el.status.textContent = ""; // "Sending…" is over; the alert says what happened
+    if (kept && !refusedForGood(error)) {
+      // No answer (or a passing problem): the queue sends it when the network is back.
+      takeWaits(queued);
+      state.done += 1;
+      discardTake();
+      announce(el.status, t("Saved on this device. It will be uploaded when the connection is back."));
+      await nextItem(page);
+      return;
+    }
+    await takeDone(queued);
     if (error.retryable) {
       // Keep the take and its key: pressing Submit again cannot create a second recording.
       // Translators: {error} is the reason the recording did not arrive (a whole sentence).
@@ -324,6 +361,13 @@ el.submit.addEventListener("click", () => submit());
 el.submitAnyway.addEventListener("click", () => submit(true));
 el.skip.addEventListener("click", skip);
 byId("again").addEventListener("click", beginSession);
+
+showUploadQueue({
+  waiting: byId("upload-waiting"),
+  failed: byId("upload-failed"),
+  failedList: byId("upload-failed-list"),
+  unsent: () => state.take !== null || recorder.recording,
+});
 
 // A reported sentence is also skipped, so this person is not shown it again.
 setUpReport(page, "sentence", t("Thank you, the sentence was reported."), skip);
