@@ -14,7 +14,8 @@ The profile: Chromium (/usr/bin/chromium, headless) at 390×844, touch, Slow 3G 
 
 Measures, from navigation start:
 - **usable**: the page's main control can be used (speak: Record enabled, or the optional
-  profile step shown; validate: Play enabled on a clip; the other pages: their script has run
+  profile step shown; validate: Play enabled on a clip, or the step shown when there is none;
+  the other pages: their script has run
   and the `load` event fired, with nothing in `main` still `aria-busy`);
 - **FCP**: the first contentful paint (Paint Timing);
 - **KB**: bytes over the wire until usable and `load` (CDP `encodedDataLength`, headers and
@@ -72,7 +73,11 @@ PAGES: dict[str, tuple[str, str]] = {
         "/speak/hi",
         f"() => ({_ENABLED})('#record') || ({_ENABLED})('#profile-skip')",
     ),
-    "validate": ("/validate/hi", f"() => ({_ENABLED})('#play')"),
+    # Play on a clip, or (no clip to check) whichever other step the page shows instead
+    "validate": (
+        "/validate/hi",
+        f"() => ({_ENABLED})('#play') || !!document.querySelector('#validate .step:not([hidden])')",
+    ),
     "profile": ("/profile", _SCRIPT_RAN),
     "contributions": ("/me/contributions", _SCRIPT_RAN),
     "dashboard": ("/dashboard", _SCRIPT_RAN),

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import gzip
 import re
-from collections.abc import Callable
 from typing import Any
 
 import brotli
@@ -15,7 +14,7 @@ import pytest
 from flask import Flask, Response
 from flask.testing import FlaskClient
 
-from tests.api.conftest import Person, error_of
+from tests.api.conftest import error_of, new_person
 
 PAGES = [
     "/",
@@ -87,13 +86,13 @@ def _broken() -> str:
 
 
 @pytest.fixture
-def visitor(app: Flask, person: Callable[[], Person]) -> FlaskClient:
+def visitor(app: Flask) -> FlaskClient:
     """A browser that has its session already (its pages set no cookie); the app has the test
     routes (added before its first request, as Flask requires)."""
     for view in (_png, _audio, _encoded, _streamed, _small, _broken):
         app.add_url_rule(f"/api/v1/_test/{view.__name__[1:]}", view_func=view)
     app.add_url_rule("/_test/broken", view_func=_broken)
-    return person()
+    return new_person(app)
 
 
 def test_every_page_names_hashed_files_and_their_imports_resolve(visitor: FlaskClient) -> None:
@@ -280,3 +279,23 @@ def test_a_failure_answers_a_page_to_browsers_and_json_to_api_clients(
         500,
         "internal_error",
     )
+
+
+def test_published_dashboard_json_is_compressed_and_keeps_its_cache_headers(
+    app: Flask, visitor: FlaskClient
+) -> None:
+    storage = app.extensions["crowdsource.dashboard_storage"]
+    body = (
+        b'{"rows": [' + b",".join(b'{"language": "hi", "hours": 1.5}' for _ in range(200)) + b"]}"
+    )
+    immutable = "public, max-age=31536000, immutable"
+    storage.put("public/dashboard/t.json", body, content_type="application/json",
+                cache_control=immutable)  # fmt: skip
+    storage.put("public/dashboard/t.bin", body, content_type="application/octet-stream")
+    packed = get(visitor, "/public/dashboard/t.json", "br")
+    assert packed.headers["Content-Encoding"] == "br"
+    assert identity_body(packed) == body and packed.headers["Cache-Control"] == immutable
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    other = get(visitor, "/public/dashboard/t.bin", "br")
+    assert other.is_streamed and "Content-Encoding" not in other.headers
+    assert other.get_data() == body

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, abort, current_app, g
+from flask import Flask, Response, abort, current_app, g, has_request_context, url_for
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
@@ -245,30 +245,20 @@ def static_url_defaults(endpoint: str, values: dict[str, Any]) -> None:
     asset = manifest().by_name.get(name)
     if asset is None:
         return
-    if name.endswith(".js") and _in_request():
+    if name.endswith(".js") and has_request_context():
         g.setdefault("page_scripts", []).append(name)
     values["filename"] = asset.hashed_name
-
-
-def _in_request() -> bool:
-    from flask import has_request_context
-
-    return has_request_context()
 
 
 def module_preloads(*more: str) -> list[str]:
     """Hashed URLs of the modules the page's scripts so far (and `more`) import, directly or
     not: the page's `<link rel="modulepreload">`s, fetched with its first script."""
-    from flask import url_for
-
-    scripts = [*(g.get("page_scripts", []) if _in_request() else []), *more]
+    scripts = [*(g.get("page_scripts", []) if has_request_context() else []), *more]
     return [url_for("static", filename=name) for name in manifest().module_graph(scripts)]
 
 
 def font_preload(script: str | None) -> str | None:
     """Hashed URL of the regular Noto face for a language's script (ISO 15924), if any."""
-    from flask import url_for
-
     font = _SCRIPT_FONTS.get(script or "")
     return url_for("static", filename=f"fonts/{font}") if font else None
 

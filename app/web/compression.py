@@ -114,7 +114,7 @@ def finish(response: Response) -> Response:
     sets_cookie = "Set-Cookie" in response.headers
     if _is_page(response):
         response.headers.setdefault("Cache-Control", PAGE_CACHE_CONTROL)
-        if not sets_cookie:
+        if not sets_cookie and "no-store" not in response.headers["Cache-Control"]:
             digest = hashlib.blake2b(response.get_data(), digest_size=12).hexdigest()
             response.set_etag(digest)
     if sets_cookie and response.headers.get("ETag") and response.mimetype == "text/html":
