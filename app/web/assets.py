@@ -19,6 +19,7 @@ whenever a file changed). Its bodies are held in memory: the whole folder is a f
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import mimetypes
 import re
@@ -182,11 +183,11 @@ def _rewrite(name: str, data: bytes, hashed: dict[str, str]) -> bytes:
     """`data` with every reference to a static file replaced by its hashed name."""
     text = data.decode("utf-8")
     for pattern, group in _matches(name):
-        text = pattern.sub(lambda match, group=group: _swap(name, match, group, hashed), text)
+        text = pattern.sub(functools.partial(_swap, name, group=group, hashed=hashed), text)
     return text.encode("utf-8")
 
 
-def _swap(name: str, match: re.Match[str], group: int, hashed: dict[str, str]) -> str:
+def _swap(name: str, match: re.Match[str], *, group: int, hashed: dict[str, str]) -> str:
     """The text of `match` with its reference (`group`) renamed to the hashed name."""
     ref = match.group(group)
     absolute = match.re is _JS_STATIC_LITERAL  # the group is the path after /static/

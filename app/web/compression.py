@@ -139,9 +139,9 @@ def finish(response: Response) -> Response:
         return _not_modified(response)
     if encoding:
         data = response.get_data()
-        digest = getattr(response, "asset_digest", None)
-        if digest:
-            body = _cached_static(digest, data, encoding)
+        asset_digest: str | None = getattr(response, "asset_digest", None)
+        if asset_digest:
+            body = _cached_static(asset_digest, data, encoding)
         else:
             body = compress(data, encoding, _DYNAMIC_LEVELS[encoding])
         response.set_data(body)
