@@ -16,6 +16,7 @@ from app.i18n import runtime as i18n_runtime
 from app.security import limits
 from app.settings import Settings, load_settings
 from app.storage import Storage, make_dashboard_storage, make_storage
+from app.web import assets, compression
 
 
 def create_app(
@@ -40,8 +41,12 @@ def create_app(
     # Uploads are checked against max_upload_bytes in the route; this stops larger bodies early.
     app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes + 64 * 1024
 
+    assets.init_app(app)
     logs.init_app(app, settings)  # first: every later hook and error has the request id
     metrics.init_app(app, settings)
+    # after_request hooks run in reverse: compression after the cookies and security headers are
+    # set (it must see Set-Cookie), before the log line and metrics (they count its 304s).
+    compression.init_app(app)
     errors_http.init_app(app)
     security.init_app(app, settings, storage)
     identity.init_app(app)
