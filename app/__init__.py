@@ -16,6 +16,7 @@ from app.i18n import runtime as i18n_runtime
 from app.security import limits
 from app.settings import Settings, load_settings
 from app.storage import Storage, make_dashboard_storage, make_storage
+from app.web import assets, compression
 
 
 def create_app(
@@ -40,8 +41,12 @@ def create_app(
     # Uploads are checked against max_upload_bytes in the route; this stops larger bodies early.
     app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes + 64 * 1024
 
+    assets.init_app(app)
     logs.init_app(app, settings)  # first: every later hook and error has the request id
     metrics.init_app(app, settings)
+    # after_request hooks run in reverse: compression after the cookies and security headers are
+    # set (it must see Set-Cookie), before the log line and metrics (they count its 304s).
+    compression.init_app(app)
     errors_http.init_app(app)
     security.init_app(app, settings, storage)
     identity.init_app(app)
@@ -62,13 +67,14 @@ def create_app(
     from app.reports.views import bp as reports_bp
     from app.speak.views import bp as speak_bp
     from app.validate.views import bp as validate_bp
+    from app.web.offline import bp as offline_bp
     from app.web.task_pages import bp as task_pages_bp
     from app.web.views import bp as web_bp
 
     for blueprint in (
         health_bp, api_bp, languages_bp, contributors_bp, speak_bp, validate_bp, contribute_bp,
         reports_bp, feedback_bp, dashboard_files_bp, web_bp, task_pages_bp, certificates_bp,
-        certificate_pages_bp, progress_bp, mydata_bp, keys_bp,
+        certificate_pages_bp, progress_bp, mydata_bp, keys_bp, offline_bp,
     ):  # fmt: skip
         app.register_blueprint(blueprint)
     limits.init_app(app, settings)

@@ -200,6 +200,7 @@ SCHEMAS: dict[str, Schema] = {
         script=text(pattern="^[A-Z][a-z]{3}$", description="ISO 15924"),
         direction=enum("ltr", "rtl"),
         sentence_count=count(),
+        clip_count=count(description="Recordings waiting for checks."),
     ),
     "LanguageList": obj(languages=array(ref("Language"))),
     "Choice": obj(value=text(), label=text()),

@@ -16,17 +16,20 @@ class LanguageClosed(Conflict):
 
 _LIST_LANGUAGES = """
 SELECT l.code, l.name, l.native_name, l.script, l.direction,
-       count(d.id) FILTER (WHERE d.kind = 'sentence') AS sentence_count
+       (SELECT count(*) FROM dataset_rows d
+         WHERE d.language_code = l.code AND d.is_active AND d.kind = 'sentence') AS sentence_count,
+       (SELECT count(*) FROM contributions c
+         WHERE c.language_code = l.code AND c.status = 'pending' AND c.kind = 'recording')
+         AS clip_count
   FROM languages l
-  LEFT JOIN dataset_rows d ON d.language_code = l.code AND d.is_active
  WHERE l.is_active
- GROUP BY l.code
  ORDER BY l.name
 """
 
 
 def list_languages(conn: Conn) -> list[dict[str, Any]]:
-    """Active languages, by English name, with how many active sentences each has."""
+    """Active languages, by English name, with how many active sentences each has and how
+    many recordings wait for checks (the choosers lead with the languages that have work)."""
     return conn.execute(_LIST_LANGUAGES).fetchall()
 
 

@@ -63,6 +63,8 @@ def content_security_policy(settings: Settings, storage: Storage) -> str:
         "font-src": ["'self'"],
         "connect-src": ["'self'", *([cdn] if cdn else [])],
         "media-src": ["'self'", "blob:", *([media] if media else [])],
+        # the service worker (/sw.js, the app shell offline and the upload queue)
+        "worker-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'none'"],
         "form-action": ["'self'"],

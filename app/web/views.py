@@ -16,9 +16,11 @@ from app import deps
 from app.contributors.identity import current_contributor_id, issue_session
 from app.feedback.service import PAGE_MAX
 from app.languages.cached import active_languages
+from app.languages.work import has_recorded_or_skipped, split_by_work
 from app.security.limits import new_session_allowed
 
 bp = Blueprint("web", __name__)
+bp.add_app_template_global(split_by_work, "split_by_work")
 
 _FIND_LANGUAGE = """
 SELECT code, name, native_name, script, direction
@@ -53,6 +55,15 @@ def _find_language(code: str) -> dict[str, Any] | None:
 
 def _languages() -> list[dict[str, Any]]:
     return active_languages()
+
+
+def _work(code: str) -> dict[str, int]:
+    """The language's sentences to record and recordings to check, from the cached list (so at
+    most its few seconds old): what the pages' "nothing left" steps may point to."""
+    for language in active_languages():
+        if language["code"] == code:
+            return {"sentences": language["sentence_count"], "clips": language["clip_count"]}
+    return {"sentences": 0, "clips": 0}
 
 
 def _unknown_language(code: str) -> tuple[str, int]:
@@ -90,11 +101,16 @@ def choose_language_to_validate() -> str:
 
 @bp.get("/speak/<code>")
 def speak(code: str) -> Page:
-    """Record five sentences of a language (the page's script does the work)."""
+    """Record five sentences of a language (the page's script does the work). `worked`: this
+    person recorded or skipped one before, so that running out can be said as their doing."""
     language = _find_language(code)
     if language is None:
         return _unknown_language(code)
-    return render_template("speak.html", language=language, active="speak")
+    with deps.database().connection() as conn:
+        worked = has_recorded_or_skipped(conn, current_contributor_id(), code)
+    return render_template(
+        "speak.html", language=language, active="speak", worked=worked, work=_work(code)
+    )
 
 
 @bp.get("/validate/<code>")
@@ -103,7 +119,7 @@ def validate(code: str) -> Page:
     language = _find_language(code)
     if language is None:
         return _unknown_language(code)
-    return render_template("validate.html", language=language, active="validate")
+    return render_template("validate.html", language=language, active="validate", work=_work(code))
 
 
 @bp.get("/profile")

@@ -33,6 +33,7 @@ PUBLIC_PATHS: tuple[tuple[str, str], ...] = (
     ("/certificate", "Exact"),  # the volunteer's own certificate page
     ("/certificates", "Prefix"),  # the public check of a certificate by its code
     ("/i18n", "Prefix"),  # the page scripts' message catalogs
+    ("/sw.js", "Exact"),  # the service worker: the app shell offline, the upload queue
     ("/dashboard", "Prefix"),
     ("/profile", "Prefix"),
     ("/me", "Prefix"),  # the contributor's own pages

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import psycopg
 import pytest
 from flask.testing import FlaskClient
 
@@ -28,11 +29,19 @@ def test_page_renders_without_anything_inline(client: FlaskClient, path: str) ->
         assert url.startswith(("/", "?", "#")), f"{path} refers to another host: {url}"
 
 
-def test_home_page_offers_speak_and_validate_for_each_language(client: FlaskClient) -> None:
+def test_home_page_offers_speak_where_there_are_sentences_and_lists_the_rest_as_coming_soon(
+    client: FlaskClient, db: psycopg.Connection
+) -> None:
+    db.execute(
+        "INSERT INTO dataset_rows (language_code, kind, text) VALUES ('hi', 'sentence', 'नमस्ते')"
+    )
+
     page = client.get("/").get_data(as_text=True)
 
-    assert 'href="/speak/hi"' in page and 'href="/validate/hi"' in page
-    assert 'href="/speak/ur"' in page and 'dir="rtl"' in page
+    assert 'href="/speak/hi"' in page
+    assert 'href="/validate/hi"' not in page  # nothing recorded yet: nothing to check
+    assert 'href="/speak/ur"' not in page and "Coming soon" in page  # no Urdu sentences yet
+    assert 'lang="ur" dir="rtl">اردو</span>' in page  # listed, in its own script
 
 
 def test_language_pages_show_the_language_in_its_own_script(client: FlaskClient) -> None:

@@ -37,7 +37,7 @@ def take(page: Page, milliseconds: int) -> None:
     expect(stop).to_be_visible()
     page.wait_for_timeout(milliseconds)
     stop.click()
-    expect(page.get_by_role("button", name="Submit")).to_be_enabled()
+    expect(page.get_by_role("button", name="Re-record")).to_be_visible()
 
 
 def test_a_refused_take_shows_the_reason_and_can_be_recorded_again(
@@ -48,15 +48,22 @@ def test_a_refused_take_shows_the_reason_and_can_be_recorded_again(
     page.goto(f"{live_server.url}/speak/hi")
 
     take(page, 400)  # shorter than the server's minimum of one second
-    page.get_by_role("button", name="Submit").click()
-
+    # The page's own check says so before sending (test_recording_feedback.py); the volunteer
+    # sends it anyway, and the server refuses it.
     expect(page.get_by_role("alert")).to_contain_text("at least")
-    expect(page.get_by_role("button", name="Submit")).to_be_disabled()
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/recordings")) as refused:
+        page.get_by_role("button", name="Submit anyway").click()
+    assert refused.value.status == 422
+
+    expect(page.get_by_role("alert")).to_contain_text("Please record the sentence again.")
+    expect(page.get_by_role("alert")).to_contain_text("at least")
+    expect(page.get_by_role("button", name="Submit", exact=True)).to_be_hidden()
+    expect(page.get_by_role("button", name="Submit anyway")).to_be_hidden()
     expect(page.get_by_role("button", name="Record")).to_be_enabled()
     expect(page.locator("#progress-text")).to_have_text("Sentence 1 of 5")
 
     take(page, 1500)
-    page.get_by_role("button", name="Submit").click()
+    page.get_by_role("button", name="Submit", exact=True).click()
     expect(page.locator("#progress-text")).to_have_text("Sentence 2 of 5")
 
     page.goto(f"{live_server.url}/me/contributions")
@@ -84,18 +91,29 @@ def test_a_blocked_microphone_is_explained(
     expect(page.get_by_role("button", name="Record")).to_be_enabled()
 
 
-def test_a_language_with_nothing_to_do_says_so_and_points_to_the_other_task(
-    live_server: LiveServer, new_person: NewPerson
+def test_a_language_with_nothing_to_do_says_so_and_points_to_what_is_open(
+    live_server: LiveServer, new_person: NewPerson, database_url: str
 ) -> None:
+    add_hindi_sentences(database_url, 1)  # before the first page: the language list is cached
     page = new_person(init_scripts=(PROFILE_SKIPPED,))
 
+    # Tamil has neither sentences nor recordings: no link from one empty page to the other.
     page.goto(f"{live_server.url}/speak/ta")
     expect(page.get_by_role("heading", name="No sentences left to record")).to_be_visible()
-    page.get_by_role("link", name="Check Tamil recordings").click()
-
+    expect(page.get_by_role("link", name="Check Tamil recordings")).to_have_count(0)
+    expect(page.get_by_role("link", name="See what is open")).to_have_attribute("href", "/")
+    page.goto(f"{live_server.url}/validate/ta")
     expect(page.get_by_role("heading", name="Nothing to check right now")).to_be_visible()
-    expect(page.get_by_role("link", name="Record Tamil sentences")).to_have_attribute(
-        "href", "/speak/ta"
+    expect(page.get_by_role("link", name="Record Tamil sentences")).to_have_count(0)
+    expect(page.get_by_role("link", name="Offer to help")).to_have_attribute(
+        "href", "/feedback?from=/validate/ta"
+    )
+
+    # Hindi has sentences but nothing recorded: the validate page points to recording them.
+    page.goto(f"{live_server.url}/validate/hi")
+    expect(page.get_by_role("heading", name="Nothing to check right now")).to_be_visible()
+    expect(page.get_by_role("link", name="Record Hindi sentences")).to_have_attribute(
+        "href", "/speak/hi"
     )
 
 

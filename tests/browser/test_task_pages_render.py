@@ -110,6 +110,9 @@ def test_home_page_links_the_tasks_open_in_each_language(
     db.execute(
         "INSERT INTO language_tasks (language_code, task, is_open) VALUES ('bn', 'label', false)"
     )
+    db.execute(
+        "INSERT INTO dataset_rows (language_code, kind, text) VALUES ('hi', 'sentence', 'नमस्ते')"
+    )
 
     page = client.get("/").get_data(as_text=True)
 

@@ -40,6 +40,7 @@ PUBLIC_SAMPLES = [
     "/validate", "/dashboard", "/me/contributions", "/healthz", "/transcribe/hi", "/label/hi",
     "/translate/en/hi", "/validate/label/hi", "/language", "/i18n/hi.json", "/feedback",
     "/certificate", "/certificates/K7QM-3XRT-9HWB", "/key", "/privacy", "/my-data", "/me/badges",
+    "/sw.js",
 ]  # fmt: skip
 REFUSED_SAMPLES = ["/metrics", "/metrics/", "/metricsx", "/readyz", "/admin"]
 

@@ -30,12 +30,16 @@ export class MicrophoneError extends Error {
 
 export class Recorder {
   /**
-   * @param {{maxMs: number, onTick?: (ms: number) => void, onAutoStop?: () => void}} options
+   * `onStream(stream)` is called when a take starts (for a level meter) and may return a
+   * function, called when the take's microphone is released.
+   * @param {{maxMs: number, onTick?: (ms: number) => void, onAutoStop?: () => void,
+   *          onStream?: (stream: MediaStream) => (void | (() => void))}} options
    */
-  constructor({ maxMs, onTick = () => {}, onAutoStop = () => {} }) {
+  constructor({ maxMs, onTick = () => {}, onAutoStop = () => {}, onStream = () => {} }) {
     this.maxMs = maxMs;
     this.onTick = onTick;
     this.onAutoStop = onAutoStop;
+    this.onStream = onStream;
     this.mediaRecorder = null;
     this.result = null; // Promise<{blob, mimeType, elapsedMs}> of the take being recorded
     this.timer = null;
@@ -70,8 +74,10 @@ export class Recorder {
       if (event.data.size > 0) chunks.push(event.data);
     });
     const startedAt = performance.now();
+    const released = this.onStream(stream);
     this.result = new Promise((resolve) => {
       mediaRecorder.addEventListener("stop", () => {
+        if (typeof released === "function") released();
         for (const track of stream.getTracks()) track.stop();
         const type = mediaRecorder.mimeType || mimeType || "audio/webm";
         resolve({ blob: new Blob(chunks, { type }), mimeType: type, elapsedMs: performance.now() - startedAt });

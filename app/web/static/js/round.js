@@ -13,6 +13,8 @@
 //   show()       put queue[0] on screen
 //   finish()     the round is over
 //   setButtons() enable what may be pressed now
+//   hasMore()    (optional) whether another round would find items: when false, the done
+//                step's "… 5 more" button (#again) is hidden
 
 import { showWeekAfterRound } from "./achievements.js";
 import { api, withRetries } from "./api.js";
@@ -73,14 +75,24 @@ async function showNextOrStop(page) {
 export async function nextItem(page) {
   if (page.media) page.media.pause();
   page.state.queue.shift();
+  page.state.moved = true; // something was done or skipped on this page (kept across rounds)
   await showNextOrStop(page);
 }
 
-/** Nothing more to show: the round's end when something was done, else the empty step. */
+/**
+ * Nothing more to show: the round's end when something was done, else the empty step. Its
+ * paragraphs marked data-if-worked="true"/"false" show when this person did (or did not) work
+ * on this language: on this page, or before it (data-worked on an ancestor, from the server).
+ */
 function finishWhenNothingLeft(page) {
   if (page.state.done > 0) {
     page.finish();
   } else {
+    const before = page.el.emptyStep.closest("[data-worked]")?.dataset.worked === "true";
+    const worked = String(Boolean(page.state.moved || before));
+    for (const part of page.el.emptyStep.querySelectorAll("[data-if-worked]")) {
+      part.hidden = part.dataset.ifWorked !== worked;
+    }
     showStep(page.steps, page.el.emptyStep);
     page.el.emptyHeading.focus();
   }
@@ -118,6 +130,19 @@ export function showDone(page) {
   showStep(page.steps, page.el.doneStep);
   byId("done-heading").focus();
   showWeekAfterRound(page.el.doneStep);
+  offerAnotherRound(page);
+}
+
+/** The done step's "… 5 more" (#again) only when another round would find something. */
+async function offerAnotherRound(page) {
+  const again = byId("again");
+  if (!again || !page.hasMore) return;
+  again.hidden = true; // not offered before it is known to lead somewhere
+  try {
+    again.hidden = !(await page.hasMore());
+  } catch {
+    again.hidden = false; // unknown (offline…): offered; a round that finds nothing says so
+  }
 }
 
 /**

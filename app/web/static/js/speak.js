@@ -5,6 +5,7 @@
 import { showAchievements } from "./achievements.js";
 import { api, newIdempotencyKey, withRetries } from "./api.js";
 import { formatNumber, t } from "./i18n.js";
+import { LevelMeter } from "./level-meter.js";
 import { fileNameFor, MicrophoneError, Recorder } from "./recorder.js";
 import { initProfileForm, markProfileStepDone, profileStepDone } from "./profile.js";
 import {
@@ -17,6 +18,16 @@ import {
   skipItem,
   takeFresh,
 } from "./round.js";
+import { checkTake } from "./take-check.js";
+import {
+  queueTake,
+  refusedForGood,
+  sendOwnTake,
+  sentencesFor,
+  showUploadQueue,
+  takeDone,
+  takeWaits,
+} from "./upload-queue.js";
 import { announce, byId, clock, keyActivatesTarget, seconds, shortcutAllowed, showAlert, showStep } from "./ui.js";
 
 const root = byId("speak");
@@ -40,6 +51,7 @@ const el = {
   timer: byId("timer"),
   play: byId("play"),
   submit: byId("submit"),
+  submitAnyway: byId("submit-anyway"),
   skip: byId("skip"),
   report: byId("report"),
 };
@@ -50,7 +62,7 @@ const state = {
   seen: new Set(), // ids shown this session, so a refill never repeats one
   done: 0, // recordings accepted by the server this session
   durationMs: 0, // their total length, as the server measured it
-  take: null, // {blob, url, key}: the current recording; key is reused when retrying it
+  take: null, // {blob, url, key, check, flag}: the current recording; key is reused when retrying it
   busy: false, // an upload or skip is on its way
   starting: false, // waiting for the microphone
 };
@@ -61,6 +73,11 @@ const page = {
   steps,
   sessionSize,
   refill: () => refill(sessionSize - state.done),
+  hasMore: async () => {
+    const sentences = await sentencesAhead();
+    if (!sentences) throw new Error("unknown"); // could not ask: round.js offers another round
+    return sentences.length > 0;
+  },
   show: showSentence,
   finish,
   setButtons,
@@ -72,15 +89,37 @@ const recorder = new Recorder({
     el.timer.textContent = `${clock(ms)} / ${clock(maxMs)}`;
   },
   onAutoStop: () => stopRecording(true),
+  onStream: (stream) => meter.listen(stream),
 });
+const meter = new LevelMeter(byId("level"), byId("level-hint"));
 const player = new Audio();
 
 // ---- sentences ---------------------------------------------------------------------------
 
-/** Add up to `count` unseen sentences to the queue; false when the language has none left. */
+/** Add up to `count` unseen sentences to the queue (the batch fetched ahead first, if it
+ * brings any); false when the language has none left. */
 async function refill(count) {
-  const answer = await withRetries(() => api(`languages/${language}/sentences?count=${count}`));
-  return takeFresh(state, answer.sentences);
+  const early = ahead && (await sentencesAhead());
+  ahead = null;
+  if (early && takeFresh(state, early)) return true;
+  // Offline, the last batch (less the sentences waiting in the upload queue) is used.
+  const sentences = await sentencesFor(language, () =>
+    withRetries(() => api(`languages/${language}/sentences?count=${count}`)),
+  );
+  return takeFresh(state, sentences);
+}
+
+// The next batch, fetched while the last sentence of the queue is on screen (issue #21), so the
+// next round (or a refill after skips) starts without waiting: a promise of the sentences
+// not shown this round (null if they could not be fetched). One more than a round, as the one
+// on screen may come back.
+let ahead = null;
+
+function sentencesAhead() {
+  ahead ??= withRetries(() => api(`languages/${language}/sentences?count=${sessionSize + 1}`))
+    .then((answer) => answer.sentences.filter((sentence) => !state.seen.has(sentence.id)))
+    .catch(() => null);
+  return ahead;
 }
 
 function beginSession() {
@@ -89,6 +128,7 @@ function beginSession() {
 
 function showSentence() {
   const sentence = state.queue[0];
+  if (state.queue.length === 1 || state.done === sessionSize - 1) sentencesAhead();
   discardTake();
   el.sentence.textContent = sentence.text;
   // Focus the new sentence so screen readers read it and the page scrolls to it.
@@ -120,6 +160,13 @@ function setButtons() {
   el.record.disabled = state.busy;
   el.play.disabled = state.busy || recording || !state.take;
   el.submit.disabled = state.busy || recording || !state.take;
+  // Touch first: Submit is the big button once there is a take, unless the take was flagged.
+  const flagged = Boolean(state.take?.flag);
+  el.submit.hidden = !state.take || flagged;
+  el.submitAnyway.hidden = !flagged;
+  el.submitAnyway.disabled = el.submit.disabled;
+  el.play.hidden = !state.take;
+  el.record.classList.toggle("primary", !state.take || flagged);
   el.skip.disabled = state.busy;
   el.report.disabled = state.busy;
   el.timer.classList.toggle("active", recording);
@@ -158,7 +205,9 @@ async function stopRecording(automatic = false) {
     showAlert(el.alert, t("Nothing was recorded. Please try again."));
   } else {
     // One key per take: a retried upload of this take is recognised, a new take is new.
-    state.take = { blob, url: URL.createObjectURL(blob), key: newIdempotencyKey() };
+    state.take = { blob, url: URL.createObjectURL(blob), key: newIdempotencyKey(), flag: null };
+    state.take.check = checkTake(blob);
+    flagIfRefused(state.take);
     player.src = state.take.url;
     const time = clock(maxMs);
     announce(
@@ -170,6 +219,24 @@ async function stopRecording(automatic = false) {
     );
   }
   setButtons();
+}
+
+/**
+ * Whether `take` passes the page's own version of the server's check; when not, the volunteer
+ * is told why, in the server's words, and offered "Submit anyway" (take-check.js).
+ */
+async function flagIfRefused(take) {
+  const problem = await take.check;
+  if (problem && take === state.take && !take.flag) {
+    const hadFocus = document.activeElement === el.submit;
+    take.flag = problem;
+    setButtons();
+    if (hadFocus) el.record.focus(); // Submit is hidden now
+    // Translators: {problem} is why the recording would be refused (a whole sentence).
+    const text = t("{problem} If you think this is a mistake, press Submit anyway.", { problem: problem.message });
+    showAlert(el.alert, text);
+  }
+  return !problem;
 }
 
 function toggleRecording() {
@@ -206,9 +273,12 @@ for (const event of ["pause", "ended", "emptied"]) {
 
 // ---- sending -----------------------------------------------------------------------------
 
-async function submit() {
+async function submit(confirmed = false) {
   const take = state.take;
   if (!take || state.busy || recorder.recording) return;
+  // A take flagged by the page's check is sent only by "Submit anyway".
+  if (!confirmed && !(await flagIfRefused(take))) return;
+  if (take !== state.take || state.busy) return;
   player.pause();
   state.busy = true;
   setButtons();
@@ -219,10 +289,25 @@ async function submit() {
   form.append("audio", take.blob, fileNameFor(take.blob.type));
   form.append("item_id", String(state.queue[0].id));
   form.append("idempotency_key", take.key);
+  // Kept on the device before the upload starts, until the server has it (upload-queue.js).
+  const sentence = state.queue[0];
+  const queued = {
+    key: take.key,
+    itemId: sentence.id,
+    language,
+    text: sentence.text,
+    blob: take.blob,
+    fileName: fileNameFor(take.blob.type),
+  };
+  const kept = await queueTake(queued);
   try {
-    const answer = await withRetries(() => api("recordings", { method: "POST", form }), {
-      onRetry: retryNotice(el.status),
-    });
+    const answer = await sendOwnTake(() =>
+      withRetries(() => api("recordings", { method: "POST", form }), {
+        attempts: navigator.onLine === false ? 1 : 4,
+        onRetry: retryNotice(el.status),
+      }),
+    );
+    await takeDone(queued);
     state.done += 1;
     state.durationMs += answer.recording.duration_ms || 0;
     showAchievements(answer);
@@ -235,6 +320,16 @@ async function submit() {
   } catch (error) {
     state.busy = false;
     el.status.textContent = ""; // "Sending…" is over; the alert says what happened
+    if (kept && !refusedForGood(error)) {
+      // No answer (or a passing problem): the queue sends it when the network is back.
+      takeWaits(queued);
+      state.done += 1;
+      discardTake();
+      announce(el.status, t("Saved on this device. It will be uploaded when the connection is back."));
+      await nextItem(page);
+      return;
+    }
+    await takeDone(queued);
     if (error.retryable) {
       // Keep the take and its key: pressing Submit again cannot create a second recording.
       // Translators: {error} is the reason the recording did not arrive (a whole sentence).
@@ -262,9 +357,17 @@ function skip() {
 
 el.record.addEventListener("click", toggleRecording);
 el.play.addEventListener("click", togglePlay);
-el.submit.addEventListener("click", submit);
+el.submit.addEventListener("click", () => submit());
+el.submitAnyway.addEventListener("click", () => submit(true));
 el.skip.addEventListener("click", skip);
 byId("again").addEventListener("click", beginSession);
+
+showUploadQueue({
+  waiting: byId("upload-waiting"),
+  failed: byId("upload-failed"),
+  failedList: byId("upload-failed-list"),
+  unsent: () => state.take !== null || recorder.recording,
+});
 
 // A reported sentence is also skipped, so this person is not shown it again.
 setUpReport(page, "sentence", t("Thank you, the sentence was reported."), skip);

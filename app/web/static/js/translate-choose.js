@@ -60,6 +60,8 @@ async function load() {
       .filter((entry) => !target || entry.language === target)
       .sort(
         (a, b) =>
+          // The pairs with sentences waiting first (issue #21: lead with what has work).
+          Number(b.items_open > 0) - Number(a.items_open > 0) ||
           nameOf(languages, a.source_language).name.localeCompare(nameOf(languages, b.source_language).name) ||
           nameOf(languages, a.language).name.localeCompare(nameOf(languages, b.language).name),
       );

@@ -2,6 +2,7 @@
 // live-region messages and the rules for when a keyboard shortcut may fire.
 
 import { formatNumber } from "./i18n.js";
+import "./keyboard-hints.js"; // shortcut hints only once a keyboard was used
 
 /** The element with this id; throws early (and clearly) when a template lost it. */
 export function byId(id) {

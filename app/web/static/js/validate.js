@@ -5,9 +5,10 @@
 // they carry a "Practice" note, and after the vote the expected answer (from the vote's
 // answer) is shown and announced for a moment before the next clip.
 
-import { api } from "./api.js";
+import { api, withRetries } from "./api.js";
 import { formatNumber, t } from "./i18n.js";
 import { alertWhenUnloadable, beginRound, nextItem, setUpReport, showDone, showItemStep, skipItem } from "./round.js";
+import { AudioPrefetch } from "./prefetch.js";
 import { announce, byId, showAlert } from "./ui.js";
 import { refillQueue, sendVote, setUpCheckKeys, togglePlay } from "./validate-common.js";
 
@@ -55,6 +56,7 @@ const page = {
   sessionSize,
   media: el.audio,
   refill: () => refillQueue(state, `languages/${language}/clips?count=${sessionSize}`, "clips"),
+  hasMore: async () => (await withRetries(() => api(`languages/${language}/clips?count=1`))).clips.length > 0,
   show: showClip,
   finish,
   setButtons,
@@ -66,11 +68,19 @@ function beginSession() {
   return beginRound(page);
 }
 
+// The next two clips' audio, fetched once the one on screen plays; `playing`: the object URL
+// the player holds (revoked when the next one comes).
+const prefetch = new AudioPrefetch(2);
+let playing = null;
+
 function showClip() {
   const clip = state.queue[0];
   state.listened = false;
   el.sentence.textContent = clip.sentence;
-  el.audio.src = clip.audio_url;
+  const previous = playing;
+  playing = prefetch.take(clip.id);
+  el.audio.src = playing || clip.audio_url;
+  if (previous) URL.revokeObjectURL(previous);
   el.audio.load();
   el.playback.value = 0;
   el.hint.textContent = t("Listen to the whole recording, then answer.");
@@ -83,7 +93,10 @@ function showClip() {
 }
 
 async function finish() {
-  showDone(page);
+  prefetch.clear();
+  showDone(page); // empties the player, so its object URL can go
+  if (playing) URL.revokeObjectURL(playing);
+  playing = null;
   try {
     const { totals } = await api("me");
     byId("total-validations").textContent = formatNumber(totals.validations);
@@ -108,6 +121,7 @@ function play() {
 
 el.audio.addEventListener("play", () => {
   el.play.textContent = t("Pause");
+  prefetch.keep(state.queue.slice(1));
 });
 el.audio.addEventListener("pause", () => {
   el.play.textContent = el.audio.ended || state.listened ? t("Play again") : t("Play");
