@@ -94,7 +94,10 @@ def css() -> str:
                 "@font-face {",
                 f'  font-family: "{face.family}"; font-style: normal; font-weight: {weight};',
                 "  font-display: swap;",
-                f'  src: local("{face.family}"),'
+                # The face already on the device (Android phones have Noto), by its full
+                # and PostScript names, as local() matches them; else ours.
+                f'  src: local("{face.family} {WEIGHTS[weight]}"),'
+                f' local("{face.file}-{WEIGHTS[weight]}"),'
                 f' url("{slug(face)}-{weight}.woff2") format("woff2");',
                 f"  unicode-range: {unicode_range(list(face.ranges))};",
                 "}",

@@ -5,9 +5,16 @@ paint and bytes transferred, cold cache and warm cache, as a Markdown table.
     python scripts/page_speed.py --source /tmp/before  # ... from another checkout (a before run)
     python scripts/page_speed.py --url http://127.0.0.1:8080 --pages speak,validate
 
-The profile: Chromium (/usr/bin/chromium, headless) at 390×844, touch, Slow 3G by CDP
-`Network.emulateNetworkConditions` (400 kbps down and up, 2 s round trip) and a 4× CPU slowdown
-(`Emulation.setCPUThrottlingRate`).
+The profile: Chromium (/usr/bin/chromium, headless) at 390×844, touch, Slow 3G (400 kbps down
+and up, 2 s round trip) and a 4× CPU slowdown (`Emulation.setCPUThrottlingRate`).
+
+The network is emulated by a proxy on 127.0.0.1 that the browser goes through (`--network
+proxy`, the default): each direction's bytes leave in order at 400 kbps, shared by every
+connection, and arrive 1 s later, so a request waits 2 s for its answer plus the time its bytes
+take. CDP's `Network.emulateNetworkConditions` (`--network cdp`, what the first tables used)
+slows only the page's own requests: a service worker's fetches pass at full speed, so a page
+the worker fetched looked instant. Neither emulates the round trips of opening a connection
+(a real 2 s network adds one or two per connection).
 
 - **cold**: a new browser context (empty cache, no cookie) opens the page;
 - **warm**: a second page in that context opens it again (cache and session cookie kept).
@@ -21,8 +28,14 @@ Measures, from navigation start:
 - **KB**: bytes over the wire until usable and `load` (CDP `encodedDataLength`, headers and
   compressed bodies).
 
+The device's fonts: this machine's (`--device-fonts all`; with Debian's fonts-noto-core it has
+every Noto face, as Android phones do, so the pages' `local()` rules find them and fetch none),
+or only DejaVu's Latin faces (`--device-fonts latin`, a phone without the script's font: the
+pages then fetch their Noto WOFF2 faces).
+
 Without `--url`, a server is started on 127.0.0.1 with the embedded defaults (a fresh embedded
-PostgreSQL in a temporary folder, demo content loaded) and stopped at the end. Every wait is
+PostgreSQL in a temporary folder, demo content loaded, and 8 Hindi recordings by two people from
+tests/data/audio for validate to show) and stopped at the end. Every wait is
 bounded (`--timeout` per page load, `--budget` for the whole run): the script stops by itself.
 """
 
@@ -107,6 +120,92 @@ class Load:
     kb: float
 
 
+class Link:
+    """One direction of the emulated network: bytes leave in order at `rate` (bytes/s) and
+    arrive `delay` seconds later."""
+
+    def __init__(self, rate: float, delay: float) -> None:
+        self.rate, self.delay, self.free_at = rate, delay, 0.0
+
+    def arrival(self, size: int, now: float) -> float:
+        """When `size` bytes handed over at `now` arrive at the other end."""
+        self.free_at = max(now, self.free_at) + size / self.rate
+        return self.free_at + self.delay
+
+
+async def _pipe(reader: Any, writer: Any, link: Link) -> None:
+    """Copy `reader` to `writer` through `link`, then close `writer`."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
+
+    async def deliver() -> None:
+        while True:
+            at, data = await queue.get()
+            await asyncio.sleep(max(0.0, at - loop.time()))
+            if not data:
+                break
+            writer.write(data)
+            await writer.drain()
+
+    sender = asyncio.create_task(deliver())
+    try:
+        while data := await reader.read(16384):
+            queue.put_nowait((link.arrival(len(data), loop.time()), data))
+    except OSError:
+        pass
+    queue.put_nowait((max(loop.time(), link.free_at) + link.delay, b""))
+    with contextlib.suppress(OSError):
+        await sender
+        writer.close()
+
+
+@contextlib.contextmanager
+def slow_network(upstream: str) -> Iterator[str]:
+    """A proxy to `upstream` (http://127.0.0.1:port) with the Slow 3G profile; its URL."""
+    import asyncio
+    import threading
+
+    host, port = upstream.removeprefix("http://").split(":")
+    down = Link(SLOW_3G["downloadThroughput"], SLOW_3G["latency"] / 2000)
+    up = Link(SLOW_3G["uploadThroughput"], SLOW_3G["latency"] / 2000)
+    loop = asyncio.new_event_loop()
+
+    async def connection(client_reader: Any, client_writer: Any) -> None:
+        try:
+            server_reader, server_writer = await asyncio.open_connection(host, int(port))
+        except OSError:
+            client_writer.close()
+            return
+        await asyncio.gather(
+            _pipe(client_reader, server_writer, up), _pipe(server_reader, client_writer, down)
+        )
+
+    async def start() -> Any:
+        return await asyncio.start_server(connection, "127.0.0.1", 0)
+
+    loop.set_exception_handler(lambda _loop, _context: None)  # connections cut at the end
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    proxy = asyncio.run_coroutine_threadsafe(start(), loop).result(10)
+    try:
+        yield f"http://127.0.0.1:{proxy.sockets[0].getsockname()[1]}"
+    finally:
+
+        async def stop() -> None:
+            proxy.close()
+            others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in others:
+                task.cancel()
+            await asyncio.gather(*others, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(stop(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+        loop.close()
+
+
 def free_port() -> int:
     """A TCP port free on 127.0.0.1 now."""
     with socket.socket() as s:
@@ -135,6 +234,7 @@ def server(source: Path, deadline: float) -> Iterator[str]:
         url = f"http://127.0.0.1:{port}"
         try:
             _wait_ready(f"{url}/readyz", process, deadline, Path(data) / "serve.log")
+            print(f"  {seed_clips(url)} clips recorded for validate", file=sys.stderr)
             yield url
         finally:
             with contextlib.suppress(ProcessLookupError):
@@ -145,6 +245,29 @@ def server(source: Path, deadline: float) -> Iterator[str]:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(5)
             log.close()
+
+
+def seed_clips(url: str, count: int = 8) -> int:
+    """Recordings of Hindi sentences by two other people (tests/data/audio), so that validate
+    has clips to check; how many were stored."""
+    import requests
+
+    clips = sorted((ROOT / "tests" / "data" / "audio").glob("hi_*.wav"))
+    stored = 0
+    for speaker in range(2):
+        with requests.Session() as visitor:
+            visitor.post(f"{url}/api/v1/session", timeout=10).raise_for_status()
+            answer = visitor.get(f"{url}/api/v1/languages/hi/sentences?count={count}", timeout=10)
+            for i, sentence in enumerate(answer.json()["sentences"][speaker::2]):
+                audio = clips[i % len(clips)]
+                sent = visitor.post(
+                    f"{url}/api/v1/recordings",
+                    data={"item_id": str(sentence["id"]), "idempotency_key": os.urandom(16).hex()},
+                    files={"audio": (audio.name, audio.read_bytes(), "audio/wav")},
+                    timeout=30,
+                )
+                stored += sent.status_code == 201
+    return stored
 
 
 def _wait_ready(url: str, process: subprocess.Popen[bytes], deadline: float, log: Path) -> None:
@@ -159,12 +282,13 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], deadline: float, log
     raise SystemExit(f"the server was not ready within {deadline:.0f} s")
 
 
-def measure(context: Any, url: str, predicate: str, timeout: float) -> Load:
+def measure(context: Any, url: str, predicate: str, timeout: float, network: str) -> Load:
     """Open `url` in a new page of `context` under the phone profile; its measures."""
     page = context.new_page()
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
-    cdp.send("Network.emulateNetworkConditions", SLOW_3G)
+    if network == "cdp":
+        cdp.send("Network.emulateNetworkConditions", SLOW_3G)
     cdp.send("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN})
     received: list[float] = []
     cdp.on("Network.loadingFinished", lambda event: received.append(event["encodedDataLength"]))
@@ -188,14 +312,79 @@ def measure(context: Any, url: str, predicate: str, timeout: float) -> Load:
     return Load(usable, fcp, kb)
 
 
-def run(url: str, names: list[str], timeout: float, budget_end: float) -> dict[str, list[Load]]:
+LATIN_ONLY_FONTS = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig><dir>/usr/share/fonts/truetype/dejavu</dir><cachedir>{cache}</cachedir></fontconfig>
+"""
+
+
+# On validate, with a clip on screen: play it to the end, answer, then press Play on the next
+# clip as soon as it shows; seconds from the answer to its sound playing.
+_ANSWER_TO_SOUND = """async () => {
+  const $ = (sel) => document.querySelector(sel);
+  const until = (ok) => new Promise((done) => {
+    const timer = setInterval(() => { if (ok()) { clearInterval(timer); done(); } }, 10);
+  });
+  $('#play').click();
+  await until(() => !$('#accept').disabled);
+  const first = $('#sentence').textContent;
+  const start = performance.now();
+  $('#accept').click();
+  await until(() => $('#sentence').textContent !== first && !$('#play').disabled
+    && !$('#clip-step').hidden);
+  const playing = new Promise((done) =>
+    $('#audio').addEventListener('playing', done, { once: true }));
+  $('#play').click();
+  await playing;
+  return (performance.now() - start) / 1000;
+}"""
+
+
+def answer_to_sound(
+    context: Any, url: str, timeout: float, network: str, answers: int
+) -> list[float]:
+    """Seconds from answering a clip to hearing the next, for `answers` answers in a row."""
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    if network == "cdp":
+        cdp.send("Network.enable")
+        cdp.send("Network.emulateNetworkConditions", SLOW_3G)
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN})
+    page.set_default_timeout(timeout * 1000)
+    seconds: list[float] = []
+    try:
+        page.goto(url)
+        page.wait_for_function(f"() => ({_ENABLED})('#play')", timeout=timeout * 1000)
+        for _ in range(answers):
+            seconds.append(float(page.evaluate(_ANSWER_TO_SOUND)))
+    except Exception as exc:  # fewer clips than answers, or a page that never got there
+        print(
+            f"  answer to sound: {type(exc).__name__}: {str(exc).splitlines()[0]}", file=sys.stderr
+        )
+    page.close()
+    return seconds
+
+
+def run(
+    url: str,
+    names: list[str],
+    timeout: float,
+    budget_end: float,
+    network: str = "proxy",
+    device_fonts: str = "all",
+) -> dict[str, list[Load]]:
     """Cold then warm loads of each page named; stops early when the budget is spent."""
     from playwright.sync_api import sync_playwright
 
     results: dict[str, list[Load]] = {}
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    with tempfile.TemporaryDirectory(prefix="page-speed-fonts-") as fonts, sync_playwright() as pw:
+        env = dict(os.environ)
+        if device_fonts == "latin":
+            config = Path(fonts) / "fonts.conf"
+            config.write_text(LATIN_ONLY_FONTS.format(cache=Path(fonts) / "cache"))
+            env["FONTCONFIG_FILE"] = str(config)
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, env=env
         )
         try:
             for name in names:
@@ -207,15 +396,27 @@ def run(url: str, names: list[str], timeout: float, budget_end: float) -> dict[s
                     viewport=VIEWPORT, is_mobile=True, has_touch=True, device_scale_factor=2
                 )
                 try:
-                    cold = measure(context, url + path, predicate, timeout)
-                    warm = measure(context, url + path, predicate, timeout)
+                    cold = measure(context, url + path, predicate, timeout, network)
+                    warm = measure(context, url + path, predicate, timeout, network)
                 finally:
                     context.close()
                 results[name] = [cold, warm]
                 print(f"  {name}: cold {cold} warm {warm}", file=sys.stderr)
+            if "validate" in names and time.monotonic() < budget_end:
+                context = browser.new_context(
+                    viewport=VIEWPORT, is_mobile=True, has_touch=True, device_scale_factor=2
+                )
+                try:
+                    path = PAGES["validate"][0]
+                    ANSWERS.extend(answer_to_sound(context, url + path, timeout, network, 3))
+                finally:
+                    context.close()
         finally:
             browser.close()
     return results
+
+
+ANSWERS: list[float] = []  # validate: seconds from an answer to the next clip's sound
 
 
 def table(results: dict[str, list[Load]]) -> str:
@@ -234,6 +435,9 @@ def table(results: dict[str, list[Load]]) -> str:
             f"| {name} | {s(cold.usable)} | {s(warm.usable)} | {s(cold.fcp)} | {s(warm.fcp)} "
             f"| {cold.kb:.0f} | {warm.kb:.0f} |"
         )
+    if ANSWERS:
+        each = ", ".join(f"{value:.2f}" for value in ANSWERS)
+        lines += ["", f"validate, from an answer to the next clip's sound (s): {each}"]
     return "\n".join(lines)
 
 
@@ -245,17 +449,25 @@ def main() -> None:
     parser.add_argument("--pages", default=",".join(PAGES), help="comma-separated names")
     parser.add_argument("--timeout", type=float, default=60, help="seconds per page load")
     parser.add_argument("--budget", type=float, default=900, help="seconds for the whole run")
+    parser.add_argument(
+        "--network", choices=("proxy", "cdp"), default="proxy", help="how Slow 3G is emulated"
+    )
+    parser.add_argument(
+        "--device-fonts", choices=("all", "latin"), default="all", help="the phone's own fonts"
+    )
     args = parser.parse_args()
     names = [name.strip() for name in args.pages.split(",") if name.strip()]
     unknown = [name for name in names if name not in PAGES]
     if unknown:
         parser.error(f"unknown pages: {', '.join(unknown)} (known: {', '.join(PAGES)})")
     budget_end = time.monotonic() + args.budget
-    if args.url:
-        results = run(args.url.rstrip("/"), names, args.timeout, budget_end)
-    else:
-        with server(args.source.resolve(), deadline=min(300, args.budget)) as url:
-            results = run(url, names, args.timeout, budget_end)
+    with contextlib.ExitStack() as stack:
+        url = args.url.rstrip("/") if args.url else None
+        if url is None:
+            url = stack.enter_context(server(args.source.resolve(), min(300, args.budget)))
+        if args.network == "proxy":
+            url = stack.enter_context(slow_network(url))
+        results = run(url, names, args.timeout, budget_end, args.network, args.device_fonts)
     print(table(results))
 
 

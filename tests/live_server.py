@@ -53,8 +53,8 @@ def wait_ready(url: str, process: Any, deadline: float = 60) -> requests.Respons
             response = requests.get(url, timeout=2)
             if response.status_code == 200:
                 return response
-        except requests.ConnectionError:
-            pass
+        except (requests.ConnectionError, requests.Timeout):
+            pass  # not listening yet, or listening before a worker can answer (a busy machine)
         time.sleep(0.25)
     raise AssertionError(f"{url} not ready within {deadline} s")
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import gzip
 import re
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import brotli
@@ -14,6 +16,7 @@ import pytest
 from flask import Flask, Response
 from flask.testing import FlaskClient
 
+from app.web import assets
 from tests.api.conftest import error_of, new_person
 
 PAGES = [
@@ -124,22 +127,49 @@ def test_every_page_names_hashed_files_and_their_imports_resolve(visitor: FlaskC
         assert any(ref.endswith(".css") for ref in refs), page
         for ref in refs:
             follow(ref)
-    # the graph reached every script of the pages, fonts included
-    assert any("/js/api." in url for url in fetched)
+    # every page's one script is its bundle; the stylesheets reach the fonts
+    assert any("/bundles/speak~" in url for url in fetched)
     assert any(url.endswith(".woff2") for url in fetched)
 
 
-def test_the_speak_page_preloads_its_module_graph_and_its_font(visitor: FlaskClient) -> None:
+def test_the_speak_page_loads_one_bundle_of_its_modules_and_preloads_no_font(
+    visitor: FlaskClient,
+) -> None:
     html = get(visitor, "/speak/hi").get_data(as_text=True)
-    preloads = re.findall(r'<link rel="modulepreload" href="([^"]+)">', html)
-    names = {re.sub(r"\.[0-9a-f]{8}\.js$", ".js", url.rsplit("/", 1)[1]) for url in preloads}
-    assert {"api.js", "i18n.js", "recorder.js", "ui.js"} <= names
-    assert "speak.js" not in names  # the script itself is the page's <script>
-    assert all(HASHED.match(url) for url in preloads)
-    font = re.search(
-        r'<link rel="preload" href="([^"]+)" as="font" type="font/woff2" crossorigin>', html
-    )
-    assert font and "noto-sans-devanagari-400." in font.group(1)
+    scripts = re.findall(r'<script type="module" src="([^"]+)"></script>', html)
+    assert len(scripts) == 1, scripts
+    assert re.fullmatch(r"/static/bundles/speak~locale-switch~offline\.[0-9a-f]{8}\.js", scripts[0])
+    assert "modulepreload" not in html
+    assert 'as="font"' not in html  # a phone with the face uses its own (fonts.css local())
+    response = get(visitor, scripts[0])
+    assert response.headers["Cache-Control"] == IMMUTABLE
+    bundle = response.get_data(as_text=True)
+    modules = re.findall(r"^// (js/[a-z0-9-]+\.js)$", bundle, re.MULTILINE)
+    assert len(modules) == len(set(modules))  # each module once
+    assert {"js/api.js", "js/i18n.js", "js/recorder.js", "js/ui.js", "js/speak.js"} <= set(modules)
+    # in dependency order: what a module imports comes before it; the entries in their order
+    assert modules.index("js/api.js") < modules.index("js/speak.js")
+    assert modules.index("js/speak.js") < modules.index("js/locale-switch.js")
+    assert not re.search(r"^\s*(import|export)\b", bundle, re.MULTILINE)
+
+
+def test_every_script_bundles_into_valid_javascript_and_bad_bundle_names_are_404(
+    app: Flask, visitor: FlaskClient, tmp_path: Path
+) -> None:
+    with app.app_context():
+        files = assets.manifest()
+        for name in files.by_name:
+            if name.startswith("js/"):
+                # raises BundleError on a form it cannot take; node parses what it gives
+                module = tmp_path / f"{Path(name).stem}.mjs"
+                module.write_bytes(files.bundle((name,)).body)
+                checked = subprocess.run(["node", "--check", str(module)], capture_output=True)
+                assert checked.returncode == 0, (name, checked.stderr.decode()[-2000:])
+    stale = get(visitor, "/static/bundles/speak~offline.0000aaaa.js")
+    assert stale.status_code == 200
+    assert stale.headers["Cache-Control"] == "no-cache"  # another deployment's name: revalidated
+    for bad in ("bundles/speak~nothing.js", "bundles/../speak.js", "bundles/Speak.js", "bundles/"):
+        assert get(visitor, f"/static/{bad}").status_code == 404, bad
 
 
 def test_plain_static_names_still_work_and_are_revalidated(visitor: FlaskClient) -> None:
@@ -161,7 +191,9 @@ def test_plain_static_names_still_work_and_are_revalidated(visitor: FlaskClient)
 
 def static_url(client: FlaskClient, page: str, name: str) -> str:
     html = get(client, page).get_data(as_text=True)
-    return next(ref for ref in STATIC_REF.findall(html) if f"/{name}." in ref)
+    return next(
+        ref for ref in STATIC_REF.findall(html) if f"/{name}." in ref or f"/bundles/{name}~" in ref
+    )
 
 
 @pytest.mark.parametrize("encoding", ["br", "gzip"])
@@ -213,7 +245,10 @@ def test_no_compression_for_fonts_images_zip_small_or_already_encoded(
     encoded_answer = get(visitor, "/api/v1/_test/encoded", "br, gzip")
     assert encoded_answer.headers["Content-Encoding"] == "gzip"
     assert gzip.decompress(encoded_answer.get_data()) == b"{}" * 4000
-    font = static_url(visitor, "/speak/hi", "noto-sans-devanagari-400")
+    fonts_css = get(visitor, static_url(visitor, "/speak/hi", "fonts")).get_data(as_text=True)
+    face = re.search(r'url\("(noto-sans-devanagari-400\.[0-9a-f]{8}\.woff2)"\)', fonts_css)
+    assert face is not None
+    font = f"/static/fonts/{face.group(1)}"
     font_answer = get(visitor, font, "br, gzip")
     assert font_answer.status_code == 200 and "Content-Encoding" not in font_answer.headers
     assert font_answer.headers["Cache-Control"] == IMMUTABLE

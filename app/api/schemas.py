@@ -63,6 +63,15 @@ def object_of(
     return schema
 
 
+# A queue's answer: whether the request had a session (else nothing counts as handed out).
+HANDED_TO_SESSION: Schema = {
+    "type": "boolean",
+    "description": "True when the request carried a session, so what was handed out counts as "
+    "handed to it. False: nothing was recorded as handed out (votes on it would be refused); "
+    "make a session (`POST /session`) and ask again.",
+}
+
+
 def array(items: Schema) -> Schema:
     return {"type": "array", "items": items}
 
@@ -320,7 +329,7 @@ SCHEMAS: dict[str, Schema] = {
         audio_url=text(format="uri-reference", description="Expires (15 minutes by default)."),
         duration_ms=count(minimum=1),
     ),
-    "ClipBatch": obj(language=LANGUAGE_CODE, clips=array(ref("Clip"))),
+    "ClipBatch": obj(language=LANGUAGE_CODE, clips=array(ref("Clip")), session=HANDED_TO_SESSION),
     "Vote": {
         **obj(closed=False, verdict=enum(*VERDICTS)),
         **IGNORED_FIELDS,

@@ -4,6 +4,7 @@ components/schemas beside app/api/schemas.py's. Closed like every response."""
 from __future__ import annotations
 
 from app.api.schemas import (
+    HANDED_TO_SESSION,
     IDEMPOTENCY_KEY_PATTERN,
     IGNORED_FIELDS,
     LANGUAGE_CODE,
@@ -161,6 +162,7 @@ TASK_SCHEMAS: dict[str, Schema] = {
         task=enum(*TYPED_TASK_NAMES),
         language=LANGUAGE_CODE,
         contributions=array(ref("QueuedContribution")),
+        session=HANDED_TO_SESSION,
     ),
     "TaskVote": {
         **obj(

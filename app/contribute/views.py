@@ -222,10 +222,11 @@ def queue(name: str, code: str) -> Response:
     count = query_int("count", default=5, minimum=1, maximum=20)
     source = _source(task)
     settings = deps.settings()
+    contributor_id = current_contributor_id()
     with deps.database().connection() as conn:
         language = get_task_language(conn, task, code, source=source)
         picked = pick_to_validate(
-            conn, task, language["code"], current_contributor_id(), count=count,
+            conn, task, language["code"], contributor_id, count=count,
             report_limit=settings.reports_to_hide, rules=settings, source=source,
         )  # fmt: skip
     shown = []
@@ -248,7 +249,8 @@ def queue(name: str, code: str) -> Response:
         if row.get("practice"):
             entry["practice"] = True
         shown.append(entry)
-    return jsonify({"task": task.name, "language": language["code"], "contributions": shown})
+    answer = {"task": task.name, "language": language["code"], "contributions": shown}
+    return jsonify({**answer, "session": contributor_id is not None})
 
 
 def _task_of(conn: Any, public_id: Any) -> Task:

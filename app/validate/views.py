@@ -26,19 +26,21 @@ bp = Blueprint("validate", __name__, url_prefix="/api/v1")
 @bp.get("/languages/<code>/clips")
 def clips(code: str) -> Response:
     count = query_int("count", default=5, minimum=1, maximum=20)
+    contributor_id = current_contributor_id()
     with deps.database().connection() as conn:
         language = get_language(conn, code)
         picked = pick_clips_to_validate(
             conn,
             language["code"],
-            current_contributor_id(),
+            contributor_id,
             count=count,
             report_limit=deps.settings().reports_to_hide,
             rules=deps.settings(),
         )
     for clip in picked:
         clip["audio_url"] = audio_url(clip["id"])
-    return jsonify({"language": language["code"], "clips": picked})
+    session = contributor_id is not None
+    return jsonify({"language": language["code"], "clips": picked, "session": session})
 
 
 @bp.get("/recordings/<public_id>/audio")

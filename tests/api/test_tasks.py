@@ -50,6 +50,8 @@ def queue(client: Any, task: str, language: str = "hi", **query: Any) -> list[di
     args = "&".join(f"{k}={v}" for k, v in {"count": 20, **query}.items())
     response = client.get(f"/api/v1/tasks/{task}/languages/{language}/queue?{args}")
     assert response.status_code == 200, response.get_json()
+    # a queue says whether it was handed to a session (the page asks for one only if not)
+    assert response.get_json()["session"] is (client.get_cookie("cs_id") is not None)
     return response.get_json()["contributions"]
 
 

@@ -116,6 +116,21 @@ def test_the_queue_skips_what_you_voted_on_or_skipped_and_shows_closest_first(
     assert clip_ids(validator) == [recordings[1]]
 
 
+def test_a_queue_says_whether_it_was_handed_to_a_session(app, person, add_sentences) -> None:
+    """The page asks for the queue first; only an answer without a session makes it ask for
+    one (validate-common.js), so the common case is one round trip."""
+    (item,) = add_sentences(1)
+    recording = record(person(), item, "hi_1.wav")
+    stranger = new_person(app, session=False)
+    first = stranger.get("/api/v1/languages/hi/clips")
+    assert first.status_code == 200
+    assert first.get_json()["session"] is False
+    assert vote(stranger, recording, "accept").status_code in (401, 403)  # no session: refused
+    assert stranger.post("/api/v1/session").status_code == 201
+    again = stranger.get("/api/v1/languages/hi/clips").get_json()
+    assert again["session"] is True and [c["id"] for c in again["clips"]] == [recording]
+
+
 def test_a_long_backlog_never_shows_as_empty(person, add_sentences) -> None:
     items = add_sentences(30)
     speakers = [person() for _ in range(3)]  # one person's uploads are rate-limited

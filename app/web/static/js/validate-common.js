@@ -13,17 +13,17 @@ const PRACTICE_PAUSE_MS = 2500; // how long the expected answer of a practice it
 
 // What is handed out counts as handed to this browser only when it has a session (the server
 // remembers when each was handed out, and takes a vote only once it could have been heard). The
-// page view normally brought one; if it did not (the address was asked to wait), ask before the
-// first queue, or every vote on it would be refused.
-let sessionChecked = false;
+// page view normally brought one, so the queue is asked for at once (one round trip, not two);
+// when its answer says the request had none (the address was asked to wait), a session is
+// made and the queue asked again, or every vote on it would be refused.
 
 /** Fetch `path` (the queue) and add its `key` list's new entries; false when none came. */
 export async function refillQueue(state, path, key) {
-  if (!sessionChecked) {
+  let answer = await withRetries(() => api(path));
+  if (answer.session === false) {
     await withRetries(() => api("session", { method: "POST" }));
-    sessionChecked = true;
+    answer = await withRetries(() => api(path));
   }
-  const answer = await withRetries(() => api(path));
   return takeFresh(state, answer[key]);
 }
 
