@@ -153,6 +153,25 @@ def test_the_speak_page_loads_one_bundle_of_its_modules_and_preloads_no_font(
     assert not re.search(r"^\s*(import|export)\b", bundle, re.MULTILINE)
 
 
+@pytest.mark.parametrize(
+    ("page", "api"),
+    [("/speak/hi", "/api/v1/languages/hi/sentences?count=5"),
+     ("/validate/hi", "/api/v1/languages/hi/clips?count=5")],
+)  # fmt: skip
+def test_speak_and_validate_ask_for_their_first_items_with_their_script(
+    visitor: FlaskClient, page: str, api: str
+) -> None:
+    """The preload's address is the one the page's script asks for first (its round of
+    data-session-size items), so the script takes the preloaded answer."""
+    html = get(visitor, page).get_data(as_text=True)
+    preload = re.search(
+        r'<link rel="preload" as="fetch" crossorigin="anonymous" href="([^"]+)">', html
+    )
+    assert preload is not None and preload.group(1).replace("&amp;", "&") == api
+    assert 'data-session-size="5"' in html
+    assert get(visitor, api).status_code == 200
+
+
 def test_every_script_bundles_into_valid_javascript_and_bad_bundle_names_are_404(
     app: Flask, visitor: FlaskClient, tmp_path: Path
 ) -> None:
