@@ -320,12 +320,19 @@ LATIN_ONLY_FONTS = """<?xml version="1.0"?>
 
 # On validate, with a clip on screen: play it to the end, answer, then press Play on the next
 # clip as soon as it shows; seconds from the answer to its sound playing.
-_ANSWER_TO_SOUND = """async () => {
+_ANSWER_TO_SOUND = """async (timeoutMs) => {
   const $ = (sel) => document.querySelector(sel);
-  const until = (ok) => new Promise((done) => {
-    const timer = setInterval(() => { if (ok()) { clearInterval(timer); done(); } }, 10);
+  const given = Date.now();
+  const until = (ok) => new Promise((done, fail) => {
+    const timer = setInterval(() => {
+      if (ok()) { clearInterval(timer); done(); }
+      else if (Date.now() - given > timeoutMs) {
+        clearInterval(timer);
+        fail(new Error(`stuck: ${$('#alert').textContent.trim() || 'no alert'}`));
+      }
+    }, 10);
   });
-  $('#play').click();
+  if ($('#audio').paused) $('#play').click();  // the one before this pressed Play already
   await until(() => !$('#accept').disabled);
   const first = $('#sentence').textContent;
   const start = performance.now();
@@ -335,7 +342,7 @@ _ANSWER_TO_SOUND = """async () => {
   const playing = new Promise((done) =>
     $('#audio').addEventListener('playing', done, { once: true }));
   $('#play').click();
-  await playing;
+  await Promise.race([playing, until(() => false)]);
   return (performance.now() - start) / 1000;
 }"""
 
@@ -356,7 +363,7 @@ def answer_to_sound(
         page.goto(url)
         page.wait_for_function(f"() => ({_ENABLED})('#play')", timeout=timeout * 1000)
         for _ in range(answers):
-            seconds.append(float(page.evaluate(_ANSWER_TO_SOUND)))
+            seconds.append(float(page.evaluate(_ANSWER_TO_SOUND, timeout * 1000)))
     except Exception as exc:  # fewer clips than answers, or a page that never got there
         print(
             f"  answer to sound: {type(exc).__name__}: {str(exc).splitlines()[0]}", file=sys.stderr

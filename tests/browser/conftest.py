@@ -12,6 +12,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+import psycopg
 import pytest
 from flask import Flask, Response
 from playwright.sync_api import (
@@ -24,9 +25,11 @@ from playwright.sync_api import (
     expect,
     sync_playwright,
 )
+from psycopg.rows import dict_row
 from werkzeug.serving import make_server
 
 from app import create_app
+from app.sentences.demo import load_demo_items, load_demo_sentences_if_empty
 from app.settings import Settings
 from tests.conftest import SAMPLE_AUDIO
 
@@ -156,10 +159,18 @@ def new_person(browser: Browser) -> Iterator[NewPerson]:
     `init_scripts` run in every page before the page's own scripts (to set local storage or
     replace a browser API). The test fails if any page had a script error or CSP violation.
     """
+    yield from people_of(browser, PHONE)
+
+
+def people_of(browser: Browser, default_viewport: ViewportSize) -> Iterator[NewPerson]:
+    """The `new_person` opener on `browser` (a fixture's body: yields it once, then closes the
+    contexts and fails the test on any script error or CSP violation seen)."""
     contexts: list[BrowserContext] = []
     problems: list[str] = []
 
-    def open_page(viewport: ViewportSize = PHONE, init_scripts: tuple[str, ...] = ()) -> Page:
+    def open_page(
+        viewport: ViewportSize = default_viewport, init_scripts: tuple[str, ...] = ()
+    ) -> Page:
         context = browser.new_context(viewport=viewport)
         context.set_default_timeout(TIMEOUT_MS)
         for script in init_scripts:
@@ -174,6 +185,15 @@ def new_person(browser: Browser) -> Iterator[NewPerson]:
     for context in contexts:
         context.close()
     assert problems == []
+
+
+@pytest.fixture
+def demo(live_server: LiveServer, database_url: str) -> str:
+    """The live server with the demo sentences and task items loaded; its URL."""
+    with psycopg.connect(database_url, row_factory=dict_row) as conn:
+        load_demo_sentences_if_empty(conn)
+        load_demo_items(conn, live_server.app.extensions["crowdsource.storage"])
+    return live_server.url
 
 
 @pytest.fixture(scope="session")

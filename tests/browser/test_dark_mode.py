@@ -9,9 +9,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from playwright.sync_api import Page
-from psycopg.rows import dict_row
 
-from app.sentences.demo import load_demo_items, load_demo_sentences_if_empty
 from tests.browser.conftest import LiveServer, NewPerson
 from tests.browser.test_dashboard import arrange_history, open_dashboard, publish
 from tests.browser.test_i18n_pages import AXE, PAGES, PHONE_390, settle
@@ -19,14 +17,6 @@ from tests.browser.test_i18n_pages import AXE, PAGES, PHONE_390, settle
 pytestmark = pytest.mark.slow
 
 SCREENSHOTS = ("home", "speak", "validate", "dashboard")
-
-
-@pytest.fixture
-def demo(live_server: LiveServer, database_url: str) -> str:
-    with psycopg.connect(database_url, row_factory=dict_row) as conn:
-        load_demo_sentences_if_empty(conn)
-        load_demo_items(conn, live_server.app.extensions["crowdsource.storage"])
-    return live_server.url
 
 
 def in_dark(new_person: NewPerson) -> Page:

@@ -7,13 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import psycopg
 import pytest
 from playwright.sync_api import Page
-from psycopg.rows import dict_row
 
-from app.sentences.demo import load_demo_items, load_demo_sentences_if_empty
-from tests.browser.conftest import LiveServer, NewPerson
+from tests.browser.conftest import NewPerson
 
 pytestmark = pytest.mark.slow
 
@@ -69,14 +66,6 @@ _OVERFLOWS = """
   return out;
 }
 """
-
-
-@pytest.fixture
-def demo(live_server: LiveServer, database_url: str) -> str:
-    with psycopg.connect(database_url, row_factory=dict_row) as conn:
-        load_demo_sentences_if_empty(conn)
-        load_demo_items(conn, live_server.app.extensions["crowdsource.storage"])
-    return live_server.url
 
 
 def open_in(new_person: NewPerson, base: str, code: str) -> Page:

@@ -11,14 +11,13 @@ here reads a silent file."""
 from __future__ import annotations
 
 import re
-import uuid
 import wave
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Request, expect
+from playwright.sync_api import Browser, Page, Request, expect
 
 from app.audio import RecordingRefused, analyse_recording
 from tests.audio.corpus import build_corpus, espeak_missing
@@ -26,16 +25,15 @@ from tests.browser.conftest import (
     CHROMIUM,
     CHROMIUM_ARGS,
     FAKE_MICROPHONE_RATE,
-    TIMEOUT_MS,
     LiveServer,
     NewPerson,
-    _watch_for_problems,
+    people_of,
 )
+from tests.browser.test_speak_edges import PROFILE_SKIPPED, add_hindi_sentences
 
 pytestmark = pytest.mark.slow
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-PROFILE_SKIPPED = "localStorage.setItem('crowdsource.profile-step', 'skipped')"
 PHONE_390 = {"width": 390, "height": 844}
 TAKE_MS = 1800
 SILENT = "We couldn't hear anything in your recording."
@@ -60,16 +58,6 @@ def server_verdict(data: bytes) -> str:
     return "accepted"
 
 
-def add_hindi_sentences(database_url: str, count: int) -> None:
-    with psycopg.connect(database_url) as conn:
-        for n in range(count):
-            conn.execute(
-                "INSERT INTO dataset_rows (language_code, kind, text)"
-                " VALUES ('hi', 'sentence', %s)",
-                (f"यह परीक्षा का वाक्य {n} है {uuid.uuid4().hex[:4]}",),
-            )
-
-
 @pytest.fixture(scope="module")
 def silent_browser(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
     """A second Chromium whose fake microphone hears nothing: a file of digital silence."""
@@ -91,23 +79,7 @@ def silent_browser(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -
 @pytest.fixture
 def silent_person(silent_browser: Browser) -> Iterator[NewPerson]:
     """new_person, on the Chromium whose microphone is silent."""
-    contexts: list[BrowserContext] = []
-    problems: list[str] = []
-
-    def open_page(viewport=PHONE_390, init_scripts: tuple[str, ...] = ()) -> Page:
-        context = silent_browser.new_context(viewport=viewport)
-        context.set_default_timeout(TIMEOUT_MS)
-        for script in init_scripts:
-            context.add_init_script(script)
-        contexts.append(context)
-        page = context.new_page()
-        _watch_for_problems(page, problems)
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-    assert problems == []
+    yield from people_of(silent_browser, PHONE_390)
 
 
 def start_take(page: Page) -> None:
