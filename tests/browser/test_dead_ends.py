@@ -13,7 +13,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from playwright.sync_api import Page, Request, expect
+from playwright.sync_api import Page, Request, Route, expect
 
 from loadtests.clips import loudest_window
 from tests.browser.conftest import LiveServer, NewPerson
@@ -191,3 +191,54 @@ def test_validate_fetches_the_next_clips_audio_while_the_current_one_plays(
     expect(page.get_by_role("button", name="Check 5 more")).to_be_hidden()
     with psycopg.connect(database_url) as conn:
         assert conn.execute("SELECT count(*) FROM validations").fetchone() == (4,)
+
+
+def test_the_next_clip_shows_at_once_and_a_vote_that_cannot_be_sent_brings_its_clip_back(
+    live_server: LiveServer, new_person: NewPerson, database_url: str
+) -> None:
+    """Answering moves on without waiting for the vote's round trip (issue #21: answer to the
+    next sound); a vote the network loses on every retry is not lost silently: the alert says
+    so and its clip comes back right after the one on screen."""
+    seed_playable_clips(live_server, database_url, 3)
+    page = new_person()
+    lost: list[str] = []
+
+    def lose_the_first_clips_votes(route: Route) -> None:
+        if not lost or route.request.url == lost[0]:
+            lost.append(route.request.url)
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/recordings/*/votes", lose_the_first_clips_votes)
+    page.goto(f"{live_server.url}/validate/hi")
+    correct = page.get_by_role("button", name="Correct", exact=True)
+    sentence = page.locator("#sentence")
+
+    expect(page.locator("#progress-text")).to_have_text("Recording 1 of 5")
+    first = sentence.inner_text()
+    page.get_by_role("button", name="Play").click()
+    expect(correct).to_be_enabled()
+    correct.click()
+    expect(page.locator("#progress-text")).to_have_text("Recording 2 of 5")
+    assert sentence.inner_text() != first  # on screen while its vote is still being tried
+    assert len(lost) <= 2  # the vote's retries (1 s, 2 s, 4 s apart) are still going on
+
+    expect(page.locator("#alert")).to_be_visible(timeout=20_000)  # after the 4th attempt
+    assert len(lost) == 4
+    page.unroute("**/api/v1/recordings/*/votes")
+    page.get_by_role("button", name="Play").click()
+    expect(correct).to_be_enabled()
+    with page.expect_response("**/votes") as second:
+        correct.click()
+    expect(sentence).to_have_text(first)  # back, right after the one that was on screen
+    expect(page.locator("#progress-text")).to_have_text("Recording 2 of 5")
+    page.get_by_role("button", name="Play").click()
+    expect(correct).to_be_enabled()
+    with page.expect_response("**/votes") as again:
+        correct.click()
+    expect(page.locator("#progress-text")).to_have_text("Recording 3 of 5")
+    assert second.value.status == again.value.status == 201
+    assert lost[0] == again.value.url  # the lost vote, sent again, was taken
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("SELECT count(*) FROM validations").fetchone() == (2,)

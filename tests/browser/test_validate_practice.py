@@ -95,8 +95,8 @@ def test_a_page_view_that_brought_no_session_gets_one_before_its_clips(
     live_server: LiveServer, new_person: NewPerson, db: psycopg.Connection
 ) -> None:
     """Past the address's new-session limit a page shows without a session (here: its
-    Set-Cookie is taken away). The page asks for one before fetching clips, so the clips are
-    handed to it and its vote is taken."""
+    Set-Cookie is taken away). The clips' answer says so; the page asks for a session and for
+    clips again, so the clips are handed to it and its vote is taken."""
     known = seed_playable_known_answers(live_server, db)
     db.execute(  # ordinary pending clips: no warm-up, the vote counts
         "UPDATE contributions SET known_answer = NULL, known_answer_source = NULL,"
@@ -110,7 +110,8 @@ def test_a_page_view_that_brought_no_session_gets_one_before_its_clips(
         headers = {k: v for k, v in response.headers.items() if k.lower() != "set-cookie"}
         route.fulfill(response=response, headers=headers)
 
-    page.route(f"{live_server.url}/validate/hi", without_cookie)
+    # the page view only: the service worker fetches the page again later to keep it
+    page.route(f"{live_server.url}/validate/hi", without_cookie, times=1)
     page.goto(f"{live_server.url}/validate/hi")
 
     correct = page.get_by_role("button", name="Correct", exact=True)
@@ -118,8 +119,11 @@ def test_a_page_view_that_brought_no_session_gets_one_before_its_clips(
     assert page.locator("#sentence").inner_text() in known
     page.get_by_role("button", name="Play").click()
     expect(correct).to_be_enabled()
-    correct.click()
-    expect(page.locator("#progress-text")).to_have_text("Recording 2 of 5")
+    with page.expect_response(lambda response: response.url.endswith("/votes")) as voted:
+        correct.click()
+        # the next clip at once, the vote on its way
+        expect(page.locator("#progress-text")).to_have_text("Recording 2 of 5")
+    assert voted.value.status == 201
     expect(page.locator("#alert")).to_be_hidden()
 
     votes = db.execute("SELECT role, counted FROM validations").fetchall()

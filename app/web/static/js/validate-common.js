@@ -34,7 +34,8 @@ export async function refillQueue(state, path, key) {
  * does one that `keep(error)` handles (and returns true for); any other is said, then the
  * page moves on (already answered, your own, gone: nothing to fix here).
  */
-export async function sendVote(page, path, body, { words, sent, next, onSent = () => {}, keep = () => false }) {
+export async function sendVote(page, path, body, { words, sent, next, onSent = () => {}, keep = () => false, ahead = false }) {
+  if (ahead) return sendVoteAhead(page, path, body, { sent, next });
   const { state, el } = page;
   state.busy = true;
   page.setButtons();
@@ -64,6 +65,46 @@ export async function sendVote(page, path, body, { words, sent, next, onSent = (
   }
   state.busy = false;
   await next();
+}
+
+// Votes sent ahead (see sendVoteAhead) and not answered yet.
+const pending = new Set();
+
+/**
+ * The vote `body` for the item on screen, sent while the page moves on at once with `next`
+ * (the next clip's audio was fetched ahead, so it plays without waiting for this answer's
+ * round trip). Only for an item whose reply shows nothing before moving on (not practice).
+ * Once the server took it, `sent` is announced and any new badge shown. If it could not be
+ * sent (the network, after the retries), the item comes back right after the one on screen
+ * and the alert says why; any other refusal is said, as sendVote does.
+ */
+async function sendVoteAhead(page, path, body, { sent, next }) {
+  const { state, el } = page;
+  const item = state.queue[0];
+  state.done += 1;
+  showAlert(el.alert, "");
+  const sending = withRetries(() => api(path, { method: "POST", json: body }), {
+    onRetry: retryNotice(el.status),
+  })
+    .then((reply) => {
+      showAchievements(reply);
+      announce(el.status, sent);
+    })
+    .catch((error) => {
+      if (error.retryable) {
+        state.done -= 1;
+        state.queue.splice(Math.min(1, state.queue.length), 0, item);
+      }
+      showAlert(el.alert, error.message);
+    })
+    .finally(() => pending.delete(sending));
+  pending.add(sending);
+  await next();
+}
+
+/** Resolves once every vote sent ahead was answered (taken, refused or given back). */
+export function votesSent() {
+  return Promise.allSettled([...pending]);
 }
 
 /** After a practice item: the expected answer, shown and announced, for a moment. */

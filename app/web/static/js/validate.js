@@ -10,7 +10,7 @@ import { formatNumber, t } from "./i18n.js";
 import { alertWhenUnloadable, beginRound, nextItem, setUpReport, showDone, showItemStep, skipItem } from "./round.js";
 import { AudioPrefetch } from "./prefetch.js";
 import { announce, byId, showAlert } from "./ui.js";
-import { refillQueue, sendVote, setUpCheckKeys, togglePlay } from "./validate-common.js";
+import { refillQueue, sendVote, setUpCheckKeys, togglePlay, votesSent } from "./validate-common.js";
 
 const root = byId("validate");
 const language = root.dataset.language;
@@ -93,6 +93,13 @@ function showClip() {
 }
 
 async function finish() {
+  // The round's last answers may still be on their way: its count and totals wait for them,
+  // and a clip whose vote could not be sent comes back instead.
+  await votesSent();
+  if (state.done < sessionSize && state.queue.length > 0) {
+    showClip();
+    return;
+  }
   prefetch.clear();
   showDone(page); // empties the player, so its object URL can go
   if (playing) URL.revokeObjectURL(playing);
@@ -156,6 +163,8 @@ async function vote(verdict) {
     words: VERDICT_WORDS,
     sent: verdict === "accept" ? t("Marked correct.") : t("Marked incorrect."),
     next: () => nextItem(page),
+    // The next clip at once, its vote on its way; a practice clip waits for its expected answer.
+    ahead: !clip.practice,
   });
 }
 
