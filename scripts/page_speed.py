@@ -17,7 +17,9 @@ the worker fetched looked instant. Neither emulates the round trips of opening a
 (a real 2 s network adds one or two per connection).
 
 - **cold**: a new browser context (empty cache, no cookie) opens the page;
-- **warm**: a second page in that context opens it again (cache and session cookie kept).
+- **warm**: a second page in that context opens it again (cache and session cookie kept),
+  once nothing has crossed the network for 2 s (what the cold page left running, such as the
+  service worker keeping the page and its files, has finished, as when a volunteer returns).
 
 Measures, from navigation start:
 - **usable**: the page's main control can be used (speak: Record enabled, or the optional
@@ -25,8 +27,9 @@ Measures, from navigation start:
   the other pages: their script has run
   and the `load` event fired, with nothing in `main` still `aria-busy`);
 - **FCP**: the first contentful paint (Paint Timing);
-- **KB**: bytes over the wire until usable and `load` (CDP `encodedDataLength`, headers and
-  compressed bodies).
+- **KB**: bytes over the wire, both ways, until usable and `load` (counted by the proxy, so a
+  service worker's fetches count too; with `--network cdp`, CDP's `encodedDataLength` of the
+  page's own requests), headers and compressed bodies.
 
 The device's fonts: this machine's (`--device-fonts all`; with Debian's fonts-noto-core it has
 every Noto face, as Android phones do, so the pages' `local()` rules find them and fetch none),
@@ -126,11 +129,28 @@ class Link:
 
     def __init__(self, rate: float, delay: float) -> None:
         self.rate, self.delay, self.free_at = rate, delay, 0.0
+        self.carried = 0  # bytes so far
+        LINKS.append(self)
 
     def arrival(self, size: int, now: float) -> float:
         """When `size` bytes handed over at `now` arrive at the other end."""
         self.free_at = max(now, self.free_at) + size / self.rate
+        self.carried += size
+        LAST_BYTES[0] = max(LAST_BYTES[0], time.monotonic() + self.free_at + self.delay - now)
         return self.free_at + self.delay
+
+
+LINKS: list[Link] = []  # the emulated network's two directions, once the proxy runs
+LAST_BYTES = [0.0]  # time.monotonic() when the last byte on the emulated network arrives
+
+
+def wait_for_quiet(limit: float = 30.0, quiet: float = 2.0) -> None:
+    """Wait until nothing has crossed the emulated network for `quiet` seconds (at most
+    `limit`): what a page left behind (a service worker keeping the shell, prefetches) is done
+    before the next load is timed, as it would be when the volunteer comes back later."""
+    end = time.monotonic() + limit
+    while time.monotonic() < end and time.monotonic() - LAST_BYTES[0] < quiet:
+        time.sleep(0.2)
 
 
 async def _pipe(reader: Any, writer: Any, link: Link) -> None:
@@ -292,6 +312,7 @@ def measure(context: Any, url: str, predicate: str, timeout: float, network: str
     cdp.send("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN})
     received: list[float] = []
     cdp.on("Network.loadingFinished", lambda event: received.append(event["encodedDataLength"]))
+    carried_before = sum(link.carried for link in LINKS)
     usable: float | None = None
     fcp: float | None = None
     try:
@@ -307,7 +328,9 @@ def measure(context: Any, url: str, predicate: str, timeout: float, network: str
         fcp = float(value) / 1000 if value is not None else None
     except Exception as exc:  # a page that never became usable: reported, not fatal
         print(f"  {url}: {type(exc).__name__}: {str(exc).splitlines()[0]}", file=sys.stderr)
-    kb = sum(received) / 1024
+    # Through the proxy: every byte both ways (a service worker's fetches too); by CDP: the
+    # page's own requests only.
+    kb = (sum(link.carried for link in LINKS) - carried_before if LINKS else sum(received)) / 1024
     page.close()
     return Load(usable, fcp, kb)
 
@@ -403,7 +426,9 @@ def run(
                     viewport=VIEWPORT, is_mobile=True, has_touch=True, device_scale_factor=2
                 )
                 try:
+                    wait_for_quiet()  # the page before this one has let go of the network
                     cold = measure(context, url + path, predicate, timeout, network)
+                    wait_for_quiet()
                     warm = measure(context, url + path, predicate, timeout, network)
                 finally:
                     context.close()
