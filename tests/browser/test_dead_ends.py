@@ -194,13 +194,13 @@ def test_validate_fetches_the_next_clips_audio_while_the_current_one_plays(
 
 
 def test_the_next_clip_shows_at_once_and_a_vote_that_cannot_be_sent_brings_its_clip_back(
-    live_server: LiveServer, new_person: NewPerson, database_url: str
+    live_server: LiveServer, new_person: NewPerson, database_url: str, screenshots: Path
 ) -> None:
     """Answering moves on without waiting for the vote's round trip (issue #21: answer to the
     next sound); a vote the network loses on every retry is not lost silently: the alert says
     so and its clip comes back right after the one on screen."""
     seed_playable_clips(live_server, database_url, 3)
-    page = new_person()
+    page = new_person(viewport={"width": 390, "height": 844})
     lost: list[str] = []
 
     def lose_the_first_clips_votes(route: Route) -> None:
@@ -219,6 +219,8 @@ def test_the_next_clip_shows_at_once_and_a_vote_that_cannot_be_sent_brings_its_c
     first = sentence.inner_text()
     page.get_by_role("button", name="Play").click()
     expect(correct).to_be_enabled()
+    # the answers within a thumb's reach once the clip was heard
+    page.screenshot(path=screenshots / "validate-clip-phone-390.png", full_page=True)
     correct.click()
     expect(page.locator("#progress-text")).to_have_text("Recording 2 of 5")
     assert sentence.inner_text() != first  # on screen while its vote is still being tried
