@@ -191,6 +191,7 @@ BUNDLES = "bundles/"
 _BUNDLE_NAME = re.compile(
     r"^bundles/(?P<entries>[a-z0-9-]+(?:~[a-z0-9-]+)*)(?:\.[0-9a-f]{8})?\.js$"
 )
+_ENTRY = re.compile(r"js/[a-z0-9-]+\.js")  # what a bundle's address can name
 # The statement forms our modules use (app/web/static/js): each at the start of a line.
 _IMPORT_STATEMENT = re.compile(
     r"""^import\s*(?:\{(?P<names>[^}]*)\}\s*from\s*)?(["'])(?P<ref>\.{1,2}/[^"']+)\2\s*;?""",
@@ -340,9 +341,10 @@ def static_url_defaults(endpoint: str, values: dict[str, Any]) -> None:
 
 
 def page_script(name: str) -> str:
-    """Add the module `name` (under js/) to the page's bundle; nothing to write in place."""
-    if name not in manifest().by_name:
-        raise BundleError(f"no such script: {name}")
+    """Add the module `name` (a file directly under js/, as the bundle's address names its
+    entries) to the page's bundle; nothing to write in place."""
+    if name not in manifest().by_name or not _ENTRY.fullmatch(name):
+        raise BundleError(f"not a script a page can name: {name}")
     g.setdefault("page_scripts", []).append(name)
     return ""
 
