@@ -17,8 +17,9 @@ the worker fetched looked instant. Neither emulates the round trips of opening a
 (a real 2 s network adds one or two per connection).
 
 - **cold**: a new browser context (empty cache, no cookie) opens the page;
-- **warm**: a second page in that context opens it again (cache and session cookie kept),
-  once nothing has crossed the network for 2 s (what the cold page left running, such as the
+- **warm**: a second page in that context opens it again (cache, session cookie and service
+  worker kept; the cold page stayed open until the worker had kept it), once nothing has
+  crossed the network for 2 s (what the cold page left running, such as the
   service worker keeping the page and its files, has finished, as when a volunteer returns).
 
 Measures, from navigation start:
@@ -302,6 +303,14 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], deadline: float, log
     raise SystemExit(f"the server was not ready within {deadline:.0f} s")
 
 
+def _carried_since(carried_before: int, received: list[float]) -> float:
+    """KB so far: through the proxy, every byte both ways (a service worker's fetches too); by
+    CDP, the page's own requests only."""
+    if LINKS:
+        return (sum(link.carried for link in LINKS) - carried_before) / 1024
+    return sum(received) / 1024
+
+
 def measure(context: Any, url: str, predicate: str, timeout: float, network: str) -> Load:
     """Open `url` in a new page of `context` under the phone profile; its measures."""
     page = context.new_page()
@@ -315,6 +324,7 @@ def measure(context: Any, url: str, predicate: str, timeout: float, network: str
     carried_before = sum(link.carried for link in LINKS)
     usable: float | None = None
     fcp: float | None = None
+    kb: float | None = None
     try:
         page.goto(url, wait_until="commit", timeout=timeout * 1000)
         handle = page.wait_for_function(
@@ -326,11 +336,15 @@ def measure(context: Any, url: str, predicate: str, timeout: float, network: str
         page.wait_for_load_state("load", timeout=timeout * 1000)
         value = page.evaluate(_FCP)
         fcp = float(value) / 1000 if value is not None else None
+        kb = _carried_since(carried_before, received)
+        # Not timed: the page stays open until the service worker has kept it and its files
+        # (html[data-offline=ready], js/offline.js), as it would while a volunteer used it.
+        with contextlib.suppress(Exception):
+            page.wait_for_selector("html[data-offline=ready]", state="attached", timeout=60_000)
     except Exception as exc:  # a page that never became usable: reported, not fatal
         print(f"  {url}: {type(exc).__name__}: {str(exc).splitlines()[0]}", file=sys.stderr)
-    # Through the proxy: every byte both ways (a service worker's fetches too); by CDP: the
-    # page's own requests only.
-    kb = (sum(link.carried for link in LINKS) - carried_before if LINKS else sum(received)) / 1024
+    if kb is None:  # never got to `load`: what it took until it was given up
+        kb = _carried_since(carried_before, received)
     page.close()
     return Load(usable, fcp, kb)
 

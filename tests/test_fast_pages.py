@@ -353,3 +353,14 @@ def test_published_dashboard_json_is_compressed_and_keeps_its_cache_headers(
     other = get(visitor, "/public/dashboard/t.bin", "br")
     assert other.is_streamed and "Content-Encoding" not in other.headers
     assert other.get_data() == body
+
+
+def test_only_the_task_pages_are_marked_as_shells_for_the_service_worker(
+    visitor: FlaskClient,
+) -> None:
+    """The worker shows a marked page from its copy and refreshes it behind (sw.js): only pages
+    whose HTML is the same for everyone in a language and interface language."""
+    for page in ("/speak/hi", "/validate/hi", "/transcribe/hi", "/label/hi", "/translate/en/hi"):
+        assert get(visitor, page).headers.get("X-Page-Shell") == "1", page
+    for page in ("/", "/speak", "/profile", "/me/contributions", "/dashboard", "/speak/xx"):
+        assert "X-Page-Shell" not in get(visitor, page).headers, page

@@ -16,11 +16,18 @@ from flask import Blueprint, render_template, request, url_for
 from app import deps
 from app.i18n.runtime import translate as in_reader_language
 from app.i18n.text import Text
-from app.web.views import Page, _find_language, _unknown_language, issue_session_on_page_view
+from app.web.views import (
+    Page,
+    _find_language,
+    _unknown_language,
+    issue_session_on_page_view,
+    mark_shell_pages,
+)
 
 bp = Blueprint("task_pages", __name__)
 # As on speak's pages: a page view brings a session, so the first answer needs no extra trip.
 bp.after_request(issue_session_on_page_view)
+bp.after_request(mark_shell_pages)
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,32 @@ def issue_session_on_page_view(response: Response) -> Response:
     return response
 
 
+# Pages whose HTML is a shell the page's script fills (the same for everyone in a language and
+# interface language, give or take a few seconds' counts): the service worker may show its
+# copy at once and refresh it behind (app/web/static/sw.js).
+SHELL_ENDPOINTS = frozenset(
+    {
+        "web.speak",
+        "web.validate",
+        "task_pages.transcribe",
+        "task_pages.label",
+        "task_pages.translate",
+        "task_pages.validate_text",
+    }
+)
+SHELL_HEADER = "X-Page-Shell"
+
+
+def mark_shell_pages(response: Response) -> Response:
+    """Tell the service worker which answers are page shells (only a 200 is kept)."""
+    if request.endpoint in SHELL_ENDPOINTS and response.status_code == 200:
+        response.headers[SHELL_HEADER] = "1"
+    return response
+
+
+bp.after_request(mark_shell_pages)
+
+
 def _find_language(code: str) -> dict[str, Any] | None:
     """The active language with this code, or None."""
     with deps.database().connection() as conn:

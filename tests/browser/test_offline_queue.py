@@ -160,3 +160,48 @@ def test_a_take_refused_for_good_is_shown_with_the_reason_and_never_sent_again(
     failed.get_by_role("button", name="Dismiss").click()
     expect(failed).to_be_hidden()
     assert page.evaluate(TAKES_KEPT) == 0
+
+
+def test_a_returning_volunteer_gets_the_speak_page_without_waiting_for_the_network(
+    live_server: LiveServer, new_person: NewPerson, database_url: str
+) -> None:
+    """The page shell comes from the worker's copy while the network's answer is still on its
+    way (held here until the page is up); that answer then refreshes the copy."""
+    add_hindi_sentences(database_url, 3)
+    page = new_person(init_scripts=(PROFILE_SKIPPED,))
+    page.goto(f"{live_server.url}/speak/hi")
+    expect(page.locator("html")).to_have_attribute("data-offline", "ready")
+
+    held: list[Route] = []
+    page.context.route(f"{live_server.url}/speak/hi", lambda route: held.append(route))
+    page.goto(f"{live_server.url}/speak/hi")
+    expect(page.locator("#sentence")).not_to_be_empty()  # usable, the page's request unanswered
+    assert len(held) == 1  # the refresh, behind the page
+    held[0].continue_()
+    page.context.unroute(f"{live_server.url}/speak/hi")
+
+
+def test_a_new_interface_language_is_never_shown_from_an_old_kept_page(
+    live_server: LiveServer, new_person: NewPerson, database_url: str
+) -> None:
+    add_hindi_sentences(database_url, 3)
+    page = new_person(init_scripts=(PROFILE_SKIPPED,))
+    page.goto(f"{live_server.url}/speak/hi")
+    expect(page.locator("html")).to_have_attribute("data-offline", "ready")
+    page.goto(f"{live_server.url}/speak/hi")  # now through the worker, kept in English
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+    with page.expect_navigation():
+        page.locator("#locale-select").select_option("hi")
+    expect(page.locator("html")).to_have_attribute("lang", "hi")
+    page.goto(f"{live_server.url}/speak/hi")
+    expect(page.locator("html")).to_have_attribute("lang", "hi")
+    # the switch itself dropped the English copy: no reload was needed to correct it
+    assert page.evaluate("sessionStorage.getItem('crowdsource.language-reload')") is None
+
+    # a language chosen where the worker could not see it (the cookie set another way): the
+    # page notices it is in the other language, drops the kept pages and loads again, once
+    page.context.add_cookies([{"name": "cs_locale", "value": "ta", "url": live_server.url}])
+    page.goto(f"{live_server.url}/speak/hi")
+    expect(page.locator("html")).to_have_attribute("lang", "ta")
+    assert page.evaluate("sessionStorage.getItem('crowdsource.language-reload')") == "/speak/hi"

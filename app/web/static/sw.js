@@ -4,14 +4,15 @@
 // comes back, even with no page open.
 //
 // What is cached is what the pages actually used, never a list written here (static names
-// may carry content hashes): pages are fetched from the network first and kept for when there
-// is none; static files (/static/, the scripts' message catalogs under /i18n/) are taken from
+// may carry content hashes): page shells (speak, validate, the task pages) are shown from the
+// cache and refreshed behind; other pages are fetched from the network first and kept for when
+// there is none; static files (/static/, the scripts' message catalogs under /i18n/) are taken from
 // the cache when they were served as immutable (hashed names), else from the network first.
 // The API is never cached here: the speak page keeps its last batch of sentences itself.
 
 import { flushQueue, SYNC_TAG } from "/static/js/queue-store.js";
 
-const VERSION = "v1";
+const VERSION = "v2"; // v2: page shells from the cache first
 const PAGES = `crowdsource-pages-${VERSION}`;
 const STATIC = `crowdsource-static-${VERSION}`;
 const KEEP = { [PAGES]: 40, [STATIC]: 200 }; // entries per cache; the oldest go first
@@ -57,8 +58,19 @@ async function cached(cacheName, request) {
   return cache.match(request, { ignoreVary: true });
 }
 
-/** Pages: the network's answer (kept for later), or the kept copy when there is no network. */
+/**
+ * Pages: a page shell (marked X-Page-Shell by the server: speak, validate, the task pages)
+ * from the kept copy at once, refreshed from the network behind it for the next visit (no
+ * round trip before a returning volunteer can start); any other page from the network (kept
+ * for later), or the kept copy when there is no network.
+ */
 async function page(event) {
+  const copy = await cached(PAGES, event.request);
+  if (copy && copy.headers.get("X-Page-Shell") === "1") {
+    const refresh = fetch(event.request).then((response) => keep(PAGES, event.request, response));
+    event.waitUntil(refresh.catch(() => {}));
+    return copy;
+  }
   try {
     const response = await fetch(event.request);
     event.waitUntil(keep(PAGES, event.request, response.clone()).catch(() => {}));
@@ -86,8 +98,13 @@ async function staticFile(event) {
 
 self.addEventListener("fetch", (event) => {
   const { request } = event;
-  if (request.method !== "GET") return;
   const url = new URL(request.url);
+  if (request.method === "POST" && url.pathname === "/language") {
+    // A new interface language: the kept pages are in the old one.
+    event.waitUntil(caches.delete(PAGES));
+    return;
+  }
+  if (request.method !== "GET") return;
   if (url.origin !== self.location.origin) return;
   if (request.mode === "navigate") {
     event.respondWith(page(event));
@@ -115,6 +132,12 @@ async function keepShell(urls) {
 
 self.addEventListener("message", (event) => {
   const message = event.data || {};
+  if (message.type === "drop-pages") {
+    event.waitUntil(
+      caches.delete(PAGES).then(() => event.ports[0] && event.ports[0].postMessage({ dropped: true })),
+    );
+    return;
+  }
   if (message.type !== "keep-shell" || !Array.isArray(message.urls)) return;
   const done = keepShell(message.urls.slice(0, 100).map(String)).then(() => {
     if (event.ports[0]) event.ports[0].postMessage({ kept: true });

@@ -97,6 +97,28 @@ onQueueChange((message) => {
   }
 });
 
+/**
+ * A page shown from the worker's copy may be in another interface language than the one chosen
+ * since (the switcher's cookie; the switcher also has the worker drop its pages): drop the kept
+ * pages and load this one again, at most once per address in a tab (never a loop).
+ */
+function reloadIfInAnotherLanguage() {
+  const chosen = document.cookie.match(/(?:^|;\s*)cs_locale=([^;]+)/)?.[1];
+  const worker = navigator.serviceWorker?.controller;
+  if (!chosen || chosen === document.documentElement.lang || !worker) return;
+  try {
+    const key = "crowdsource.language-reload";
+    if (sessionStorage.getItem(key) === location.pathname) return;
+    sessionStorage.setItem(key, location.pathname);
+  } catch {
+    return; // no session storage: no way to be sure it happens once
+  }
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => location.reload();
+  worker.postMessage({ type: "drop-pages" }, [channel.port2]);
+}
+
+reloadIfInAnotherLanguage();
 registration = await registerWorker();
 if (registration) keepThisPage().catch(() => {});
 sendWaiting();
