@@ -43,8 +43,11 @@ def free_port() -> int:
 
 
 def wait_ready(url: str, process: Any, deadline: float = 60) -> requests.Response:
-    """Poll `url` until it answers 200; fail early if `process` exits."""
+    """Poll `url` until it answers 200; fail early if `process` exits. When it gives up, the
+    message says what the last poll met and where each process of the server waits (py-spy's
+    stacks, Python and native): a server that never answers is a bug to find, not a flake."""
     end = time.monotonic() + deadline
+    last = "nothing yet"
     while time.monotonic() < end:
         if process.poll() is not None:
             output = process.stdout.read() if process.stdout else ""
@@ -53,10 +56,46 @@ def wait_ready(url: str, process: Any, deadline: float = 60) -> requests.Respons
             response = requests.get(url, timeout=2)
             if response.status_code == 200:
                 return response
-        except (requests.ConnectionError, requests.Timeout):
-            pass  # not listening yet, or listening before a worker can answer (a busy machine)
+            last = f"{response.status_code} {response.text[:300]}"
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            # not listening yet, or listening before a worker can answer (a busy machine)
+            last = type(exc).__name__
         time.sleep(0.25)
-    raise AssertionError(f"{url} not ready within {deadline} s")
+    raise AssertionError(
+        f"{url} not ready within {deadline} s (last poll: {last})\n{process_stacks(process.pid)}"
+    )
+
+
+def process_stacks(pid: int) -> str:
+    """Where `pid` and its children wait: each one's kernel wait channel, thread count and
+    py-spy dump (for a failure message; "" parts where py-spy is missing or refused)."""
+    spy = BIN / "py-spy"
+    parts = []
+    for each in [pid, *_children(pid)]:
+        proc = Path(f"/proc/{each}")
+        with contextlib.suppress(OSError):
+            wchan = (proc / "wchan").read_text()
+            threads = len(list((proc / "task").iterdir()))
+            parts.append(f"--- pid {each}: {threads} thread(s), waiting in {wchan or '-'}")
+        if spy.exists():
+            with contextlib.suppress(OSError, subprocess.SubprocessError):
+                dump = subprocess.run(
+                    [str(spy), "dump", "--native", "--pid", str(each)],
+                    capture_output=True, text=True, timeout=30,
+                )  # fmt: skip
+                parts.append(dump.stdout + dump.stderr)
+    return "\n".join(parts)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                stat = (entry / "stat").read_text()
+                if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+    return found
 
 
 def new_session(url: str) -> requests.Session:
@@ -117,16 +156,7 @@ class LiveApp:
 
     def worker_pids(self) -> list[int]:
         """The gunicorn workers (children of the master that `serve` runs in)."""
-        pids = []
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            with contextlib.suppress(OSError, IndexError):
-                stat = (entry / "stat").read_text()
-                ppid = int(stat.rsplit(")", 1)[1].split()[1])
-                if ppid == self.process.pid:
-                    pids.append(int(entry.name))
-        return pids
+        return _children(self.process.pid)
 
 
 @contextlib.contextmanager
