@@ -84,15 +84,31 @@ async function send(path, { method = "GET", json, form, signal } = {}) {
   if (!response.ok) {
     const error = (body && body.error) || {};
     const retryAfter = Number.parseInt(response.headers.get("Retry-After") || "", 10);
-    throw new ApiError(
+    const failure = new ApiError(
       response.status,
       error.code || `http_${response.status}`,
       error.message || t("The server answered {status}. Please try again.", { status: response.status }),
       Number.isNaN(retryAfter) ? null : retryAfter,
       error.field || null,
     );
+    if (SESSION_ENDED.has(failure.code)) tellSessionEnded(failure.message);
+    throw failure;
   }
   return body;
+}
+
+// A session that ends while a page is open (the contributor key was replaced on another
+// device, or the cookie is not one we signed): the server clears the cookie at the first call
+// that meets it, and the calls after it are a new visitor's. Whichever call met it, even one
+// whose failure the page would shrug off (language names, ranks), the volunteer is told why
+// in the page's alert region.
+const SESSION_ENDED = new Set(["session_revoked", "invalid_session"]);
+
+function tellSessionEnded(message) {
+  const region = document.getElementById("alert");
+  if (!region) return;
+  region.textContent = message;
+  region.hidden = false;
 }
 
 /**

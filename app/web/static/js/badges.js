@@ -5,7 +5,7 @@
 import { LEVELS, LINES, renderWeek } from "./achievements.js";
 import { api } from "./api.js";
 import { formatNumber, languageName, t, tn } from "./i18n.js";
-import { announce, byId, showAlert } from "./ui.js";
+import { announce, byId, onSubmit, showAlert } from "./ui.js";
 
 const TASKS = ["speak", "transcribe", "translate", "label"];
 const form = byId("goals-form");
@@ -86,7 +86,7 @@ function fieldError(task, message) {
   form.elements[task].setAttribute("aria-invalid", message ? "true" : "false");
 }
 
-form.addEventListener("submit", async (event) => {
+onSubmit(form, async (event) => {
   event.preventDefault();
   const body = {};
   let firstBad = null;

@@ -3,7 +3,7 @@
 
 import { api } from "./api.js";
 import { t, tn } from "./i18n.js";
-import { byId, showAlert } from "./ui.js";
+import { byId, onSubmit, showAlert } from "./ui.js";
 
 const FIELDS = ["rating", "category", "message", "would_recommend", "would_return"];
 
@@ -87,5 +87,5 @@ async function submit(event) {
 }
 
 message.addEventListener("input", showCount);
-form.addEventListener("submit", submit);
+onSubmit(form, submit);
 showCount();

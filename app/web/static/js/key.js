@@ -5,7 +5,7 @@
 
 import { api } from "./api.js";
 import { t, tn } from "./i18n.js";
-import { announce, byId, showAlert } from "./ui.js";
+import { announce, byId, onSubmit, showAlert } from "./ui.js";
 
 const reveal = byId("reveal");
 const shown = byId("key-shown");
@@ -167,7 +167,7 @@ byId("hide").addEventListener("click", () => {
   reveal.focus();
 });
 byId("copy").addEventListener("click", copyKey);
-byId("enter-form").addEventListener("submit", enterKey);
+onSubmit(byId("enter-form"), enterKey);
 rotate.addEventListener("click", askRotate);
 byId("rotate-yes").addEventListener("click", rotateKey);
 byId("rotate-no").addEventListener("click", () => {

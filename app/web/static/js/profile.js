@@ -4,7 +4,7 @@
 
 import { api } from "./api.js";
 import { t } from "./i18n.js";
-import { byId, showAlert } from "./ui.js";
+import { byId, onSubmit, showAlert } from "./ui.js";
 
 // The last one is a checkbox: whether the display name may be shown on the leaderboards.
 const OPT_IN = "leaderboard_opt_in";
@@ -130,7 +130,7 @@ export async function initProfileForm(form, { saveOnChange = false, onSaved = ()
     }
   }
 
-  form.addEventListener("submit", (event) => {
+  onSubmit(form, (event) => {
     event.preventDefault();
     save(FIELDS);
   });

@@ -26,6 +26,16 @@ export function announce(region, text) {
 }
 
 /** Show a problem in an alert region, or hide the region when `text` is empty. */
+/**
+ * Handle a form's submissions, and enable its submit buttons marked `data-needs-script`
+ * (rendered disabled: a form sent before its script ran would go to the page's own address by
+ * GET, the typed text (a contributor key, even) in the URL, and reload the page).
+ */
+export function onSubmit(form, handler) {
+  form.addEventListener("submit", handler);
+  for (const button of form.querySelectorAll("[data-needs-script]")) button.disabled = false;
+}
+
 export function showAlert(region, text) {
   region.textContent = text || "";
   region.hidden = !text;
