@@ -7,6 +7,7 @@ but Python.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -115,6 +116,12 @@ def serve(
         # A killed embedded PostgreSQL is started again by this process (the one that stays up
         # for as long as the service); requests answer 503 meanwhile.
         supervise_embedded_postgres(settings.pgdata_dir)
+    # Workers are forked from this process: free what the demo and the first refresh left to
+    # the garbage collector here, where any thread it may wait for lives (an FFmpeg graph freed
+    # in a worker once hung it: app/audio/resample.py), and keep what remains out of the
+    # workers' collections (gc.freeze: also spares copy-on-write of the shared pages).
+    gc.collect()
+    gc.freeze()
     if dev:
         create_app(settings, database_url=url, storage=storage).run(
             host=settings.host, port=settings.port, debug=False, use_reloader=False, threaded=True

@@ -19,6 +19,8 @@ import numpy.typing as npt
 from av.container import InputContainer
 from av.error import FFmpegError
 
+from app.audio.resample import MonoResampler
+
 ANALYSIS_RATE = 16_000
 # A 15 s opus recording is ~750 packets; this only stops files built to make us spin.
 MAX_PACKETS = 20_000
@@ -116,7 +118,7 @@ def _decode_first_audio_stream(
     codec = _CODEC_OF_DECODER.get(decoder, decoder)
     accept(container_name, codec)
 
-    resampler = av.AudioResampler(format="flt", layout="mono", rate=ANALYSIS_RATE)
+    resampler = MonoResampler("flt", ANALYSIS_RATE)
     chunks: list[npt.NDArray[Any]] = []
     seconds, peak, clipped, values, packets = 0.0, 0.0, 0, 0, 0
     sample_rate = channels = 0

@@ -34,6 +34,7 @@ import numpy as np
 import numpy.typing as npt
 from av.error import FFmpegError
 
+from app.audio.resample import MonoResampler
 from app.errors import ObjectNotFound
 from app.export.writer import file_sha256
 from app.storage import Storage
@@ -171,7 +172,7 @@ def decode_pcm16(data: bytes) -> npt.NDArray[np.int16]:
             if not container.streams.audio:
                 raise UnreadableClip("no audio stream")
             stream = container.streams.audio[0]
-            resampler = av.AudioResampler(format="s16", layout="mono", rate=TARGET_RATE)
+            resampler = MonoResampler("s16", TARGET_RATE)
             samples = 0
             for frame in container.decode(stream):
                 for out in resampler.resample(frame):
