@@ -73,9 +73,9 @@ class BenchCommand(click.Command):
 @click.option("--connections", default=32, show_default=True, type=click.IntRange(1, 1000),
               help="Connections wrk keeps open (requests in flight).")  # fmt: skip
 @click.option("--workers", type=click.IntRange(1, 64),
-              help="gunicorn workers [default: the app's: WEB_CONCURRENCY, else 2].")  # fmt: skip
+              help="gunicorn workers [default: the app's: WEB_CONCURRENCY, else 4].")  # fmt: skip
 @click.option("--threads", type=click.IntRange(1, 64),
-              help="Threads per worker [default: the app's: THREADS, else 8].")  # fmt: skip
+              help="Threads per worker [default: the app's: THREADS, else 4].")  # fmt: skip
 @click.option("--contributions", default=2000, show_default=True, type=click.IntRange(1),
               help="Recordings the generator makes (spread over the languages).")  # fmt: skip
 @click.option("--sentences-per-language", default=5000, show_default=True,
@@ -93,9 +93,9 @@ class BenchCommand(click.Command):
 @click.option(
     "--log-level",
     type=click.Choice(["INFO", "WARNING"]),
-    default="WARNING",
+    default="INFO",
     show_default=True,
-    help="The app's LOG_LEVEL; INFO is the shipped default (a log line per request).",
+    help="The app's LOG_LEVEL: the shipped INFO (a log line per request), or WARNING.",
 )
 def bench(
     endpoints: tuple[str, ...],
@@ -319,14 +319,21 @@ def _report(
         f"{contributions:,} generated recordings"
     )
     click.echo(f"{'endpoint':<10} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} "
-               f"{'errors':>7} {'app CPU':>8} {'pg CPU':>7}")  # fmt: skip
+               f"{'errors':>7} {'app CPU':>8} {'pg CPU':>7} "
+               f"{'app ms/req':>10} {'pg ms/req':>9}")  # fmt: skip
     for r in results:
         click.echo(
             f"{r.name:<10} {r.rps:>8.0f} {r.p50_ms:>8.1f} {r.p90_ms:>8.1f} {r.p99_ms:>8.1f} "
-            f"{r.errors:>7} {r.app_cores:>7.2f}c {r.pg_cores:>6.2f}c"
+            f"{r.errors:>7} {r.app_cores:>7.2f}c {r.pg_cores:>6.2f}c "
+            f"{r.app_ms_per_request:>10.2f} {r.pg_ms_per_request:>9.2f}"
         )
     if json_out is not None:
-        json_out.write_text(json.dumps([r.__dict__ for r in results], indent=2) + "\n")
+        rows = [
+            r.__dict__
+            | {"app_ms_per_request": r.app_ms_per_request, "pg_ms_per_request": r.pg_ms_per_request}
+            for r in results
+        ]
+        json_out.write_text(json.dumps(rows, indent=2) + "\n")
     click.echo("")
     for r in results:
         click.echo(f"{r.name.upper()} {r.rps:.0f} {r.p50_ms:.1f} {r.p99_ms:.1f} {r.errors}")

@@ -148,6 +148,16 @@ class Result:
     pg_cores: float = 0.0
     used: int = 0
 
+    @property
+    def app_ms_per_request(self) -> float:
+        """CPU milliseconds the app (gunicorn and its workers) spent per request answered."""
+        return self.app_cores * 1000 / self.rps if self.rps else 0.0
+
+    @property
+    def pg_ms_per_request(self) -> float:
+        """CPU milliseconds PostgreSQL spent per request answered."""
+        return self.pg_cores * 1000 / self.rps if self.rps else 0.0
+
 
 def _lua_strings(values: list[str]) -> str:
     return ",".join(json.dumps(v) for v in values)

@@ -38,6 +38,8 @@ def test_bench_ends_with_one_line_per_endpoint_and_every_write_is_new(cli: CLI) 
         assert int(m.group(2)) > 0, last  # requests were served
         # No failed request, and no write answered without adding its row (a replay).
         assert m.group(5) == "0", done.stdout
+    # CPU per request answered, the app's and PostgreSQL's, at the shipped log level
+    assert "app ms/req" in done.stdout and "pg ms/req" in done.stdout
 
 
 @needs_wrk

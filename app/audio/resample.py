@@ -31,10 +31,20 @@ class MonoResampler:
         self._graph: Graph | None = None
         self._first: tuple[str, str, int] | None = None
         self._passthrough = False
+        self._ready: list[AudioFrame] = []
 
     def resample(self, frame: AudioFrame | None) -> list[AudioFrame]:
+        """`push(frame)`, then `pull()`: what the frames so far give."""
+        self.push(frame)
+        return self.pull()
+
+    def push(self, frame: AudioFrame | None) -> None:
+        """Queue `frame` (None: the stream ended). Pulling once per many frames spares the
+        per-frame round through FFmpeg and its "nothing yet" answer (an exception in PyAV)."""
         if frame is None:
-            return self._drain(flush=True) if self._graph is not None else []
+            if self._graph is not None:
+                self._graph.push(None)
+            return
         shape = (frame.format.name, frame.layout.name, frame.sample_rate)
         if self._first is None:
             self._first = shape
@@ -43,11 +53,28 @@ class MonoResampler:
                 self._graph = self._make_graph(frame)
         elif shape != self._first:
             raise ValueError("the stream's audio format changed part-way")
-        if self._passthrough:
-            return [frame]
-        assert self._graph is not None
-        self._graph.push(frame)
-        return self._drain(flush=False)
+        if self._graph is None:
+            self._ready.append(frame)
+        else:
+            self._graph.push(frame)
+
+    def pull(self) -> list[AudioFrame]:
+        """The converted frames of what was pushed, as far as FFmpeg has them."""
+        out, self._ready = self._ready, []
+        if self._graph is None:
+            return out
+        while True:
+            try:
+                frame = self._graph.pull()
+            except EOFError:
+                break
+            except FFmpegError as exc:
+                if exc.errno != EAGAIN:
+                    raise
+                break
+            if isinstance(frame, AudioFrame):  # an audio graph gives nothing else
+                out.append(frame)
+        return out
 
     def _make_graph(self, frame: AudioFrame) -> Graph:
         graph = Graph()
@@ -71,21 +98,3 @@ class MonoResampler:
         convert.link_to(sink)
         graph.configure()
         return graph
-
-    def _drain(self, *, flush: bool) -> list[AudioFrame]:
-        assert self._graph is not None
-        if flush:
-            self._graph.push(None)
-        out: list[AudioFrame] = []
-        while True:
-            try:
-                frame = self._graph.pull()
-            except EOFError:
-                break
-            except FFmpegError as exc:
-                if exc.errno != EAGAIN:
-                    raise
-                break
-            if isinstance(frame, AudioFrame):  # an audio graph gives nothing else
-                out.append(frame)
-        return out
