@@ -9,7 +9,7 @@ import uuid
 
 import psycopg
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Route, expect
 
 from app.dashboard.refresh import refresh_dashboard
 from tests.browser.conftest import PHONE, LiveServer, NewPerson
@@ -65,6 +65,30 @@ def test_the_profile_page_opts_in_only_with_a_display_name(
         ]
         == 0
     )
+
+
+def test_a_name_typed_before_the_stored_profile_arrives_is_kept_and_saved(
+    live_server: LiveServer, new_person: NewPerson, db: psycopg.Connection
+) -> None:
+    """On a slow network the form shows before the stored values: what the volunteer typed
+    meanwhile is not overwritten by them."""
+    page = new_person(viewport=PHONE)
+    held: list[Route] = []
+    page.route("**/api/v1/me", lambda route: held.append(route))  # answered below, late
+    page.goto(f"{live_server.url}/profile")
+    name = page.get_by_label("Display name", exact=True)
+    name.fill("Early Typist")
+    while not held:  # the page asked for the stored profile
+        page.wait_for_timeout(50)
+    with page.expect_response("**/api/v1/me"):
+        held[0].continue_()
+    # the choices and values came in together: the form is filled now
+    expect(page.locator("#region_code option")).not_to_have_count(1)
+    with page.expect_response(SAVE) as saved:
+        name.press("Tab")
+    assert saved.value.ok
+    expect(name).to_have_value("Early Typist")
+    assert opted_in(db) == [("Early Typist", False)]
 
 
 def test_my_positions_show_on_my_contributions_and_the_dashboard(

@@ -56,8 +56,17 @@ function fillChoices(form, options) {
   }
 }
 
+/** Whether the volunteer changed this field before the stored values arrived (on a slow
+ * network the form is there well before them): their change is kept, not overwritten. */
+function editedBeforeLoad(element) {
+  if (element.type === "checkbox") return element.checked !== element.defaultChecked;
+  if (element instanceof HTMLSelectElement) return false; // its choices come with the values
+  return element.value !== element.defaultValue;
+}
+
 function fillValues(form, profile) {
   for (const field of FIELDS) {
+    if (editedBeforeLoad(form.elements[field])) continue;
     const value = profile && profile[field];
     if (field === OPT_IN) form.elements[field].checked = value === true;
     else form.elements[field].value = value ?? "";
