@@ -40,7 +40,7 @@ def task_for_contribution(kind: str) -> Task:
 
 __all__ = [
     "LABEL", "SPEAK", "TASKS", "TRANSCRIBE", "TRANSLATE", "TYPED_TASKS", "Task", "UnknownTask",
-    "task", "task_for_contribution", "task_message",
+    "task", "task_for_contribution", "task_message", "task_of_kind_sql",
 ]  # fmt: skip
 
 
