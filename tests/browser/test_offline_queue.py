@@ -205,3 +205,59 @@ def test_a_new_interface_language_is_never_shown_from_an_old_kept_page(
     page.goto(f"{live_server.url}/speak/hi")
     expect(page.locator("html")).to_have_attribute("lang", "ta")
     assert page.evaluate("sessionStorage.getItem('crowdsource.language-reload')") == "/speak/hi"
+
+
+def test_the_service_worker_sends_the_takes_when_the_browser_fires_background_sync(
+    live_server: LiveServer, new_person: NewPerson, db: psycopg.Connection, database_url: str
+) -> None:
+    """With no page of ours open, the browser's Background Sync event (dispatched here through
+    the DevTools protocol, as Chromium does once the network returns) has the service worker
+    send the kept takes."""
+    add_hindi_sentences(database_url, 6)
+    page = new_person(init_scripts=(PROFILE_SKIPPED,))
+    page.goto(f"{live_server.url}/speak/hi")
+    expect(page.locator("#sentence")).not_to_be_empty()
+    expect(page.locator("html")).to_have_attribute("data-offline", "ready")
+
+    page.context.set_offline(True)
+    recorded = []
+    for n in range(2):
+        recorded.append(page.locator("#sentence").inner_text())
+        take(page, 1500)
+        page.get_by_role("button", name="Submit").click()
+        expect(page.locator("#progress-text")).to_have_text(f"Sentence {n + 2} of 5")
+    expect(page.locator("#upload-waiting")).to_have_text("2 recordings waiting to upload")
+
+    # Only a blank tab is left; the network comes back; the browser fires the sync event.
+    blank = page.context.new_page()
+    page.close(run_before_unload=False)
+    cdp = page.context.new_cdp_session(blank)
+    registrations: list[str] = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda event: registrations.extend(
+            r["registrationId"] for r in event["registrations"] if not r.get("isDeleted")
+        ),
+    )
+    cdp.send("ServiceWorker.enable")
+    blank.wait_for_timeout(200)  # the registrations are announced as events
+    assert registrations, "no service worker registration"
+    assert db.execute(RECORDINGS).fetchall() == []
+    page.context.set_offline(False)
+    cdp.send(
+        "ServiceWorker.dispatchSyncEvent",
+        {
+            "origin": live_server.url,
+            "registrationId": registrations[-1],
+            "tag": "upload-takes",  # SYNC_TAG in js/queue-store.js
+            "lastChance": False,
+        },
+    )
+
+    rows: list[dict] = []
+    for _ in range(100):  # the worker sends them in order; at most ~10 s here
+        rows = db.execute(RECORDINGS).fetchall()
+        if len(rows) == 2:
+            break
+        blank.wait_for_timeout(100)
+    assert sorted(row["text"] for row in rows) == sorted(recorded)
