@@ -48,13 +48,13 @@ WITH bounds AS (
                                WHERE d.id = k.id AND d.report_count < %(report_limit)s
                               OFFSET 0) x
           WHERE k.language_code = %(language)s AND k.kind = 'sentence' AND k.is_active
-            AND k.contribution_count = level.n
+            AND k.contribution_count >= level.n
             AND (k.contribution_count, k.id) < (level.n, (SELECT id FROM pivot))
             AND NOT EXISTS (SELECT 1 FROM contributions c
                              WHERE c.contributor_id = %(me)s AND c.item_id = k.id)
             AND NOT EXISTS (SELECT 1 FROM skips s
                              WHERE s.contributor_id = %(me)s AND s.item_id = k.id)
-          ORDER BY k.contribution_count, k.id
+          ORDER BY k.contribution_count DESC, k.id DESC
           LIMIT 20)  -- MAX_PICK: a constant, so the prepared statement's generic plan fits
      ) AS picked
      WHERE level.n >= (SELECT n FROM lowest) AND level.n < %(cap)s
