@@ -8,7 +8,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 from flask.testing import FlaskClient
-from playwright.sync_api import Dialog, Route, expect
+from playwright.sync_api import Dialog, Page, Route, expect
 
 from tests.browser.conftest import LiveServer, NewPerson
 from tests.browser.test_speak_edges import PROFILE_SKIPPED, add_hindi_sentences, take
@@ -47,13 +47,7 @@ def test_takes_recorded_offline_arrive_once_after_a_reload_and_the_network_comin
     expect(page.locator("#sentence")).not_to_be_empty()
     expect(page.locator("html")).to_have_attribute("data-offline", "ready")  # the shell is kept
 
-    page.context.set_offline(True)
-    recorded = []
-    for n in range(3):
-        recorded.append(page.locator("#sentence").inner_text())
-        take(page, 1500)
-        page.get_by_role("button", name="Submit").click()
-        expect(page.locator("#progress-text")).to_have_text(f"Sentence {n + 2} of 5")
+    recorded = record_offline(page, 3)
     waiting = page.locator("#upload-waiting")
     expect(waiting).to_have_text("3 recordings waiting to upload")
     expect(waiting).to_have_attribute("aria-live", "polite")
@@ -219,13 +213,7 @@ def test_the_service_worker_sends_the_takes_when_the_browser_fires_background_sy
     expect(page.locator("#sentence")).not_to_be_empty()
     expect(page.locator("html")).to_have_attribute("data-offline", "ready")
 
-    page.context.set_offline(True)
-    recorded = []
-    for n in range(2):
-        recorded.append(page.locator("#sentence").inner_text())
-        take(page, 1500)
-        page.get_by_role("button", name="Submit").click()
-        expect(page.locator("#progress-text")).to_have_text(f"Sentence {n + 2} of 5")
+    recorded = record_offline(page, 2)
     expect(page.locator("#upload-waiting")).to_have_text("2 recordings waiting to upload")
 
     # Only a blank tab is left; the network comes back; the browser fires the sync event.
@@ -261,3 +249,15 @@ def test_the_service_worker_sends_the_takes_when_the_browser_fires_background_sy
             break
         blank.wait_for_timeout(100)
     assert sorted(row["text"] for row in rows) == sorted(recorded)
+
+
+def record_offline(page: Page, takes: int) -> list[str]:
+    """Cut the network, record and submit `takes` takes; the sentences they were of."""
+    page.context.set_offline(True)
+    recorded = []
+    for n in range(takes):
+        recorded.append(page.locator("#sentence").inner_text())
+        take(page, 1500)
+        page.get_by_role("button", name="Submit").click()
+        expect(page.locator("#progress-text")).to_have_text(f"Sentence {n + 2} of 5")
+    return recorded

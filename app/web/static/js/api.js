@@ -3,6 +3,7 @@
 // failures that are worth retrying (the network dropped, the server said 503).
 
 import { locale, t } from "./i18n.js";
+import { showAlert } from "./ui.js";
 
 export const API = "/api/v1";
 
@@ -106,9 +107,7 @@ const SESSION_ENDED = new Set(["session_revoked", "invalid_session"]);
 
 function tellSessionEnded(message) {
   const region = document.getElementById("alert");
-  if (!region) return;
-  region.textContent = message;
-  region.hidden = false;
+  if (region) showAlert(region, message);
 }
 
 /**

@@ -25,7 +25,6 @@ export function announce(region, text) {
   });
 }
 
-/** Show a problem in an alert region, or hide the region when `text` is empty. */
 /**
  * Handle a form's submissions, and enable its submit buttons marked `data-needs-script`
  * (rendered disabled: a form sent before its script ran would go to the page's own address by
@@ -36,6 +35,7 @@ export function onSubmit(form, handler) {
   for (const button of form.querySelectorAll("[data-needs-script]")) button.disabled = false;
 }
 
+/** Show a problem in an alert region, or hide the region when `text` is empty. */
 export function showAlert(region, text) {
   region.textContent = text || "";
   region.hidden = !text;
